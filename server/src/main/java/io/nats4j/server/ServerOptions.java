@@ -1,0 +1,139 @@
+package io.nats4j.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything a server is started with. Built in code by an embedding application, or filled from a
+ * {@code nats-server} config file and command line (see {@code io.nats4j.server.config}).
+ *
+ * <p>Fields are public and mutable like nats-server's {@code Options} struct: set them before
+ * {@link NatsServer#start()}; the server takes a copy and never reads this object again. Every default
+ * is one constant below and equals nats-server's.
+ */
+public final class ServerOptions {
+
+    public static final String DEFAULT_HOST = "0.0.0.0";
+    public static final int DEFAULT_PORT = 4222;
+    /** Port value meaning "pick a free port" (nats-server's {@code -p -1}); 0 means the same here. */
+    public static final int RANDOM_PORT = -1;
+    public static final int DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+    public static final int DEFAULT_MAX_CONTROL_LINE = 4096;
+    public static final int DEFAULT_MAX_CONNECTIONS = 64 * 1024;
+    public static final long DEFAULT_MAX_PENDING = 64L * 1024 * 1024;
+    public static final Duration DEFAULT_WRITE_DEADLINE = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_PING_INTERVAL = Duration.ofMinutes(2);
+    public static final int DEFAULT_PING_MAX = 2;
+    public static final Duration DEFAULT_AUTH_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_LAME_DUCK_DURATION = Duration.ofMinutes(2);
+    public static final Duration DEFAULT_LAME_DUCK_GRACE_PERIOD = Duration.ofSeconds(10);
+    public static final int DEFAULT_MAX_CLOSED_CLIENTS = 10_000;
+
+    // ---- listen ----
+    /** Interface the client port binds to. */
+    public String host = DEFAULT_HOST;
+    /** Client port; 0 or -1 picks a free port (see {@link NatsServer#port()}). */
+    public int port = DEFAULT_PORT;
+    /** Server name; defaults to the server id when null. */
+    public String serverName;
+    /** host:port advertised to clients in connect_urls instead of the bound address. */
+    public String clientAdvertise;
+
+    // ---- limits ----
+    public int maxPayload = DEFAULT_MAX_PAYLOAD;
+    public int maxControlLine = DEFAULT_MAX_CONTROL_LINE;
+    public int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    /** 0 = unlimited. */
+    public int maxSubscriptions;
+    public long maxPending = DEFAULT_MAX_PENDING;
+    public Duration writeDeadline = DEFAULT_WRITE_DEADLINE;
+    public Duration pingInterval = DEFAULT_PING_INTERVAL;
+    public int pingMax = DEFAULT_PING_MAX;
+    public Duration authTimeout = DEFAULT_AUTH_TIMEOUT;
+    public Duration lameDuckDuration = DEFAULT_LAME_DUCK_DURATION;
+    public Duration lameDuckGracePeriod = DEFAULT_LAME_DUCK_GRACE_PERIOD;
+    public int maxClosedClients = DEFAULT_MAX_CLOSED_CLIENTS;
+    /** nats-server's {@code no_header_support}: when true, INFO says headers:false. */
+    public boolean noHeaderSupport;
+    /** nats-server's {@code disable_sublist_cache}. */
+    public boolean noSublistCache;
+
+    // ---- files ----
+    public Path pidFile;
+    public Path portsFileDir;
+    /** The config file the options were read from, if any (for reload and INFO). */
+    public Path configFile;
+
+    // ---- logging ----
+    public Path logFile;
+    public boolean logTime = true;
+    public boolean debug;
+    public boolean trace;
+    /** -VV / -DVV: trace also system account traffic (accepted; same as trace until $SYS exists). */
+    public boolean traceVerbose;
+    public boolean syslog;
+    public String remoteSyslog;
+    public long logSizeLimit;
+    public int logMaxNum;
+
+    // ---- simple auth (flags --user/--pass/--auth; refused until the security work lands) ----
+    public String username;
+    public String password;
+    public String authorizationToken;
+
+    // ---- later capabilities; recorded so flags/config can refuse them clearly ----
+    /** Monitoring port (-m); 0 = off. */
+    public int httpPort;
+    public boolean jetStream;
+    public Path storeDir;
+    public String clusterUrl;
+    public String clusterName;
+    public List<String> routes = new ArrayList<>();
+
+    /** A deep enough copy: the server keeps its own. */
+    public ServerOptions copy() {
+        ServerOptions c = new ServerOptions();
+        c.host = host;
+        c.port = port;
+        c.serverName = serverName;
+        c.clientAdvertise = clientAdvertise;
+        c.maxPayload = maxPayload;
+        c.maxControlLine = maxControlLine;
+        c.maxConnections = maxConnections;
+        c.maxSubscriptions = maxSubscriptions;
+        c.maxPending = maxPending;
+        c.writeDeadline = writeDeadline;
+        c.pingInterval = pingInterval;
+        c.pingMax = pingMax;
+        c.authTimeout = authTimeout;
+        c.lameDuckDuration = lameDuckDuration;
+        c.lameDuckGracePeriod = lameDuckGracePeriod;
+        c.maxClosedClients = maxClosedClients;
+        c.noHeaderSupport = noHeaderSupport;
+        c.noSublistCache = noSublistCache;
+        c.pidFile = pidFile;
+        c.portsFileDir = portsFileDir;
+        c.configFile = configFile;
+        c.logFile = logFile;
+        c.logTime = logTime;
+        c.debug = debug;
+        c.trace = trace;
+        c.traceVerbose = traceVerbose;
+        c.syslog = syslog;
+        c.remoteSyslog = remoteSyslog;
+        c.logSizeLimit = logSizeLimit;
+        c.logMaxNum = logMaxNum;
+        c.username = username;
+        c.password = password;
+        c.authorizationToken = authorizationToken;
+        c.httpPort = httpPort;
+        c.jetStream = jetStream;
+        c.storeDir = storeDir;
+        c.clusterUrl = clusterUrl;
+        c.clusterName = clusterName;
+        c.routes = new ArrayList<>(routes);
+        return c;
+    }
+}
