@@ -1,6 +1,47 @@
 package io.nats4j.server;
 
+import io.nats4j.server.auth.Account;
+import io.nats4j.server.connection.ClientConnection;
+import io.nats4j.server.connection.ClosedState;
+import io.nats4j.server.connection.ServerContext;
+import io.nats4j.server.connection.ServerStats;
+import io.nats4j.server.log.ServerLogger;
+import io.nats4j.server.log.ServerLoggers;
+import io.nats4j.server.protocol.Json;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A NATS server. Embedding:
@@ -9,35 +50,392 @@ import java.io.IOException;
  * ServerOptions options = new ServerOptions();
  * options.port = 0; // ephemeral
  * try (NatsServer server = new NatsServer(options)) {
- *     server.start();                 // returns once clients can connect
+ *     server.start();                  // returns once clients can connect
  *     String url = server.clientUrl(); // nats://127.0.0.1:PORT
  * }
  * }</pre>
+ *
+ * Several servers can run in one JVM; each owns its event loops.
  */
-public final class NatsServer implements AutoCloseable {
+public final class NatsServer implements AutoCloseable, ServerContext {
+
+    private static final long HOUSEKEEPING_INTERVAL_MS = 250;
 
     private final ServerOptions options;
+    private final ServerLogger log;
+    private final String serverId;
+    private final String serverName;
+    private final Account globalAccount = new Account(Account.GLOBAL);
+    private final ServerStats stats = new ServerStats();
+    private final ConcurrentHashMap<Long, ClientConnection> clients = new ConcurrentHashMap<>();
+    private final AtomicInteger clientCount = new AtomicInteger();
+    private final AtomicLong cidGenerator = new AtomicLong();
+    private final CountDownLatch shutdownLatch = new CountDownLatch(1);
+    private final long startMillis = System.currentTimeMillis();
+
+    private volatile boolean running;
+    private volatile boolean shuttingDown;
+    private EventLoopGroup bossGroup;
+    private EventLoopGroup workerGroup;
+    private Channel listener;
+    private int boundPort;
+    private byte[] infoPrefix;
+    private ScheduledFuture<?> housekeeping;
+    private Path portsFile;
 
     public NatsServer(ServerOptions options) {
+        this(options, null);
+    }
+
+    /** With a logger of your own; null means SLF4J (embedded use). */
+    public NatsServer(ServerOptions options, ServerLogger logger) {
         this.options = options.copy();
+        this.log = logger != null ? logger : ServerLoggers.forEmbedded();
+        this.serverId = newServerId();
+        this.serverName = options.serverName != null && !options.serverName.isEmpty() ? options.serverName : serverId;
+    }
+
+    /** Checks for options whose capability is not built yet: refused, never silently ignored. */
+    private void refuseUnsupported() throws IOException {
+        List<String> unsupported = new ArrayList<>();
+        if (options.httpPort != 0) {
+            unsupported.add("monitoring (http_port)");
+        }
+        if (options.jetStream || options.storeDir != null) {
+            unsupported.add("JetStream");
+        }
+        if (options.clusterUrl != null || !options.routes.isEmpty() || options.clusterName != null) {
+            unsupported.add("clustering");
+        }
+        if (options.username != null || options.password != null || options.authorizationToken != null) {
+            unsupported.add("authentication");
+        }
+        if (!unsupported.isEmpty()) {
+            throw new IOException(String.join(", ", unsupported) + " not supported yet by nats4j");
+        }
     }
 
     /** Binds the client port and returns once it accepts connections. */
-    public void start() throws IOException {
-        throw new UnsupportedOperationException("being built");
+    public synchronized void start() throws IOException {
+        if (running) {
+            return;
+        }
+        refuseUnsupported();
+        log.notice("Starting nats-server");
+        log.notice("  Version:  " + Version.NATS_SERVER + " (nats4j " + Version.NATS4J + ")");
+        log.notice("  Java:     " + Runtime.version());
+        log.notice("  Name:     " + serverName);
+        log.notice("  ID:       " + serverId);
+        if (options.configFile != null) {
+            log.notice("Using configuration file: " + options.configFile);
+        }
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory ioFactory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("nats4j-accept", true), ioFactory);
+        workerGroup = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
+                new DefaultThreadFactory("nats4j-io", true), ioFactory);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(channelClass)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast("client", new ClientConnection(NatsServer.this));
+                    }
+                });
+        int port = options.port <= 0 ? 0 : options.port;
+        String host = options.host == null || options.host.isEmpty() ? ServerOptions.DEFAULT_HOST : options.host;
+        try {
+            listener = b.bind(new InetSocketAddress(host, port)).sync().channel();
+        } catch (Exception e) {
+            shutdownGroups();
+            throw new IOException("Error listening on port: " + host + ":" + port + ", \"" + e.getMessage() + "\"", e);
+        }
+        boundPort = ((InetSocketAddress) listener.localAddress()).getPort();
+        infoPrefix = buildInfoPrefix(host);
+        running = true;
+        housekeeping = bossGroup.next().scheduleAtFixedRate(this::housekeeping,
+                HOUSEKEEPING_INTERVAL_MS, HOUSEKEEPING_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        log.notice("Listening for client connections on " + hostPort(host, boundPort));
+        writePidFile();
+        writePortsFile(host);
+        log.notice("Server is ready");
     }
+
+    private static String hostPort(String host, int port) {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /**
+     * The server part of INFO, in nats-server's field order, compact like nats-server's JSON; the
+     * per-client fields and the closing brace are appended per connection.
+     */
+    private byte[] buildInfoPrefix(String host) {
+        StringBuilder sb = new StringBuilder(256).append("INFO {\"server_id\":");
+        Json.quote(sb, serverId).append(",\"server_name\":");
+        Json.quote(sb, serverName).append(",\"version\":");
+        Json.quote(sb, Version.NATS_SERVER).append(",\"proto\":").append(Version.PROTO).append(",\"go\":");
+        Json.quote(sb, "nats4j/" + Version.NATS4J + " java" + Runtime.version().feature()).append(",\"host\":");
+        Json.quote(sb, host).append(",\"port\":").append(boundPort)
+                .append(",\"headers\":").append(!options.noHeaderSupport)
+                .append(",\"max_payload\":").append(options.maxPayload);
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public byte[] infoFor(ClientConnection client) {
+        StringBuilder sb = new StringBuilder(64).append(",\"client_id\":").append(client.id()).append(",\"client_ip\":");
+        Json.quote(sb, client.remoteIp()).append("}\r\n");
+        byte[] t = sb.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[infoPrefix.length + t.length];
+        System.arraycopy(infoPrefix, 0, out, 0, infoPrefix.length);
+        System.arraycopy(t, 0, out, infoPrefix.length, t.length);
+        return out;
+    }
+
+    private void housekeeping() {
+        long now = System.nanoTime();
+        long deadline = options.writeDeadline.toNanos();
+        for (ClientConnection c : clients.values()) {
+            c.checkWriteDeadline(now, deadline);
+        }
+    }
+
+    // ---------------------------------------------------------------- ServerContext
+
+    @Override
+    public ServerOptions options() {
+        return options;
+    }
+
+    @Override
+    public ServerLogger logger() {
+        return log;
+    }
+
+    @Override
+    public Account globalAccount() {
+        return globalAccount;
+    }
+
+    @Override
+    public boolean register(ClientConnection client) {
+        if (shuttingDown) {
+            return false;
+        }
+        int max = options.maxConnections;
+        while (true) {
+            int n = clientCount.get();
+            if (max > 0 && n >= max) {
+                log.error("Maximum connections exceeded (max " + max + "), closing new connection from "
+                        + client.remoteIp());
+                return false;
+            }
+            if (clientCount.compareAndSet(n, n + 1)) {
+                break;
+            }
+        }
+        clients.put(client.id(), client);
+        stats.totalConnections.increment();
+        return true;
+    }
+
+    @Override
+    public void unregister(ClientConnection client) {
+        if (clients.remove(client.id(), client)) {
+            clientCount.decrementAndGet();
+        }
+    }
+
+    @Override
+    public ServerStats stats() {
+        return stats;
+    }
+
+    @Override
+    public long nextClientId() {
+        return cidGenerator.incrementAndGet();
+    }
+
+    // ---------------------------------------------------------------- public API
 
     /** The bound client port (the real one when started with port 0 or -1). */
     public int port() {
-        return options.port;
+        return running || boundPort != 0 ? boundPort : options.port;
     }
 
     /** {@code nats://host:port} for clients on this machine. */
     public String clientUrl() {
-        return "nats://127.0.0.1:" + port();
+        String host = options.host == null || options.host.isEmpty() || options.host.equals("0.0.0.0")
+                ? "127.0.0.1" : options.host.equals("::") ? "[::1]" : options.host;
+        if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        return "nats://" + host + ":" + port();
     }
 
+    public String serverId() {
+        return serverId;
+    }
+
+    public String serverName() {
+        return serverName;
+    }
+
+    public boolean isRunning() {
+        return running;
+    }
+
+    public int connectionCount() {
+        return clientCount.get();
+    }
+
+    /** A snapshot of the open client connections. */
+    public Collection<ClientConnection> connections() {
+        return Collections.unmodifiableCollection(new ArrayList<>(clients.values()));
+    }
+
+    public ServerStats statistics() {
+        return stats;
+    }
+
+    public long startMillis() {
+        return startMillis;
+    }
+
+    /** Blocks until the server has shut down. */
+    public void awaitShutdown() throws InterruptedException {
+        shutdownLatch.await();
+    }
+
+    /** Shuts down: stops accepting, closes every client, releases the port. Idempotent. */
     @Override
     public void close() {
+        synchronized (this) {
+            if (!running || shuttingDown) {
+                if (!running) {
+                    shutdownLatch.countDown();
+                }
+                return;
+            }
+            shuttingDown = true;
+        }
+        log.notice("Initiating Shutdown...");
+        if (housekeeping != null) {
+            housekeeping.cancel(false);
+        }
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+        for (ClientConnection c : clients.values()) {
+            c.close(ClosedState.SERVER_SHUTDOWN);
+        }
+        shutdownGroups();
+        deleteQuietly(options.pidFile);
+        deleteQuietly(portsFile);
+        running = false;
+        log.notice("Server Exiting..");
+        shutdownLatch.countDown();
+    }
+
+    private void shutdownGroups() {
+        if (workerGroup != null) {
+            workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (bossGroup != null) {
+            bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    // ---------------------------------------------------------------- files
+
+    private void writePidFile() throws IOException {
+        if (options.pidFile == null) {
+            return;
+        }
+        try {
+            Files.writeString(options.pidFile, Long.toString(ProcessHandle.current().pid()));
+        } catch (IOException e) {
+            throw new IOException("Could not write pidfile: " + e.getMessage(), e);
+        }
+    }
+
+    private void writePortsFile(String host) throws IOException {
+        if (options.portsFileDir == null) {
+            return;
+        }
+        String exe = System.getProperty("nats4j.exe", "nats4j");
+        Path file = options.portsFileDir.resolve(exe + "_" + ProcessHandle.current().pid() + ".ports");
+        List<String> urls = new ArrayList<>();
+        for (String h : advertisedHosts(host)) {
+            urls.add("nats://" + hostPort(h, boundPort));
+        }
+        StringBuilder json = new StringBuilder("{\"nats\":[");
+        for (int i = 0; i < urls.size(); i++) {
+            Json.quote(i == 0 ? json : json.append(','), urls.get(i));
+        }
+        json.append("]}");
+        try {
+            Files.writeString(file, json.toString());
+        } catch (IOException e) {
+            throw new IOException("Error writing ports file (" + file + "): " + e.getMessage(), e);
+        }
+        portsFile = file;
+    }
+
+    /** The addresses a listener on {@code host} can be reached at (all interfaces for 0.0.0.0). */
+    static List<String> advertisedHosts(String host) {
+        List<String> out = new ArrayList<>();
+        if (!host.equals("0.0.0.0") && !host.equals("::")) {
+            out.add(host);
+            return out;
+        }
+        try {
+            for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!ni.isUp()) {
+                    continue;
+                }
+                for (InetAddress a : Collections.list(ni.getInetAddresses())) {
+                    if (a instanceof Inet4Address || host.equals("::")) {
+                        out.add(a.getHostAddress().replaceAll("%.*$", ""));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            out.add("127.0.0.1");
+        }
+        if (out.isEmpty()) {
+            out.add("127.0.0.1");
+        }
+        return out;
+    }
+
+    private static void deleteQuietly(Path p) {
+        if (p != null) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException ignored) {
+                // best effort at shutdown
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- ids
+
+    private static final String BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** A 56-character id starting with 'N', the shape of nats-server's server ids (public nkeys). */
+    static String newServerId() {
+        StringBuilder sb = new StringBuilder(56).append('N');
+        for (int i = 1; i < 56; i++) {
+            sb.append(BASE32.charAt(RANDOM.nextInt(32)));
+        }
+        return sb.toString();
     }
 }

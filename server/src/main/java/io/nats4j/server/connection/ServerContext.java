@@ -1,0 +1,29 @@
+package io.nats4j.server.connection;
+
+import io.nats4j.server.ServerOptions;
+import io.nats4j.server.auth.Account;
+import io.nats4j.server.log.ServerLogger;
+
+/** What a connection needs from its server. Implemented by the server; keeps connections testable. */
+public interface ServerContext {
+
+    /** The server's options (never changed while a connection reads them). */
+    ServerOptions options();
+
+    ServerLogger logger();
+
+    Account globalAccount();
+
+    /** The INFO line (with CRLF) to send to this new client. */
+    byte[] infoFor(ClientConnection client);
+
+    /** Registers a new client; false when max_connections is reached. */
+    boolean register(ClientConnection client);
+
+    void unregister(ClientConnection client);
+
+    ServerStats stats();
+
+    /** The next client id (cid). */
+    long nextClientId();
+}
