@@ -190,7 +190,8 @@ public final class NatsServer implements AutoCloseable, ServerContext {
     @Override
     public byte[] infoFor(ClientConnection client) {
         StringBuilder sb = new StringBuilder(64).append(",\"client_id\":").append(client.id()).append(",\"client_ip\":");
-        Json.quote(sb, client.remoteIp()).append("}\r\n");
+        // nats-server ends INFO with "} \r\n" (a space before CRLF); some harnesses match its bytes
+        Json.quote(sb, client.remoteIp()).append("} \r\n");
         byte[] t = sb.toString().getBytes(StandardCharsets.UTF_8);
         byte[] out = new byte[infoPrefix.length + t.length];
         System.arraycopy(infoPrefix, 0, out, 0, infoPrefix.length);

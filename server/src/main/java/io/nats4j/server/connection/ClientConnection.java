@@ -81,8 +81,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     // CONNECT options (event loop only)
     private boolean connectReceived;
-    private boolean verbose;
-    private boolean pedantic;
+    // nats-server's defaults until CONNECT says otherwise: verbose and pedantic are on
+    private boolean verbose = true;
+    private boolean pedantic = true;
     private boolean echo = true;
     private boolean headers;
     private boolean noResponders;
@@ -269,8 +270,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             parser.close();
             return;
         }
-        verbose = n.path("verbose").asBoolean(false);
-        pedantic = n.path("pedantic").asBoolean(false);
+        verbose = n.path("verbose").asBoolean(true);
+        pedantic = n.path("pedantic").asBoolean(true);
         echo = n.path("echo").asBoolean(true);
         headers = n.path("headers").asBoolean(false) && !opts.noHeaderSupport;
         noResponders = n.path("no_responders").asBoolean(false);
@@ -280,11 +281,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         int protocol = n.path("protocol").asInt(0);
         connectReceived = true;
         if (protocol < 0 || protocol > 1) {
-            sendErrAndClose("Bad Client Protocol Version", ClosedState.BAD_CLIENT_PROTOCOL_VERSION);
+            sendErrAndClose("invalid client protocol", ClosedState.BAD_CLIENT_PROTOCOL_VERSION);
             return;
         }
         if (noResponders && !headers) {
-            sendErrAndClose("No Responders Requires Headers Support", ClosedState.NO_RESPONDERS_REQUIRES_HEADERS);
+            sendErrAndClose("no responders requires headers support", ClosedState.NO_RESPONDERS_REQUIRES_HEADERS);
             return;
         }
         if (verbose) {
@@ -329,10 +330,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         }
         if (!Subjects.isValidSubject(subject)) {
             queueErr("Invalid Subject");
-            return;
-        }
-        if (queue != null && !Subjects.isValidQueueName(queue)) {
-            queueErr("Invalid Queue Name");
             return;
         }
         String sidKey = new String(sid, StandardCharsets.US_ASCII);
@@ -420,15 +417,19 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (log.isTraceEnabled()) {
             traceInMessage(p, payload);
         }
-        if (pedantic && !Subjects.isValidLiteralSubject(l, subjOff, subjLen)) {
-            queueErr("Invalid Publish Subject");
+        if (p.headerSize() >= 0 && !headers) {
+            // nats-server closes a client that sends HPUB without announcing header support, without -ERR
+            log.error(prefix() + "Client parser ERROR: message headers not supported");
+            closeAfterFlush(ClosedState.PROTOCOL_VIOLATION);
+            parser.close();
             return;
         }
-        if (p.headerSize() >= 0 && !headers) {
-            // nats-server refuses HPUB from a client that did not announce header support.
-            log.error(prefix() + "Header support not enabled for client");
-            sendErrAndClose("Message Header Violation", ClosedState.MSG_HEADER_VIOLATION);
-            return;
+        if (pedantic && !Subjects.isValidLiteralSubject(l, subjOff, subjLen)) {
+            // as nats-server: the error is sent and the message is still delivered
+            queueErr("Invalid Publish Subject");
+        }
+        if (verbose) {
+            queueOwn(OK);
         }
         SublistResult r = matchCache.match(sublist, l, subjOff, subjLen);
         boolean delivered = false;

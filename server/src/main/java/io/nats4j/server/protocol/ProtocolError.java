@@ -5,7 +5,7 @@ public enum ProtocolError {
     /** Unknown verb or bytes out of place: {@code -ERR 'Unknown Protocol Operation'} and close. */
     UNKNOWN_OPERATION("Unknown Protocol Operation"),
     /** A control line longer than max_control_line. */
-    MAX_CONTROL_LINE("Maximum Control Line Exceeded"),
+    MAX_CONTROL_LINE("maximum control line exceeded"),
     /** PUB/HPUB larger than max_payload. */
     MAX_PAYLOAD("Maximum Payload Violation"),
     /** Malformed arguments (wrong count, bad sizes): nats-server closes without an -ERR. */
