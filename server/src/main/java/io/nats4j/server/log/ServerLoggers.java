@@ -1,0 +1,46 @@
+package io.nats4j.server.log;
+
+import io.nats4j.server.ServerOptions;
+import java.io.IOException;
+
+/** Picks the {@link ServerLogger} for a standalone or an embedded server. */
+public final class ServerLoggers {
+
+    /**
+     * The standalone server's logger, from nats-server's logging options, in nats-server's order of
+     * precedence: remote syslog ({@code -r}), else local syslog ({@code -s}), else the log file
+     * ({@code -l}, rotated by {@code log_size_limit}/{@code log_max_num}), else stderr. {@code -T=false}
+     * drops the date and time of file and stderr lines; {@code -D} and {@code -V} enable debug and trace
+     * ({@code -VV} implies trace).
+     *
+     * @throws IOException when the log file or the syslog socket cannot be opened
+     * @throws IllegalArgumentException for a malformed remote syslog address
+     */
+    public static ServerLogger forStandalone(ServerOptions options) throws IOException {
+        boolean trace = options.trace || options.traceVerbose;
+        if (options.remoteSyslog != null && !options.remoteSyslog.isEmpty()) {
+            return SyslogLogger.remote(options.remoteSyslog, options.debug, trace);
+        }
+        if (options.syslog) {
+            return SyslogLogger.local(options.debug, trace);
+        }
+        if (options.logFile != null) {
+            return StdLogger.builder()
+                    .file(options.logFile)
+                    .time(options.logTime)
+                    .debug(options.debug)
+                    .trace(trace)
+                    .rotation(Math.max(0, options.logSizeLimit), Math.max(0, options.logMaxNum))
+                    .build();
+        }
+        return StdLogger.toStderr(options.logTime, options.debug, trace);
+    }
+
+    /** An embedded server's logger: SLF4J, logger {@value Slf4jLogger#LOGGER_NAME}. */
+    public static ServerLogger forEmbedded() {
+        return new Slf4jLogger();
+    }
+
+    private ServerLoggers() {
+    }
+}
