@@ -412,6 +412,11 @@ final class ConfigLexer {
                 pos++;
             }
         }
+        if (!negative && !atEof() && !isValueEnd(peek())) {
+            // like nats-server: "3secret", "500ms", "4222abc" are strings that start with a digit
+            pos = start;
+            return lexUnquoted(start);
+        }
         return scalar(Kind.INTEGER, in.substring(start, pos), start);
     }
 
@@ -521,6 +526,11 @@ final class ConfigLexer {
 
     private ConfigException error(int offset, String message) {
         return new ConfigException(position(offset), message);
+    }
+
+    /** Characters that end a number; anything else turns it into an unquoted string. */
+    private static boolean isValueEnd(char c) {
+        return isNl(c) || isBlank(c) || c == ';' || c == ',' || c == '}' || c == ']';
     }
 
     private static boolean isDigit(char c) {
