@@ -404,7 +404,7 @@ class ConfigParserTest {
     void garbageAfterAMapOrArrayValueIsAnError() {
         assertEquals("t.conf:1:11: expected a map value terminator ',' or a map terminator '}', but got 'x' instead",
                 error("m { a: \"s\"x }\n"));
-        assertEquals("t.conf:1:7: expected an array value terminator ',' or an array terminator ']', but got 'x' "
+        assertEquals("t.conf:1:8: expected an array value terminator ',' or an array terminator ']', but got 'x' "
                 + "instead", error("a: [1.5x]\n"));
     }
 
