@@ -69,6 +69,8 @@ public final class ServerOptions {
     // ---- logging ----
     public Path logFile;
     public boolean logTime = true;
+    /** nats-server's {@code logtime_utc}: log timestamps in UTC. */
+    public boolean logTimeUtc;
     public boolean debug;
     public boolean trace;
     /** -VV / -DVV: trace also system account traffic (accepted; same as trace until $SYS exists). */
@@ -77,6 +79,8 @@ public final class ServerOptions {
     public String remoteSyslog;
     public long logSizeLimit;
     public int logMaxNum;
+    /** Longest message payload printed when tracing; 0 = unlimited. */
+    public int maxTracedMsgLen;
 
     // ---- simple auth (flags --user/--pass/--auth; refused until the security work lands) ----
     public String username;
@@ -118,6 +122,7 @@ public final class ServerOptions {
         c.configFile = configFile;
         c.logFile = logFile;
         c.logTime = logTime;
+        c.logTimeUtc = logTimeUtc;
         c.debug = debug;
         c.trace = trace;
         c.traceVerbose = traceVerbose;
@@ -125,6 +130,7 @@ public final class ServerOptions {
         c.remoteSyslog = remoteSyslog;
         c.logSizeLimit = logSizeLimit;
         c.logMaxNum = logMaxNum;
+        c.maxTracedMsgLen = maxTracedMsgLen;
         c.username = username;
         c.password = password;
         c.authorizationToken = authorizationToken;

@@ -1,0 +1,294 @@
+package io.nats4j.server.config;
+
+import io.nats4j.server.ServerOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Applies a NATS config file to {@link ServerOptions}. Keys are matched case-insensitively with
+ * nats-server's names and aliases. Every problem is collected and reported together as
+ * {@code file:line:col: reason} lines: unknown keys ({@code unknown field "x"}, as nats-server), wrong
+ * types, out-of-range values, and keys of capabilities nats4j does not have yet
+ * ({@code "cluster" is not supported yet by nats4j}), which are never silently ignored. A top-level key
+ * that only serves as a {@code $variable} for other values is not an unknown field (as in nats-server).
+ */
+public final class ConfigLoader {
+
+    /** A key-value pair being applied; errors point at the key, as nats-server's do. */
+    private record Field(String key, Position at, ConfigValue value, List<String> warnings) {
+    }
+
+    @FunctionalInterface
+    private interface Handler {
+        void apply(Field f, ServerOptions o) throws ConfigException;
+    }
+
+    private static final Map<String, Handler> HANDLERS = new HashMap<>();
+
+    /** Top-level keys nats-server knows that belong to capabilities nats4j does not have yet. */
+    static final Set<String> NOT_SUPPORTED_YET = Set.of(
+            "authorization", "accounts", "no_auth_user", "operator", "operators", "roots", "root",
+            "root_operators", "root_operator", "resolver", "account_resolver", "accounts_resolver", "resolver_tls",
+            "resolver_preload", "resolver_pinned_accounts", "system_account", "system", "no_system_account",
+            "no_system", "no_sys_acc", "trusted", "trusted_keys", "tls", "allow_non_tls", "ocsp", "ocsp_cache",
+            "http", "https", "http_port", "monitor_port", "https_port", "http_base_path", "cluster", "gateway",
+            "leaf", "leafnodes", "jetstream", "store_dir", "storedir", "websocket", "ws", "mqtt", "mappings",
+            "maps", "prof_port", "server_tags", "server_metadata", "default_js_domain", "connect_error_reports",
+            "reconnect_error_reports", "max_sub_tokens", "max_subscription_tokens", "jetstream_max_memory",
+            "jetstream_max_store", "disable_jetstream_banner", "no_fast_producer_stall", "proxies");
+
+    static {
+        on(ConfigLoader::listen, "listen");
+        on((f, o) -> o.clientAdvertise = string(f), "client_advertise");
+        on((f, o) -> o.port = intRange(f, -1, 65535), "port");
+        on((f, o) -> o.serverName = serverName(f), "server_name");
+        on((f, o) -> o.host = string(f), "host", "net");
+        on((f, o) -> o.debug = bool(f), "debug");
+        on((f, o) -> o.trace = bool(f), "trace");
+        on((f, o) -> {
+            o.traceVerbose = bool(f);
+            o.trace = o.traceVerbose;
+        }, "trace_verbose");
+        on((f, o) -> o.logTime = bool(f), "logtime");
+        on((f, o) -> o.logTimeUtc = bool(f), "logtime_utc");
+        on((f, o) -> o.logFile = path(f), "logfile", "log_file");
+        on((f, o) -> o.logSizeLimit = longRange(f, 0, Long.MAX_VALUE), "logfile_size_limit", "log_size_limit");
+        on((f, o) -> o.logMaxNum = intRange(f, 0, Integer.MAX_VALUE), "logfile_max_num", "log_max_num");
+        on((f, o) -> o.syslog = bool(f), "syslog");
+        on((f, o) -> o.remoteSyslog = string(f), "remote_syslog");
+        on((f, o) -> o.pidFile = path(f), "pidfile", "pid_file");
+        on((f, o) -> o.portsFileDir = path(f), "ports_file_dir");
+        on((f, o) -> o.maxControlLine = size32(f), "max_control_line");
+        on((f, o) -> o.maxPayload = size32(f), "max_payload");
+        on((f, o) -> o.maxPending = longRange(f, 0, Long.MAX_VALUE), "max_pending");
+        on((f, o) -> o.maxConnections = intRange(f, 0, Integer.MAX_VALUE), "max_connections", "max_conn");
+        on((f, o) -> o.maxSubscriptions = intRange(f, 0, Integer.MAX_VALUE), "max_subscriptions", "max_subs");
+        on((f, o) -> o.maxTracedMsgLen = intRange(f, 0, Integer.MAX_VALUE), "max_traced_msg_len");
+        on((f, o) -> o.pingInterval = duration(f, true), "ping_interval");
+        on((f, o) -> o.pingMax = intRange(f, 0, Integer.MAX_VALUE), "ping_max");
+        on((f, o) -> o.writeDeadline = duration(f, true), "write_deadline");
+        on(ConfigLoader::lameDuckDuration, "lame_duck_duration");
+        on(ConfigLoader::lameDuckGracePeriod, "lame_duck_grace_period");
+        on((f, o) -> o.maxClosedClients = intRange(f, 0, Integer.MAX_VALUE), "max_closed_clients");
+        on((f, o) -> o.noHeaderSupport = bool(f), "no_header_support");
+        on((f, o) -> o.noSublistCache = bool(f), "disable_sublist_cache", "no_sublist_cache");
+    }
+
+    private static void on(Handler h, String... keys) {
+        for (String k : keys) {
+            HANDLERS.put(k, h);
+        }
+    }
+
+    private ConfigLoader() {
+    }
+
+    /** New options (defaults, then the file). Warnings, if any, are dropped; see {@link #apply}. */
+    public static ServerOptions load(Path file) throws ConfigException {
+        ServerOptions o = new ServerOptions();
+        apply(file, o);
+        return o;
+    }
+
+    /** Same as {@link #load(Path)} with the given environment for {@code $VARIABLES}. */
+    public static ServerOptions load(Path file, Function<String, String> env) throws ConfigException {
+        ServerOptions o = new ServerOptions();
+        apply(file, o, env);
+        return o;
+    }
+
+    /**
+     * Applies the file over {@code into}; returns the warnings (nats-server's, e.g. a duration given as a
+     * bare number of seconds) for the caller to print.
+     */
+    public static List<String> apply(Path file, ServerOptions into) throws ConfigException {
+        return apply(file, into, System::getenv);
+    }
+
+    public static List<String> apply(Path file, ServerOptions into, Function<String, String> env)
+            throws ConfigException {
+        ConfigValue root = ConfigParser.parseFile(file, env);
+        List<String> warnings = apply(root, into);
+        into.configFile = file;
+        return warnings;
+    }
+
+    /** Applies an already parsed tree; returns warnings, throws all errors at once. */
+    public static List<String> apply(ConfigValue root, ServerOptions into) throws ConfigException {
+        List<String> errors = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        for (ConfigValue.Entry e : root.asMap().values()) {
+            String key = e.key().toLowerCase(Locale.ROOT);
+            Field f = new Field(e.key(), e.keyPosition(), e.value(), warnings);
+            Handler h = HANDLERS.get(key);
+            try {
+                if (h != null) {
+                    h.apply(f, into);
+                } else if (NOT_SUPPORTED_YET.contains(key)) {
+                    throw fail(f, "\"" + e.key() + "\" is not supported yet by nats4j");
+                } else if (!e.value().usedAsVariable()) {
+                    throw fail(f, "unknown field \"" + e.key() + "\"");
+                }
+            } catch (ConfigException ex) {
+                errors.addAll(ex.errors());
+            }
+        }
+        if (!errors.isEmpty()) {
+            errors.addAll(warnings);
+            throw new ConfigException(errors);
+        }
+        return warnings;
+    }
+
+    /** Checks that hold between options, after the file and the flags are applied (as nats-server). */
+    public static void validate(ServerOptions o) throws ConfigException {
+        if (o.maxPayload > o.maxPending) {
+            throw new ConfigException("max_payload (" + o.maxPayload + ") cannot be higher than max_pending ("
+                    + o.maxPending + ")");
+        }
+        if (o.serverName != null && o.serverName.contains(" ")) {
+            throw new ConfigException("server name cannot contain spaces");
+        }
+    }
+
+    // ---------------------------------------------------------------- handlers
+
+    private static void listen(Field f, ServerOptions o) throws ConfigException {
+        ConfigValue v = f.value();
+        if (v.kind() == ConfigValue.Kind.INTEGER) {
+            o.port = intRange(f, -1, 65535);
+            return;
+        }
+        if (v.kind() != ConfigValue.Kind.STRING) {
+            throw fail(f, "expected port or host:port, got " + v.kind().label());
+        }
+        HostPort hp = HostPort.parse(v.asString());
+        if (hp == null) {
+            throw fail(f, "could not parse address string \"" + v.asString() + "\"");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(hp.port());
+        } catch (NumberFormatException e) {
+            throw fail(f, "could not parse port \"" + hp.port() + "\"");
+        }
+        if (port < -1 || port > 65535) {
+            throw fail(f, "invalid port " + port + " in \"" + v.asString() + "\"");
+        }
+        o.host = hp.host();
+        o.port = port;
+    }
+
+    private static String serverName(Field f) throws ConfigException {
+        String s = string(f);
+        if (s.contains(" ")) {
+            throw fail(f, "server name cannot contain spaces");
+        }
+        return s;
+    }
+
+    private static void lameDuckDuration(Field f, ServerOptions o) throws ConfigException {
+        Duration d = duration(f, false);
+        if (d.compareTo(Duration.ofSeconds(30)) < 0) {
+            throw fail(f, "invalid lame_duck_duration of " + GoDuration.format(d) + ", minimum is 30 seconds");
+        }
+        o.lameDuckDuration = d;
+    }
+
+    private static void lameDuckGracePeriod(Field f, ServerOptions o) throws ConfigException {
+        Duration d = duration(f, false);
+        if (d.isNegative()) {
+            throw fail(f, "invalid lame_duck_grace_period, needs to be positive");
+        }
+        o.lameDuckGracePeriod = d;
+    }
+
+    // ---------------------------------------------------------------- typed access
+
+    private static ConfigException fail(Field f, String reason) {
+        return new ConfigException(f.at(), reason);
+    }
+
+    private static ConfigException wrongType(Field f, String expected) {
+        ConfigValue v = f.value();
+        return fail(f, "invalid value for \"" + f.key() + "\": expected " + expected + ", got " + v.kind().label()
+                + (v.kind() == ConfigValue.Kind.ARRAY || v.kind() == ConfigValue.Kind.MAP ? "" : " " + v.describe()));
+    }
+
+    private static String string(Field f) throws ConfigException {
+        if (f.value().kind() != ConfigValue.Kind.STRING) {
+            throw wrongType(f, "a string");
+        }
+        return f.value().asString();
+    }
+
+    private static Path path(Field f) throws ConfigException {
+        String s = string(f);
+        return s.isEmpty() ? null : Path.of(s);
+    }
+
+    private static boolean bool(Field f) throws ConfigException {
+        if (f.value().kind() != ConfigValue.Kind.BOOLEAN) {
+            throw wrongType(f, "a boolean");
+        }
+        return f.value().asBoolean();
+    }
+
+    private static long longRange(Field f, long min, long max) throws ConfigException {
+        if (f.value().kind() != ConfigValue.Kind.INTEGER) {
+            throw wrongType(f, "an integer");
+        }
+        long n = f.value().asLong();
+        if (n < min || n > max) {
+            throw fail(f, "invalid value for \"" + f.key() + "\": " + n + " is out of range [" + min + ".." + max + "]");
+        }
+        return n;
+    }
+
+    private static int intRange(Field f, int min, int max) throws ConfigException {
+        return (int) longRange(f, min, max);
+    }
+
+    /** max_payload / max_control_line: nats-server's "value is too big" above 2^31-1. */
+    private static int size32(Field f) throws ConfigException {
+        if (f.value().kind() != ConfigValue.Kind.INTEGER) {
+            throw wrongType(f, "an integer");
+        }
+        long n = f.value().asLong();
+        if (n > Integer.MAX_VALUE) {
+            throw fail(f, f.key() + " value is too big");
+        }
+        if (n <= 0) {
+            throw fail(f, "invalid value for \"" + f.key() + "\": " + n + " must be positive");
+        }
+        return (int) n;
+    }
+
+    /**
+     * A Go duration string; where nats-server still accepts a bare integer (seconds), it is accepted
+     * with nats-server's warning.
+     */
+    private static Duration duration(Field f, boolean secondsAllowed) throws ConfigException {
+        ConfigValue v = f.value();
+        if (v.kind() == ConfigValue.Kind.STRING) {
+            try {
+                return GoDuration.parse(v.asString());
+            } catch (IllegalArgumentException e) {
+                throw fail(f, "error parsing " + f.key() + ": " + e.getMessage());
+            }
+        }
+        if (secondsAllowed && v.kind() == ConfigValue.Kind.INTEGER) {
+            f.warnings().add(f.at() + ": invalid use of field \"" + f.key() + "\": " + f.key()
+                    + " should be converted to a duration");
+            return Duration.ofSeconds(v.asLong());
+        }
+        throw wrongType(f, "a duration such as \"2s\" or \"1m30s\"");
+    }
+}

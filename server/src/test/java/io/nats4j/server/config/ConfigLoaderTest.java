@@ -1,0 +1,264 @@
+package io.nats4j.server.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nats4j.server.ServerOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private Path write(String text) throws IOException {
+        Path p = dir.resolve("server.conf");
+        Files.writeString(p, text);
+        return p;
+    }
+
+    private ServerOptions load(String text) throws Exception {
+        return ConfigLoader.load(write(text), Map.<String, String>of()::get);
+    }
+
+    private String error(String text) throws IOException {
+        Path p = write(text);
+        return assertThrows(ConfigException.class, () -> ConfigLoader.load(p, k -> null)).getMessage()
+                .replace(p.toString(), "f");
+    }
+
+    @Test
+    void appliesEveryCoreKey() throws Exception {
+        ServerOptions o = load("""
+                listen: 127.0.0.1:4333
+                server_name: "srv-1"
+                client_advertise: "example.org:4222"
+                debug: true
+                trace: yes
+                logtime: off
+                logtime_utc: true
+                logfile: "/var/log/nats.log"
+                syslog: true
+                remote_syslog: "udp://localhost:514"
+                log_size_limit: 10MB
+                log_max_num: 3
+                max_payload: 2MB
+                max_control_line: 8kb
+                max_connections: 100
+                max_subscriptions: 1000
+                max_pending: 128MB
+                write_deadline: "5s"
+                ping_interval: "1m30s"
+                ping_max: 4
+                lame_duck_duration: "45s"
+                lame_duck_grace_period: "500ms"
+                max_closed_clients: 50
+                no_header_support: true
+                disable_sublist_cache: true
+                pid_file: "/tmp/nats.pid"
+                ports_file_dir: "/tmp"
+                max_traced_msg_len: 256
+                """);
+        assertEquals("127.0.0.1", o.host);
+        assertEquals(4333, o.port);
+        assertEquals("srv-1", o.serverName);
+        assertEquals("example.org:4222", o.clientAdvertise);
+        assertTrue(o.debug);
+        assertTrue(o.trace);
+        assertFalse(o.logTime);
+        assertTrue(o.logTimeUtc);
+        assertEquals(Path.of("/var/log/nats.log"), o.logFile);
+        assertTrue(o.syslog);
+        assertEquals("udp://localhost:514", o.remoteSyslog);
+        assertEquals(10L << 20, o.logSizeLimit);
+        assertEquals(3, o.logMaxNum);
+        assertEquals(2 << 20, o.maxPayload);
+        assertEquals(8192, o.maxControlLine);
+        assertEquals(100, o.maxConnections);
+        assertEquals(1000, o.maxSubscriptions);
+        assertEquals(128L << 20, o.maxPending);
+        assertEquals(Duration.ofSeconds(5), o.writeDeadline);
+        assertEquals(Duration.ofSeconds(90), o.pingInterval);
+        assertEquals(4, o.pingMax);
+        assertEquals(Duration.ofSeconds(45), o.lameDuckDuration);
+        assertEquals(Duration.ofMillis(500), o.lameDuckGracePeriod);
+        assertEquals(50, o.maxClosedClients);
+        assertTrue(o.noHeaderSupport);
+        assertTrue(o.noSublistCache);
+        assertEquals(Path.of("/tmp/nats.pid"), o.pidFile);
+        assertEquals(Path.of("/tmp"), o.portsFileDir);
+        assertEquals(256, o.maxTracedMsgLen);
+    }
+
+    @Test
+    void aliasesAndCaseInsensitiveKeysWork() throws Exception {
+        ServerOptions o = load("NET: 10.0.0.1\nPort: 5000\nlog_file: x.log\npidfile: p\nmax_subs: 7\nmax_conn: 9\n"
+                + "no_sublist_cache: true\nlogfile_size_limit: 1k\nlogfile_max_num: 2\n");
+        assertEquals("10.0.0.1", o.host);
+        assertEquals(5000, o.port);
+        assertEquals(Path.of("x.log"), o.logFile);
+        assertEquals(Path.of("p"), o.pidFile);
+        assertEquals(7, o.maxSubscriptions);
+        assertEquals(9, o.maxConnections);
+        assertTrue(o.noSublistCache);
+        assertEquals(1000, o.logSizeLimit);
+        assertEquals(2, o.logMaxNum);
+    }
+
+    @Test
+    void listenAcceptsAPortAloneOrIpv6InBrackets() throws Exception {
+        assertEquals(4333, load("listen: 4333\n").port);
+        ServerOptions o = load("listen: \"[::1]:4444\"\n");
+        assertEquals("::1", o.host);
+        assertEquals(4444, o.port);
+        assertEquals(-1, load("listen: \"localhost:-1\"\n").port);
+    }
+
+    @Test
+    void traceVerboseAlsoTurnsOnTrace() throws Exception {
+        ServerOptions o = load("trace_verbose: true\n");
+        assertTrue(o.trace);
+        assertTrue(o.traceVerbose);
+    }
+
+    @Test
+    void durationGivenAsSecondsIsAcceptedWithNatsServersWarning() throws Exception {
+        Path p = write("write_deadline: 5\nping_interval: 10\n");
+        ServerOptions o = new ServerOptions();
+        List<String> warnings = ConfigLoader.apply(p, o, k -> null);
+        assertEquals(Duration.ofSeconds(5), o.writeDeadline);
+        assertEquals(Duration.ofSeconds(10), o.pingInterval);
+        assertEquals(List.of(p + ":1:1: invalid use of field \"write_deadline\": write_deadline should be converted "
+                + "to a duration", p + ":2:1: invalid use of field \"ping_interval\": ping_interval should be "
+                + "converted to a duration"), warnings);
+        assertEquals(p, o.configFile);
+    }
+
+    @Test
+    void unknownKeysAreErrorsAndAllAreReported() throws Exception {
+        assertEquals("f:2:1: unknown field \"foo\"\nf:3:1: unknown field \"bar\"", error("port: 4222\nfoo: 1\nbar = 2\n"));
+    }
+
+    @Test
+    void topLevelKeysUsedOnlyAsVariablesAreNotUnknown() throws Exception {
+        ServerOptions o = load("MY_PORT: 4555\nport: $MY_PORT\n");
+        assertEquals(4555, o.port);
+        assertEquals("f:1:1: unknown field \"UNUSED\"", error("UNUSED: 1\nport: 1\n"));
+    }
+
+    @Test
+    void laterCapabilitiesAreRefusedNotIgnored() throws Exception {
+        assertEquals("f:1:1: \"cluster\" is not supported yet by nats4j\n"
+                + "f:2:1: \"authorization\" is not supported yet by nats4j\n"
+                + "f:3:1: \"jetstream\" is not supported yet by nats4j\n"
+                + "f:4:1: \"http_port\" is not supported yet by nats4j",
+                error("cluster { port: 6222 }\nauthorization { timeout: 2 }\njetstream: enabled\nhttp_port: 8222\n"));
+        for (String key : List.of("accounts", "tls", "http", "https", "monitor_port", "http_base_path", "leafnodes",
+                "gateway", "websocket", "mqtt", "operator", "resolver", "system_account", "no_auth_user")) {
+            assertEquals("f:1:1: \"" + key + "\" is not supported yet by nats4j", error(key + ": 1\n"), key);
+        }
+    }
+
+    @Test
+    void typeErrorsNameKeyPositionAndValue() throws Exception {
+        assertEquals("f:1:1: invalid value for \"port\": expected an integer, got string \"abc\"", error("port: \"abc\"\n"));
+        assertEquals("f:2:3: invalid value for \"debug\": expected a boolean, got integer 5", error("a: 1\n  debug: 5\n")
+                .replace("f:1:1: unknown field \"a\"\n", ""));
+        assertEquals("f:1:1: invalid value for \"max_payload\": expected an integer, got float 1.5",
+                error("max_payload: 1.5\n"));
+        assertEquals("f:1:1: invalid value for \"server_name\": expected a string, got datetime 2020-01-01T00:00:00Z",
+                error("server_name: 2020-01-01T00:00:00Z\n"));
+        assertEquals("f:1:1: invalid value for \"host\": expected a string, got map", error("host { a: 1 }\n"));
+    }
+
+    @Test
+    void outOfRangeValuesAreErrors() throws Exception {
+        assertEquals("f:1:1: invalid value for \"port\": 70000 is out of range [-1..65535]", error("port: 70000\n"));
+        assertEquals("f:1:1: max_payload value is too big", error("max_payload: 2gb\n"));
+        assertEquals("f:1:1: invalid value for \"max_payload\": -1 must be positive", error("max_payload: -1\n"));
+        assertEquals("f:1:1: invalid value for \"max_connections\": -5 is out of range [0..2147483647]",
+                error("max_connections: -5\n"));
+        assertEquals("f:1:1: could not parse address string \"nohost\"", error("listen: nohost\n"));
+        assertEquals("f:1:1: could not parse port \"x\"", error("listen: \"h:x\"\n"));
+        assertEquals("f:1:1: server name cannot contain spaces", error("server_name: \"a b\"\n"));
+    }
+
+    @Test
+    void durationErrorsUseGoWording() throws Exception {
+        assertEquals("f:1:1: error parsing write_deadline: time: invalid duration \"abc\"",
+                error("write_deadline: \"abc\"\n"));
+        assertEquals("f:1:1: error parsing ping_interval: time: unknown unit \"x\" in duration \"5x\"",
+                error("ping_interval: \"5x\"\n"));
+        assertEquals("f:1:1: invalid lame_duck_duration of 5s, minimum is 30 seconds",
+                error("lame_duck_duration: \"5s\"\n"));
+        assertEquals("f:1:1: invalid lame_duck_grace_period, needs to be positive",
+                error("lame_duck_grace_period: \"-1s\"\n"));
+        assertEquals("f:1:1: invalid value for \"lame_duck_duration\": expected a duration such as \"2s\" or \"1m30s\", "
+                + "got integer 60", error("lame_duck_duration: 60\n"));
+    }
+
+    @Test
+    void errorsAreReportedWithWarnings() throws Exception {
+        assertEquals("f:2:1: unknown field \"x\"\nf:1:1: invalid use of field \"write_deadline\": write_deadline "
+                + "should be converted to a duration", error("write_deadline: 2\nx: 1\n"));
+    }
+
+    @Test
+    void variablesFromTheEnvironmentFeedOptions() throws Exception {
+        Path p = write("port: $PORT\nserver_name: $NAME\n");
+        ServerOptions o = ConfigLoader.load(p, Map.of("PORT", "4999", "NAME", "envname")::get);
+        assertEquals(4999, o.port);
+        assertEquals("envname", o.serverName);
+    }
+
+    @Test
+    void includedKeysAreApplied() throws Exception {
+        Files.writeString(dir.resolve("limits.conf"), "max_payload: 512kb\n");
+        ServerOptions o = load("include ./limits.conf\nport: 1\n");
+        assertEquals(512 * 1024, o.maxPayload);
+    }
+
+    @Test
+    void applyKeepsOptionsTheFileDoesNotSet() throws Exception {
+        ServerOptions o = new ServerOptions();
+        o.serverName = "kept";
+        ConfigLoader.apply(write("port: 1\n"), o, k -> null);
+        assertEquals("kept", o.serverName);
+        assertEquals(1, o.port);
+        assertNull(o.logFile);
+    }
+
+    @Test
+    void validateRefusesPayloadAbovePending() {
+        ServerOptions o = new ServerOptions();
+        o.maxPending = 10;
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.validate(o));
+        assertEquals("max_payload (1048576) cannot be higher than max_pending (10)", e.getMessage());
+    }
+
+    @Test
+    void goDurationsParseAndPrintLikeGo() {
+        assertEquals(Duration.ofSeconds(90), GoDuration.parse("1m30s"));
+        assertEquals(Duration.ofMillis(1500), GoDuration.parse("1.5s"));
+        assertEquals(Duration.ofNanos(-3000), GoDuration.parse("-3us"));
+        assertEquals(Duration.ofHours(1), GoDuration.parse("1h"));
+        assertEquals(Duration.ZERO, GoDuration.parse("0"));
+        assertEquals("time: missing unit in duration \"5\"",
+                assertThrows(IllegalArgumentException.class, () -> GoDuration.parse("5")).getMessage());
+        assertEquals("1m30s", GoDuration.format(Duration.ofSeconds(90)));
+        assertEquals("2h0m0s", GoDuration.format(Duration.ofHours(2)));
+        assertEquals("500ms", GoDuration.format(Duration.ofMillis(500)));
+        assertEquals("1.5s", GoDuration.format(Duration.ofMillis(1500)));
+        assertEquals("0s", GoDuration.format(Duration.ZERO));
+    }
+}
