@@ -1,10 +1,73 @@
 package io.nats4j.server;
 
-/** The standalone server's entry point (bin/nats4j). */
+import io.nats4j.server.config.CommandLine;
+import io.nats4j.server.config.ConfigException;
+import io.nats4j.server.log.ServerLogger;
+import io.nats4j.server.log.ServerLoggers;
+import java.io.IOException;
+
+/**
+ * The standalone server's entry point (bin/nats4j): nats-server's flags, config file and exit codes.
+ * SIGINT and SIGTERM shut down gracefully through the JVM's shutdown hook.
+ */
 public final class Main {
 
-    public static void main(String[] args) throws Exception {
-        throw new UnsupportedOperationException("being built");
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the server until it shuts down; returns the process exit code. */
+    static int run(String[] args) {
+        CommandLine.Result cli;
+        try {
+            cli = CommandLine.parse(args);
+        } catch (ConfigException e) {
+            System.err.println("nats-server: " + e.getMessage());
+            return 1;
+        }
+        if (cli.showHelp()) {
+            System.out.print(CommandLine.usage());
+            return 0;
+        }
+        if (cli.showVersion()) {
+            System.out.println("nats-server: v" + Version.NATS_SERVER);
+            System.out.println("nats4j: v" + Version.NATS4J);
+            return 0;
+        }
+        ServerOptions options = cli.options();
+        if (cli.testConfig()) {
+            System.out.println("nats-server: configuration file " + options.configFile + " is valid");
+            return 0;
+        }
+        if (cli.signal() != null) {
+            System.err.println("nats-server: --signal is not supported yet by nats4j");
+            return 1;
+        }
+        ServerLogger log;
+        try {
+            log = ServerLoggers.forStandalone(options);
+        } catch (IOException e) {
+            System.err.println("nats-server: " + e.getMessage());
+            return 1;
+        }
+        for (String warning : cli.warnings()) {
+            log.warn(warning);
+        }
+        NatsServer server = new NatsServer(options, log);
+        try {
+            server.start();
+        } catch (IOException e) {
+            log.fatal(e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "nats4j-shutdown"));
+        try {
+            server.awaitShutdown();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.close();
+        }
+        return 0;
     }
 
     private Main() {

@@ -1,10 +1,9 @@
 package io.nats4j.server.connection;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nats4j.server.ServerOptions;
 import io.nats4j.server.auth.Account;
 import io.nats4j.server.log.ServerLogger;
+import io.nats4j.server.protocol.ConnectOptions;
 import io.nats4j.server.protocol.ProtocolError;
 import io.nats4j.server.protocol.ProtocolHandler;
 import io.nats4j.server.protocol.ProtocolParser;
@@ -45,7 +44,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class ClientConnection extends ChannelInboundHandlerAdapter implements ProtocolHandler, SubscriptionOwner {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] PING = "PING\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PONG = "PONG\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] OK = "+OK\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -81,6 +79,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     // CONNECT options (event loop only)
     private boolean connectReceived;
+    private ConnectOptions connectOptions;
     // nats-server's defaults until CONNECT says otherwise: verbose and pedantic are on
     private boolean verbose = true;
     private boolean pedantic = true;
@@ -146,6 +145,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     public int remotePort() {
         return remotePort;
+    }
+
+    /** The client's CONNECT, or null before it arrived. */
+    public ConnectOptions connectOptions() {
+        return connectOptions;
     }
 
     public String name() {
@@ -258,27 +262,25 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (log.isTraceEnabled()) {
             log.trace(prefix() + "<<- [CONNECT " + redactPass(new String(p.line(), off, len, StandardCharsets.UTF_8)) + "]");
         }
-        JsonNode n;
+        ConnectOptions co;
         try {
-            n = JSON.readTree(p.line(), off, len);
-        } catch (IOException | RuntimeException e) {
-            n = null;
-        }
-        if (n == null || !n.isObject()) {
-            log.error(prefix() + "Client parser ERROR: invalid CONNECT JSON");
+            co = ConnectOptions.parse(p.line(), off, len);
+        } catch (IllegalArgumentException e) {
+            log.error(prefix() + "Client parser ERROR: " + e.getMessage());
             closeAfterFlush(ClosedState.PROTOCOL_VIOLATION);
             parser.close();
             return;
         }
-        verbose = n.path("verbose").asBoolean(true);
-        pedantic = n.path("pedantic").asBoolean(true);
-        echo = n.path("echo").asBoolean(true);
-        headers = n.path("headers").asBoolean(false) && !opts.noHeaderSupport;
-        noResponders = n.path("no_responders").asBoolean(false);
-        name = n.path("name").asText("");
-        lang = n.path("lang").asText("");
-        version = n.path("version").asText("");
-        int protocol = n.path("protocol").asInt(0);
+        connectOptions = co;
+        verbose = co.verbose;
+        pedantic = co.pedantic;
+        echo = co.echo;
+        headers = co.headers && !opts.noHeaderSupport;
+        noResponders = co.noResponders;
+        name = co.name;
+        lang = co.lang;
+        version = co.version;
+        int protocol = co.protocol;
         connectReceived = true;
         if (protocol < 0 || protocol > 1) {
             sendErrAndClose("invalid client protocol", ClosedState.BAD_CLIENT_PROTOCOL_VERSION);
