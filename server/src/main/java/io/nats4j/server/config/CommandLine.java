@@ -19,7 +19,10 @@ import java.util.function.Function;
  */
 public final class CommandLine {
 
-    /** What the command line asks for. {@code options} is null when help, version or a signal was asked. */
+    /**
+     * What the command line asks for. When help, version or a signal is asked, the config file is not
+     * read and {@code options} holds the defaults.
+     */
     public record Result(ServerOptions options, boolean showHelp, boolean showVersion, boolean testConfig,
             String signal, List<String> warnings) {
     }
@@ -152,7 +155,7 @@ public final class CommandLine {
         boolean testConfig = Boolean.TRUE.equals(last.get("t"));
         String signal = (String) last.get("signal");
         if (showVersion || showHelp) {
-            return new Result(null, showHelp, showVersion, testConfig, signal, List.of());
+            return new Result(new ServerOptions(), showHelp, showVersion, testConfig, signal, List.of());
         }
         for (Setting s : settings) {
             if (!s.flag().supported()) {
@@ -160,7 +163,7 @@ public final class CommandLine {
             }
         }
         if (signal != null) {
-            return new Result(null, false, false, testConfig, signal, List.of());
+            return new Result(new ServerOptions(), false, false, testConfig, signal, List.of());
         }
         String config = (String) last.get("config");
         if (testConfig && (config == null || config.isEmpty())) {

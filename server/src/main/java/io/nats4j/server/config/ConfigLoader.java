@@ -18,6 +18,9 @@ import java.util.function.Function;
  * types, out-of-range values, and keys of capabilities nats4j does not have yet
  * ({@code "cluster" is not supported yet by nats4j}), which are never silently ignored. A top-level key
  * that only serves as a {@code $variable} for other values is not an unknown field (as in nats-server).
+ *
+ * <p>One extension: {@code max_closed_clients} is accepted here although nats-server has it only as an
+ * option in code, not as a config key.
  */
 public final class ConfigLoader {
 
