@@ -96,10 +96,21 @@ public final class RawClient implements AutoCloseable {
         return sync();
     }
 
-    /** Sends PING and expects PONG next: everything sent before has been processed by the server. */
+    /**
+     * Sends PING and expects PONG next: everything sent before has been processed by the server. PINGs
+     * the server sends meanwhile (its first one comes about 2 s after CONNECT) are answered and skipped.
+     */
     public RawClient sync() throws IOException {
         send("PING\r\n");
-        expect("PONG\r\n");
+        return expectSkippingPings("PONG\r\n", DEFAULT_TIMEOUT);
+    }
+
+    /** Like {@link #expect(String, Duration)} but answers and skips server PINGs that come first. */
+    public RawClient expectSkippingPings(String exact, Duration timeout) throws IOException {
+        Matcher m = expectMatch(Pattern.compile("((?:PING\r\n)*)" + Pattern.quote(exact)), timeout);
+        for (int i = 0; i < m.group(1).length() / "PING\r\n".length(); i++) {
+            send("PONG\r\n");
+        }
         return this;
     }
 
