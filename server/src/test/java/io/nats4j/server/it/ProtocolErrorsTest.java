@@ -1,0 +1,172 @@
+package io.nats4j.server.it;
+
+import static io.nats4j.server.it.ProtocolTest.assertOtherClientsStillWork;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.nats4j.server.testsupport.RawClient;
+import io.nats4j.server.testsupport.ServerConfig;
+import io.nats4j.server.testsupport.TestServer;
+import io.nats4j.server.testsupport.TestServerExtension;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Protocol errors: the exact -ERR text nats-server sends, whether it closes the connection, and that the
+ * rest of the server is unaffected. Texts confirmed against nats-server 2.9.10.
+ */
+@ExtendWith(TestServerExtension.class)
+class ProtocolErrorsTest {
+
+    private static final String QUIET = "{\"verbose\":false,\"pedantic\":false}";
+    private static final String PEDANTIC = "{\"verbose\":false,\"pedantic\":true}";
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
+
+    @Test
+    void unknownOperationIsRejectedAndConnectionClosed(TestServer server) throws Exception {
+        try (RawClient c = RawClient.open(server)) {
+            c.connect(QUIET).send("FOO bar\r\n");
+            c.expect("-ERR 'Unknown Protocol Operation'\r\n");
+            assertEquals("", c.expectClosed(CLOSE_TIMEOUT));
+        }
+        assertOtherClientsStillWork(server);
+    }
+
+    @Test
+    void unknownOperationBeforeConnectIsRejectedAndConnectionClosed(TestServer server) throws Exception {
+        try (RawClient c = RawClient.open(server)) {
+            c.send("HELLO\r\n").expect("-ERR 'Unknown Protocol Operation'\r\n");
+            assertEquals("", c.expectClosed(CLOSE_TIMEOUT));
+        }
+        assertOtherClientsStillWork(server);
+    }
+
+    @Test
+    void wildcardPublishSubjectIsReportedInPedanticModeButStillDelivered(TestServer server) throws Exception {
+        // nats-server 2.9.10 checks publish subjects only for pedantic clients, sends the -ERR, keeps the
+        // connection open AND still routes the message (the check does not stop processing)
+        try (RawClient sub = RawClient.open(server); RawClient pub = RawClient.open(server)) {
+            sub.connect(QUIET).send("SUB foo.* 1\r\n").sync();
+            pub.connect(PEDANTIC).send("PUB foo.* 2\r\nhi\r\n");
+            pub.expect("-ERR 'Invalid Publish Subject'\r\n").sync();
+            sub.expect("MSG foo.* 1 2\r\nhi\r\n");
+            pub.send("PUB foo.> 0\r\n\r\n").expect("-ERR 'Invalid Publish Subject'\r\n");
+            pub.send("PUB foo..bar 0\r\n\r\n").expect("-ERR 'Invalid Publish Subject'\r\n").sync();
+        }
+        assertOtherClientsStillWork(server);
+    }
+
+    @Test
+    void wildcardPublishSubjectIsNotCheckedWithoutPedantic(TestServer server) throws Exception {
+        try (RawClient c = RawClient.open(server)) {
+            c.connect(QUIET).send("SUB foo.* 1\r\nPUB foo.* 2\r\nhi\r\nPING\r\n");
+            c.expect("MSG foo.* 1 2\r\nhi\r\nPONG\r\n");
+        }
+    }
+
+    @Test
+    void invalidSubscribeSubjectIsRejectedAndConnectionStaysOpen(TestServer server) throws Exception {
+        try (RawClient c = RawClient.open(server)) {
+            c.connect(QUIET).send("SUB foo..bar 1\r\n").expect("-ERR 'Invalid Subject'\r\n");
+            c.send("SUB foo.>.bar 2\r\n").expect("-ERR 'Invalid Subject'\r\n");
+            c.send("SUB .foo 3\r\n").expect("-ERR 'Invalid Subject'\r\n");
+            // the connection is still fine and the rejected sids do not exist
+            c.send("SUB ok 4\r\nPUB ok 1\r\nx\r\nPING\r\n").expect("MSG ok 4 1\r\nx\r\nPONG\r\n");
+        }
+    }
+
+    @Test
+    @ServerConfig(maxPayload = 1024)
+    void payloadOverMaxPayloadIsRejectedAndConnectionClosed(TestServer server) throws Exception {
+        try (RawClient c = RawClient.open(server)) {
+            c.connect(QUIET);
+            // exactly max_payload is fine
+            c.send("SUB big 1\r\nPUB big 1024\r\n" + "x".repeat(1024) + "\r\nPING\r\n");
+            c.expect("MSG big 1 1024\r\n" + "x".repeat(1024) + "\r\nPONG\r\n");
+            // the size in the control line is enough: the server does not wait for the payload
+            c.send("PUB big 1025\r\n").expect("-ERR 'Maximum Payload Violation'\r\n");
+            assertEquals("", c.expectClosed(CLOSE_TIMEOUT));
+        }
+        assertOtherClientsStillWork(server);
+    }
+
+    @Test
+    @ServerConfig(maxPayload = 1024)
+    void hpubOverMaxPayloadIsRejectedAndConnectionClosed(TestServer server) throws Exception {
+        try (RawClient c = RawClient.open(server)) {
+            c.connect("{\"verbose\":false,\"headers\":true}").send("HPUB big 12 1025\r\n");
+            c.expect("-ERR 'Maximum Payload Violation'\r\n");
+            assertEquals("", c.expectClosed(CLOSE_TIMEOUT));
+        }
+        assertOtherClientsStillWork(server);
+    }
+
+    @Test
+    void controlLineOverMaxIsRejectedAndConnectionClosed(TestServer server) throws Exception {
+        // note the text: nats-server 2.9.10 sends it in lower case
+        try (RawClient c = RawClient.open(server)) {
+            c.connect(QUIET).send("PUB " + "s".repeat(5000) + " 2\r\nhi\r\n");
+            c.expect("-ERR 'maximum control line exceeded'\r\n");
+            assertEquals("", c.expectClosed(CLOSE_TIMEOUT));
+        }
+        assertOtherClientsStillWork(server);
+    }
+
+    @Test
+    void controlLineOverMaxIsDetectedBeforeItsEnd(TestServer server) throws Exception {
+        // no CRLF yet: the server must not buffer an endless line
+        try (RawClient c = RawClient.open(server)) {
+            c.connect(QUIET).send("SUB " + "s".repeat(5000));
+            c.expect("-ERR 'maximum control line exceeded'\r\n");
+            assertEquals("", c.expectClosed(CLOSE_TIMEOUT));
+        }
+    }
+
+    @Test
+    @ServerConfig(maxControlLine = 64)
+    void configuredMaxControlLineIsEnforced(TestServer server) throws Exception {
+        try (RawClient c = RawClient.open(server)) {
+            c.connect(QUIET).send("SUB " + "a".repeat(40) + " 1\r\nPING\r\n").expect("PONG\r\n");
+            c.send("SUB " + "b".repeat(80) + " 2\r\n").expect("-ERR 'maximum control line exceeded'\r\n");
+            assertEquals("", c.expectClosed(CLOSE_TIMEOUT));
+        }
+    }
+
+    @Test
+    void payloadNotFollowedByCrlfIsAProtocolError(TestServer server) throws Exception {
+        try (RawClient c = RawClient.open(server)) {
+            c.connect(QUIET).send("PUB foo 2\r\nhiX\r\n");
+            c.expect("-ERR 'Unknown Protocol Operation'\r\n");
+            assertEquals("", c.expectClosed(CLOSE_TIMEOUT));
+        }
+        assertOtherClientsStillWork(server);
+    }
+
+    @Test
+    void malformedArgumentsCloseTheConnectionWithoutErr(TestServer server) throws Exception {
+        // nats-server closes (protocol violation) without sending an -ERR when a verb's arguments do not
+        // parse: bad size, missing sid, bad CONNECT JSON
+        for (String bad : new String[] {"PUB foo x\r\n", "PUB foo\r\n", "SUB foo\r\n", "HPUB foo 10 5\r\n",
+            "CONNECT {bad\r\n"}) {
+            try (RawClient c = RawClient.open(server)) {
+                if (!bad.startsWith("CONNECT")) {
+                    c.connect("{\"verbose\":false,\"headers\":true}");
+                }
+                c.send(bad);
+                assertEquals("", c.expectClosed(CLOSE_TIMEOUT), "after " + bad.trim());
+            }
+        }
+        assertOtherClientsStillWork(server);
+    }
+
+    @Test
+    void verbWithoutArgumentsIsAnUnknownOperation(TestServer server) throws Exception {
+        for (String bad : new String[] {"PUB\r\n", "UNSUB\r\n"}) {
+            try (RawClient c = RawClient.open(server)) {
+                c.connect(QUIET).send(bad).expect("-ERR 'Unknown Protocol Operation'\r\n");
+                assertEquals("", c.expectClosed(CLOSE_TIMEOUT), "after " + bad.trim());
+            }
+        }
+        assertOtherClientsStillWork(server);
+    }
+}

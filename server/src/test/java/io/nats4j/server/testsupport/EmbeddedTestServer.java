@@ -1,0 +1,70 @@
+package io.nats4j.server.testsupport;
+
+import io.nats4j.server.NatsServer;
+import io.nats4j.server.ServerOptions;
+import java.io.IOException;
+
+/** nats4j running in the test JVM through the embedding API. */
+public final class EmbeddedTestServer implements TestServer {
+
+    private final ServerOptions options;
+    private NatsServer server;
+    private int port = -1;
+
+    public EmbeddedTestServer(ServerOptions options) {
+        this.options = options.copy();
+    }
+
+    @Override
+    public synchronized void start() throws IOException {
+        if (server != null) {
+            throw new IllegalStateException("already started");
+        }
+        ServerOptions startOptions = options.copy();
+        if (port > 0) {
+            startOptions.port = port; // a restart keeps the port the clients know
+        }
+        NatsServer s = new NatsServer(startOptions);
+        try {
+            s.start();
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        server = s;
+        port = s.port();
+    }
+
+    @Override
+    public synchronized int port() {
+        if (port <= 0) {
+            throw new IllegalStateException("not started");
+        }
+        return port;
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (server != null) {
+            NatsServer s = server;
+            server = null;
+            s.close();
+        }
+    }
+
+    @Override
+    public synchronized void restart() throws IOException {
+        stop();
+        start();
+    }
+
+    @Override
+    public ServerOptions options() {
+        return options.copy();
+    }
+
+    @Override
+    public String toString() {
+        return "nats4j(embedded) on port " + port;
+    }
+}

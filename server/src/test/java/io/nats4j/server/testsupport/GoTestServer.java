@@ -1,0 +1,273 @@
+package io.nats4j.server.testsupport;
+
+import io.nats4j.server.ServerOptions;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The Go reference {@code nats-server} as a child process: {@code -a 127.0.0.1 -p <free port> -c <generated
+ * config>}. The binary is {@code -Dnats.server.binary}, else {@code /usr/sbin/nats-server}, else
+ * {@code nats-server} on PATH. Stopped by sending SIGTERM to its own PID (then SIGKILL if it lingers).
+ */
+public final class GoTestServer implements TestServer {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+    private static final int START_ATTEMPTS = 3;
+
+    private final ServerOptions options;
+    private Path workDir;
+    private Process process;
+    private int port = -1;
+
+    public GoTestServer(ServerOptions options) {
+        this.options = options.copy();
+    }
+
+    /** Locates the nats-server binary or fails with a clear message. */
+    public static Path binary() {
+        String configured = System.getProperty("nats.server.binary");
+        if (configured != null && !configured.isBlank()) {
+            return Path.of(configured);
+        }
+        Path sbin = Path.of("/usr/sbin/nats-server");
+        if (Files.isExecutable(sbin)) {
+            return sbin;
+        }
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(File.pathSeparator)) {
+                Path candidate = Path.of(dir, "nats-server");
+                if (Files.isExecutable(candidate)) {
+                    return candidate;
+                }
+            }
+        }
+        throw new IllegalStateException("nats-server binary not found (set -Dnats.server.binary)");
+    }
+
+    @Override
+    public synchronized void start() throws IOException {
+        if (process != null) {
+            throw new IllegalStateException("already started");
+        }
+        if (workDir == null) {
+            workDir = Files.createTempDirectory("nats-server-test");
+            Files.writeString(workDir.resolve("server.conf"), configFile(options), StandardCharsets.UTF_8);
+        }
+        boolean fixedPort = port > 0 || options.port > 0;
+        int attempts = fixedPort ? 1 : START_ATTEMPTS;
+        IOException last = null;
+        for (int attempt = 0; attempt < attempts; attempt++) {
+            int candidate = port > 0 ? port : options.port > 0 ? options.port : freePort();
+            try {
+                launch(candidate);
+                port = candidate;
+                return;
+            } catch (IOException e) {
+                last = e; // most likely the free port was taken in between: try another
+            }
+        }
+        throw last;
+    }
+
+    private void launch(int candidatePort) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(binary().toString());
+        command.add("-a");
+        command.add("127.0.0.1");
+        command.add("-p");
+        command.add(Integer.toString(candidatePort));
+        command.add("-c");
+        command.add(workDir.resolve("server.conf").toString());
+        Path log = workDir.resolve("server.log");
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IOException("nats-server exited with " + p.exitValue() + ": " + tail(log));
+            }
+            if (accepts(candidatePort)) {
+                process = p;
+                return;
+            }
+            sleep(20);
+        }
+        kill(p);
+        throw new IOException("nats-server did not accept connections within " + START_TIMEOUT + ": " + tail(log));
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
+        }
+    }
+
+    /** The nats-server config file for the options that differ from the defaults. */
+    static String configFile(ServerOptions o) {
+        StringBuilder c = new StringBuilder("# generated by GoTestServer\n");
+        if (o.serverName != null) {
+            c.append("server_name: ").append(quote(o.serverName)).append('\n');
+        }
+        if (o.maxPayload != ServerOptions.DEFAULT_MAX_PAYLOAD) {
+            c.append("max_payload: ").append(o.maxPayload).append('\n');
+        }
+        if (o.maxControlLine != ServerOptions.DEFAULT_MAX_CONTROL_LINE) {
+            c.append("max_control_line: ").append(o.maxControlLine).append('\n');
+        }
+        if (o.maxConnections != ServerOptions.DEFAULT_MAX_CONNECTIONS) {
+            c.append("max_connections: ").append(o.maxConnections).append('\n');
+        }
+        if (o.maxSubscriptions != 0) {
+            c.append("max_subscriptions: ").append(o.maxSubscriptions).append('\n');
+        }
+        if (o.maxPending != ServerOptions.DEFAULT_MAX_PENDING) {
+            c.append("max_pending: ").append(o.maxPending).append('\n');
+        }
+        if (!o.writeDeadline.equals(ServerOptions.DEFAULT_WRITE_DEADLINE)) {
+            c.append("write_deadline: ").append(duration(o.writeDeadline)).append('\n');
+        }
+        if (!o.pingInterval.equals(ServerOptions.DEFAULT_PING_INTERVAL)) {
+            c.append("ping_interval: ").append(duration(o.pingInterval)).append('\n');
+        }
+        if (o.pingMax != ServerOptions.DEFAULT_PING_MAX) {
+            c.append("ping_max: ").append(o.pingMax).append('\n');
+        }
+        if (o.noHeaderSupport) {
+            c.append("no_header_support: true\n");
+        }
+        StringBuilder auth = new StringBuilder();
+        if (o.username != null) {
+            auth.append("  user: ").append(quote(o.username)).append('\n');
+            auth.append("  password: ").append(quote(o.password == null ? "" : o.password)).append('\n');
+        }
+        if (o.authorizationToken != null) {
+            auth.append("  token: ").append(quote(o.authorizationToken)).append('\n');
+        }
+        if (!o.authTimeout.equals(ServerOptions.DEFAULT_AUTH_TIMEOUT)) {
+            // nats-server reads a bare number as seconds; fractions are allowed
+            auth.append("  timeout: ").append(o.authTimeout.toMillis() / 1000.0).append('\n');
+        }
+        if (!auth.isEmpty()) {
+            c.append("authorization {\n").append(auth).append("}\n");
+        }
+        return c.toString();
+    }
+
+    private static String duration(Duration d) {
+        return quote(d.toMillis() + "ms");
+    }
+
+    private static String quote(String s) {
+        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+    }
+
+    @Override
+    public synchronized int port() {
+        if (port <= 0) {
+            throw new IllegalStateException("not started");
+        }
+        return port;
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (process != null) {
+            Process p = process;
+            process = null;
+            kill(p);
+        }
+    }
+
+    private static void kill(Process p) {
+        p.destroy(); // SIGTERM to this PID only
+        try {
+            if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public synchronized void restart() throws IOException {
+        stop();
+        start();
+    }
+
+    @Override
+    public synchronized void close() {
+        stop();
+        if (workDir != null) {
+            try (Stream<Path> files = Files.walk(workDir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            workDir = null;
+        }
+    }
+
+    @Override
+    public ServerOptions options() {
+        return options.copy();
+    }
+
+    /** The server's log so far (for failure messages). */
+    public synchronized String log() {
+        return workDir == null ? "" : tail(workDir.resolve("server.log"));
+    }
+
+    private static String tail(Path log) {
+        try {
+            String s = Files.readString(log, StandardCharsets.UTF_8);
+            return s.length() > 4000 ? s.substring(s.length() - 4000) : s;
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting nats-server", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "nats-server pid " + (process == null ? "-" : process.pid()) + " on port " + port;
+    }
+}
