@@ -6,6 +6,8 @@ import java.io.IOException;
 /** Picks the {@link ServerLogger} for a standalone or an embedded server. */
 public final class ServerLoggers {
 
+    private static volatile ServerLogger slf4jTarget;
+
     /**
      * The standalone server's logger, from nats-server's logging options, in nats-server's order of
      * precedence: remote syslog ({@code -r}), else local syslog ({@code -s}), else the log file
@@ -17,6 +19,12 @@ public final class ServerLoggers {
      * @throws IllegalArgumentException for a malformed remote syslog address
      */
     public static ServerLogger forStandalone(ServerOptions options) throws IOException {
+        ServerLogger logger = create(options);
+        routeSlf4jTo(logger);
+        return logger;
+    }
+
+    private static ServerLogger create(ServerOptions options) throws IOException {
         boolean trace = options.trace || options.traceVerbose;
         if (options.remoteSyslog != null && !options.remoteSyslog.isEmpty()) {
             return SyslogLogger.remote(options.remoteSyslog, options.debug, trace);
@@ -39,6 +47,23 @@ public final class ServerLoggers {
     /** An embedded server's logger: SLF4J, logger {@value Slf4jLogger#LOGGER_NAME}. */
     public static ServerLogger forEmbedded() {
         return new Slf4jLogger();
+    }
+
+    /**
+     * Where SLF4J calls go when the standalone binding {@link StandaloneSlf4jProvider} is in use (set by
+     * {@link #forStandalone}; until then, stderr with time, no debug or trace). Has no effect otherwise.
+     */
+    public static void routeSlf4jTo(ServerLogger logger) {
+        slf4jTarget = logger;
+    }
+
+    static ServerLogger slf4jTarget() {
+        ServerLogger t = slf4jTarget;
+        if (t == null) {
+            t = StdLogger.toStderr(true, false, false);
+            slf4jTarget = t;
+        }
+        return t;
     }
 
     private ServerLoggers() {
