@@ -230,10 +230,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         } finally {
             ReferenceCountUtil.release(in);
         }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // One flush per receiver per read (as nats-server's readLoop does), not per Netty read batch: a
+        // batch can hold up to 16 reads, and holding them all would inflate every receiver's pending bytes.
         flushPending();
     }
 
