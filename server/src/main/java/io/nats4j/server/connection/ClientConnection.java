@@ -54,6 +54,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     /** nats-server sends the first PING to a client early (firstClientPingInterval). */
     static final long FIRST_PING_DELAY_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final int INITIAL_OUT_BUFFER = 1024;
+    private static final int MAX_OUT_BUFFER_HINT = 256 * 1024;
 
     private final ServerContext server;
     private final ServerOptions opts;
@@ -106,6 +107,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     /** Bytes handed to the channel so far; with the channel's pending bytes this shows write progress. */
     private volatile long handedOff;
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    /** Size of the last flushed buffer: the next buffer starts that big, so it rarely has to grow. */
+    private int lastFlushBytes = INITIAL_OUT_BUFFER;
     private final Runnable flushTask = this::scheduledFlush;
 
     private volatile boolean closed;
@@ -514,7 +517,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
                 return -1;
             }
             if (b == null) {
-                b = outBuf = alloc.directBuffer(Math.max(INITIAL_OUT_BUFFER, frame));
+                b = outBuf = alloc.directBuffer(Math.max(lastFlushBytes, frame));
             }
             b.ensureWritable(frame);
             b.writeBytes(hdr ? HMSG : MSG);
@@ -598,7 +601,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private ByteBuf outBufForWrite(int bytes) {
         ByteBuf b = outBuf;
         if (b == null) {
-            b = outBuf = alloc.directBuffer(Math.max(INITIAL_OUT_BUFFER, bytes));
+            b = outBuf = alloc.directBuffer(Math.max(lastFlushBytes, bytes));
         }
         b.ensureWritable(bytes);
         return b;
@@ -682,6 +685,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         synchronized (outLock) {
             b = outBuf;
             outBuf = null;
+            if (b != null) {
+                // a racy hint for the next allocation; bounded so one burst does not pin a huge buffer
+                lastFlushBytes = Math.min(Math.max(INITIAL_OUT_BUFFER, b.readableBytes()), MAX_OUT_BUFFER_HINT);
+            }
         }
         if (b == null) {
             return;
