@@ -114,13 +114,19 @@ public final class Compare {
 
     /** One measured run of one server. */
     record Run(String server, int round, Map<String, Double> metrics, long peakRssKiB, boolean complete,
-               List<String> errors) {
+               double generatorCpuSeconds, List<String> errors) {
     }
 
     private void run(List<Scenario> scenarios) throws Exception {
         log("nats4j:      " + commands[0]);
         log("nats-server: " + commands[1]);
         log("rounds " + rounds + ", duration " + duration + ", output " + out);
+        String loadStart = loadAvg();
+        log("load average before: " + loadStart);
+        if (busy(loadStart)) {
+            log("WARNING: the machine is busy (1-minute load average above half the CPUs);"
+                    + " results will be noisy");
+        }
         warmUpGenerator();
         List<Map<String, Object>> results = new ArrayList<>();
         StringBuilder md = new StringBuilder();
@@ -172,9 +178,14 @@ public final class Compare {
                 log(sc.name() + ": some runs were incomplete (see JSON)");
             }
         }
+        md.append("\nMedians over ").append(rounds).append(" rounds (startup: ").append(Math.max(rounds, 5))
+                .append("); the ratio is the median of the per-round ratios. Throughput: a ratio above 1 favours"
+                        + " nats4j. Latency and startup: lower is better, so a ratio below 1 favours nats4j.\n");
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("date", Instant.now().toString());
         doc.put("machine", machine());
+        doc.put("loadAverageBefore", loadStart);
+        doc.put("loadAverageAfter", loadAvg());
         doc.put("nats4jCommand", commands[0]);
         doc.put("natsServerCommand", commands[1]);
         doc.put("rounds", rounds);
@@ -194,7 +205,7 @@ public final class Compare {
             Map<String, Double> m = new LinkedHashMap<>();
             if (sc.kind() == Kind.STARTUP) {
                 m.put("ms to accept", p.startupNanos / 1e6);
-                return new Run(SERVERS[server], round, m, p.peakRssKiB(), true, List.of());
+                return new Run(SERVERS[server], round, m, p.peakRssKiB(), true, 0, List.of());
             }
             List<String> a = new ArrayList<>(sc.args());
             a.addAll(List.of("--url", "nats://127.0.0.1:" + p.port, "--duration", duration));
@@ -217,7 +228,8 @@ public final class Compare {
                 }
                 default -> throw new IllegalStateException();
             }
-            return new Run(SERVERS[server], round, m, p.peakRssKiB(), r.complete(), r.errors());
+            return new Run(SERVERS[server], round, m, p.peakRssKiB(), r.complete(), r.generatorCpuSeconds(),
+                    r.errors());
         }
     }
 
@@ -271,6 +283,23 @@ public final class Compare {
             m.put("procError", e.toString());
         }
         return m;
+    }
+
+    /** {@code /proc/loadavg} as text ("1m 5m 15m running/total lastpid"), or "unknown". */
+    private static String loadAvg() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static boolean busy(String loadAvg) {
+        try {
+            return Double.parseDouble(loadAvg.split(" ")[0]) > Runtime.getRuntime().availableProcessors() / 2.0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private static void log(String s) {

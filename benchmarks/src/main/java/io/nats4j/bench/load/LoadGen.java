@@ -31,8 +31,18 @@ public final class LoadGen {
     private final LoadOptions o;
     private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
 
+    private final long cpuStartNanos = processCpuNanos();
+
     private LoadGen(LoadOptions o) {
         this.o = o;
+    }
+
+    private static long processCpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+    }
+
+    private double cpuSeconds() {
+        return (processCpuNanos() - cpuStartNanos) / 1e9;
     }
 
     public static void main(String[] args) {
@@ -294,7 +304,8 @@ public final class LoadGen {
                     Math.max(pubEnd, subEnd) - t0);
             boolean complete = received == expected && errors.isEmpty();
             return new LoadResult(o.mode.name().toLowerCase(java.util.Locale.ROOT), url(), o.pubs, o.subs, o.size,
-                    o.queue, o.connsIdle, pub, sub, all, expected, complete, null, List.copyOf(errors));
+                    o.queue, o.connsIdle, pub, sub, all, expected, complete, null, cpuSeconds(),
+                    List.copyOf(errors));
         } finally {
             conns.forEach(RawConnection::close);
         }
@@ -530,7 +541,7 @@ public final class LoadGen {
                     us(all.getMaxValue()), all.getMean() / 1000.0);
             boolean complete = errors.isEmpty() && done > 0;
             return new LoadResult("reqrep", url(), o.pubs, o.subs, o.size, group, o.connsIdle,
-                    req, LoadResult.Side.of(0, 0, 0), req, 0, complete, lat, List.copyOf(errors));
+                    req, LoadResult.Side.of(0, 0, 0), req, 0, complete, lat, cpuSeconds(), List.copyOf(errors));
         } finally {
             conns.forEach(RawConnection::close);
         }

@@ -15,11 +15,13 @@ import java.util.Locale;
  * @param expectedSubMsgs messages the subscribers should have received together
  * @param complete every expected message arrived and the server reported no error
  * @param latency request/reply round trips (reqrep mode only, else null)
+ * @param generatorCpuSeconds CPU time the generator's own process used during the run (user + system,
+ *     all threads), to judge whether the generator or the server was the limit
  */
 public record LoadResult(
         String mode, String url, int pubs, int subs, int size, String queue, int connsIdle,
         Side pub, Side sub, Side aggregate, long expectedSubMsgs, boolean complete,
-        Latency latency, List<String> errors) {
+        Latency latency, double generatorCpuSeconds, List<String> errors) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -71,6 +73,7 @@ public record LoadResult(
                     latency.count(), latency.p50Us(), latency.p90Us(), latency.p99Us(), latency.p999Us(),
                     latency.maxUs(), latency.meanUs()));
         }
+        b.append(String.format(Locale.ROOT, "generator cpu %.2fs%n", generatorCpuSeconds));
         b.append(complete ? "complete" : "INCOMPLETE").append(System.lineSeparator());
         for (String e : errors) {
             b.append("error: ").append(e).append(System.lineSeparator());
