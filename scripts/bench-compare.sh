@@ -84,6 +84,14 @@ if [[ "${1:-}" == "--generator-check" ]]; then
   exit 0
 fi
 
+for cmd in "${NATS4J_CMD:-bin/nats4j}" "${NATS_SERVER_CMD:-/usr/sbin/nats-server}"; do
+  exe=${cmd%% *}
+  if ! command -v "$exe" >/dev/null 2>&1; then
+    echo "bench-compare: server command not found: $exe (set NATS4J_CMD / NATS_SERVER_CMD)" >&2
+    exit 1
+  fi
+done
+
 # 1,000 idle connections need ~2,000 descriptors on each side.
 ulimit -n 8192 2>/dev/null || true
 
