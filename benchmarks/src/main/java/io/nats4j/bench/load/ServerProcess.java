@@ -1,0 +1,114 @@
+package io.nats4j.bench.load;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+
+/**
+ * A NATS server started as an OS process on a loopback port ({@code <command> -a 127.0.0.1 -p <port>}),
+ * with the time from exec to the first successful TCP connect and its peak resident memory.
+ */
+final class ServerProcess implements AutoCloseable {
+
+    private static final long READY_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(60);
+    private static final long POLL_NS = TimeUnit.MICROSECONDS.toNanos(200);
+
+    final int port;
+    final Process process;
+    /** Nanoseconds from just before exec to the first accepted TCP connection. */
+    final long startupNanos;
+
+    private ServerProcess(int port, Process process, long startupNanos) {
+        this.port = port;
+        this.process = process;
+        this.startupNanos = startupNanos;
+    }
+
+    /**
+     * Starts {@code command} (split on whitespace) with {@code -a 127.0.0.1 -p <free port>}, its output
+     * appended to {@code log}, and returns once a TCP connect to the port succeeds.
+     */
+    static ServerProcess start(String command, Path log) throws IOException {
+        int port = freePort();
+        List<String> cmd = new ArrayList<>(List.of(command.trim().split("\\s+")));
+        cmd.addAll(List.of("-a", "127.0.0.1", "-p", Integer.toString(port)));
+        Files.createDirectories(log.toAbsolutePath().getParent());
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        while (true) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+                return new ServerProcess(port, p, System.nanoTime() - t0);
+            } catch (IOException notYet) {
+                if (!p.isAlive()) {
+                    throw new IOException("server exited with " + p.exitValue() + ": " + cmd + " (see " + log + ")");
+                }
+                if (System.nanoTime() - t0 > READY_TIMEOUT_NS) {
+                    destroy(p);
+                    throw new IOException("server not accepting on port " + port + " after 60s: " + cmd);
+                }
+                LockSupport.parkNanos(POLL_NS);
+            }
+        }
+    }
+
+    /** Peak resident set size (VmHWM, KiB) of the process or its largest descendant (a launcher's JVM). */
+    long peakRssKiB() {
+        return Stream.concat(Stream.of(process.toHandle()), process.descendants())
+                .mapToLong(h -> vmHwmKiB(h.pid()))
+                .max().orElse(-1);
+    }
+
+    static long vmHwmKiB(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
+        }
+    }
+
+    /** SIGTERM to the process and its descendants, SIGKILL after 10 s. */
+    @Override
+    public void close() {
+        destroy(process);
+    }
+
+    private static void destroy(Process p) {
+        List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
+        all.add(p.toHandle());
+        all.forEach(ProcessHandle::destroy);
+        for (ProcessHandle h : all) {
+            try {
+                h.onExit().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                h.destroyForcibly();
+            }
+        }
+    }
+}
