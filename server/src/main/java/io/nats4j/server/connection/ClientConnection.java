@@ -55,6 +55,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     static final long FIRST_PING_DELAY_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final int INITIAL_OUT_BUFFER = 1024;
     private static final int MAX_OUT_BUFFER_HINT = 256 * 1024;
+    /** nats-server 2.9 stalls a fast producer for up to a second. */
+    static final long STALL_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long STALL_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final ServerContext server;
     private final ServerOptions opts;
@@ -110,6 +113,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     /** Size of the last flushed buffer: the next buffer starts that big, so it rarely has to grow. */
     private int lastFlushBytes = INITIAL_OUT_BUFFER;
     private final Runnable flushTask = this::scheduledFlush;
+
+    /** Set when an append left this receiver over half its max_pending (read by producers, racy hint). */
+    private volatile boolean overStallThreshold;
+    /** The receiver this producer waits for while stalled (event loop only). */
+    private ClientConnection stalledOn;
+    private long stallStartNanos;
+    private long stalls;
 
     private volatile boolean closed;
     private volatile ClosedState closedState;
@@ -183,6 +193,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         return closedState;
     }
 
+    /** How many times this producer was stalled by a slow receiver. */
+    public long stalls() {
+        return stalls;
+    }
+
     public long rttNanos() {
         return rttNanos;
     }
@@ -236,6 +251,35 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         // One flush per receiver per read (as nats-server's readLoop does), not per Netty read batch: a
         // batch can hold up to 16 reads, and holding them all would inflate every receiver's pending bytes.
         flushPending();
+        if (stalledOn != null && !closed) {
+            stallProducer();
+        }
+    }
+
+    /**
+     * A receiver of this producer is over half its max_pending: stop reading from this producer until the
+     * receiver drains below half, it closes, or {@link #STALL_MAX_NANOS} passes (nats-server stalls a fast
+     * producer the same way). Only this connection stops reading; its event loop keeps serving others.
+     */
+    private void stallProducer() {
+        stallStartNanos = System.nanoTime();
+        stalls++;
+        channel.config().setAutoRead(false);
+        loop.schedule(this::checkStall, STALL_CHECK_NANOS, TimeUnit.NANOSECONDS);
+    }
+
+    private void checkStall() {
+        ClientConnection r = stalledOn;
+        if (closed) {
+            return;
+        }
+        if (r == null || r.closed || r.pendingBytes() <= r.maxPending / 2
+                || System.nanoTime() - stallStartNanos > STALL_MAX_NANOS) {
+            stalledOn = null;
+            channel.config().setAutoRead(true);
+            return;
+        }
+        loop.schedule(this::checkStall, STALL_CHECK_NANOS, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -480,6 +524,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         batchOutMsgs++;
         batchOutBytes += p.totalSize();
         pendingFlush.add(receiver);
+        if (receiver.overStallThreshold && receiver != this) {
+            stalledOn = receiver;
+        }
         return true;
     }
 
@@ -540,6 +587,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             sub.delivered++;
             outMsgs++;
             outBytes += size;
+            overStallThreshold = pending + frame > maxPending / 2;
         }
         if (removeAfter) {
             removeSubscription(sub);
