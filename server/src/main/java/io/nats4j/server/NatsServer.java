@@ -66,7 +66,7 @@ public final class NatsServer implements AutoCloseable, ServerContext {
     private final ServerLogger log;
     private final String serverId;
     private final String serverName;
-    private final Account globalAccount = new Account(Account.GLOBAL);
+    private final Account globalAccount;
     private final ServerStats stats = new ServerStats();
     private final ConcurrentHashMap<Long, ClientConnection> clients = new ConcurrentHashMap<>();
     private final AtomicInteger clientCount = new AtomicInteger();
@@ -93,6 +93,7 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         this.options = options.copy();
         this.log = logger != null ? logger : ServerLoggers.forEmbedded();
         this.serverId = newServerId();
+        this.globalAccount = new Account(Account.GLOBAL, !this.options.noSublistCache);
         this.serverName = options.serverName != null && !options.serverName.isEmpty() ? options.serverName : serverId;
     }
 

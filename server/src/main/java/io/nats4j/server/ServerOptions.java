@@ -96,6 +96,15 @@ public final class ServerOptions {
     public String clusterName;
     public List<String> routes = new ArrayList<>();
 
+    /**
+     * Options read from a nats-server config file (the same file {@code bin/nats4j -c} takes).
+     *
+     * @throws io.nats4j.server.config.ConfigException with {@code file:line:col} for every problem found
+     */
+    public static ServerOptions fromConfigFile(Path file) throws io.nats4j.server.config.ConfigException {
+        return io.nats4j.server.config.ConfigLoader.load(file);
+    }
+
     /** A deep enough copy: the server keeps its own. */
     public ServerOptions copy() {
         ServerOptions c = new ServerOptions();

@@ -17,8 +17,13 @@ public final class Account {
     private final AtomicInteger connections = new AtomicInteger();
 
     public Account(String name) {
+        this(name, true);
+    }
+
+    /** @param sublistCache false for nats-server's {@code disable_sublist_cache} */
+    public Account(String name, boolean sublistCache) {
         this.name = name;
-        this.sublist = new Sublist();
+        this.sublist = sublistCache ? new Sublist() : new Sublist(0);
     }
 
     public String name() {

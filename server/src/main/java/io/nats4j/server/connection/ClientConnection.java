@@ -639,8 +639,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         int sp = args.indexOf(' ');
         String verb = sp > 0 ? args.substring(0, sp).toUpperCase(java.util.Locale.ROOT) : args;
         log.trace(prefix() + "<<- [" + verb + " " + (sp > 0 ? args.substring(sp + 1).trim() : "") + "]");
-        int n = Math.min(p.totalSize(), 1024);
-        log.trace(prefix() + "<<- MSG_PAYLOAD: [\"" + payload.toString(payload.readerIndex(), n, StandardCharsets.UTF_8) + "\"]");
+        int max = opts.maxTracedMsgLen;
+        int n = max > 0 ? Math.min(p.totalSize(), max) : p.totalSize();
+        log.trace(prefix() + "<<- MSG_PAYLOAD: [\"" + payload.toString(payload.readerIndex(), n, StandardCharsets.UTF_8)
+                + (n < p.totalSize() ? "...\"]" : "\"]"));
     }
 
     // ------------------------------------------------------------------ outbound

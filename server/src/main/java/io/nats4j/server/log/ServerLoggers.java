@@ -32,16 +32,19 @@ public final class ServerLoggers {
         if (options.syslog) {
             return SyslogLogger.local(options.debug, trace);
         }
+        StdLogger.Builder b = StdLogger.builder()
+                .time(options.logTime)
+                .debug(options.debug)
+                .trace(trace);
+        if (options.logTimeUtc) {
+            b.clock(java.time.InstantSource.system(), java.time.ZoneOffset.UTC);
+        }
         if (options.logFile != null) {
-            return StdLogger.builder()
-                    .file(options.logFile)
-                    .time(options.logTime)
-                    .debug(options.debug)
-                    .trace(trace)
+            return b.file(options.logFile)
                     .rotation(Math.max(0, options.logSizeLimit), Math.max(0, options.logMaxNum))
                     .build();
         }
-        return StdLogger.toStderr(options.logTime, options.debug, trace);
+        return b.output(new java.io.FileOutputStream(java.io.FileDescriptor.err)).build();
     }
 
     /** An embedded server's logger: SLF4J, logger {@value Slf4jLogger#LOGGER_NAME}. */

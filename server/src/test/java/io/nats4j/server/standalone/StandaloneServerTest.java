@@ -1,0 +1,176 @@
+package io.nats4j.server.standalone;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nats4j.server.testsupport.RawClient;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The standalone server as a process (io.nats4j.server.Main in a child JVM, as bin/nats4j runs it): flags,
+ * a nats-server config file, pid and ports files, errors and exit codes, SIGTERM and an immediate restart
+ * on the same port.
+ */
+class StandaloneServerTest {
+
+    @TempDir
+    Path dir;
+
+    private static Process launch(Path logFile, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("io.nats4j.server.Main");
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.redirectOutput(logFile.toFile());
+        return pb.start();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void awaitPort(int port, Process p, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new AssertionError("server exited: " + Files.readString(log));
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(20);
+            }
+        }
+        throw new AssertionError("server did not listen on " + port + ": " + Files.readString(log));
+    }
+
+    private static String run(Path log, String... args) throws Exception {
+        Process p = launch(log, args);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "process finished");
+        return p.exitValue() + ":" + Files.readString(log);
+    }
+
+    @Test
+    void configFileAndFlagsStartTheServerAndSigtermStopsItCleanly() throws Exception {
+        int port = freePort();
+        Path conf = dir.resolve("server.conf");
+        // written for nats-server: = and : separators, a comment, a size suffix, a duration, a variable
+        Files.writeString(conf, """
+                # nats-server style config
+                PORT_VAR: %d
+                host: 127.0.0.1
+                port: $PORT_VAR
+                server_name = "cfg-name"
+                max_payload: 512KB
+                ping_interval: "30s"
+                pid_file: "%s"
+                ports_file_dir: "%s"
+                """.formatted(port, dir.resolve("nats.pid"), dir));
+        Path log = dir.resolve("out.log");
+        Process p = launch(log, "-c", conf.toString(), "-n", "flag-name");
+        awaitPort(port, p, log);
+        try (RawClient c = RawClient.open(port, 0)) {
+            String info = c.info();
+            assertTrue(info.contains("\"server_name\":\"flag-name\""), "flag overrides the file: " + info);
+            assertTrue(info.contains("\"max_payload\":524288"), info);
+            c.connect("{\"verbose\":false}").send("PING\r\n").expect("PONG\r\n");
+        }
+        Path pidFile = dir.resolve("nats.pid");
+        assertEquals(Long.toString(p.pid()), Files.readString(pidFile).trim());
+        Path ports = dir.resolve("nats4j_" + p.pid() + ".ports");
+        assertTrue(Files.readString(ports).contains("nats://127.0.0.1:" + port), Files.readString(ports));
+
+        p.destroy(); // SIGTERM
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "exits promptly on SIGTERM");
+        String out = Files.readString(log);
+        assertTrue(out.contains("[INF] Server Exiting.."), out);
+        assertFalse(Files.exists(pidFile), "pid file removed");
+        assertFalse(Files.exists(ports), "ports file removed");
+
+        // the port can be bound again at once by a restarted server
+        Path log2 = dir.resolve("out2.log");
+        Process again = launch(log2, "-a", "127.0.0.1", "-p", Integer.toString(port));
+        try {
+            awaitPort(port, again, log2);
+        } finally {
+            again.destroy();
+            again.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void logLinesHaveNatsServerShape() throws Exception {
+        int port = freePort();
+        Path log = dir.resolve("out.log");
+        Process p = launch(log, "-a", "127.0.0.1", "-p", Integer.toString(port), "-DV");
+        try {
+            awaitPort(port, p, log);
+            try (RawClient c = RawClient.open(port, 0)) {
+                c.connect("{\"verbose\":false}").send("SUB foo 1\r\nPING\r\n").expect("PONG\r\n");
+            }
+            Thread.sleep(200);
+        } finally {
+            p.destroy();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        String out = Files.readString(log);
+        String pid = Long.toString(p.pid());
+        assertTrue(out.matches("(?s).*\\[" + pid + "\\] \\d{4}/\\d\\d/\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6} \\[INF\\] Server is ready.*"), out);
+        assertTrue(out.contains("[DBG] 127.0.0.1:"), out);
+        assertTrue(out.contains("[TRC] 127.0.0.1:") && out.contains("<<- [SUB foo 1]"), out);
+    }
+
+    @Test
+    void versionHelpAndConfigCheck() throws Exception {
+        String v = run(dir.resolve("v.log"), "--version");
+        assertTrue(v.startsWith("0:nats-server: v"), v);
+        assertTrue(v.matches("(?s)0:nats-server: v\\d+\\.\\d+\\.\\d+\n.*"), v);
+        String h = run(dir.resolve("h.log"), "-h");
+        assertTrue(h.startsWith("0:") && h.contains("--port"), h);
+        Path good = dir.resolve("good.conf");
+        Files.writeString(good, "port: 4222\n");
+        String t = run(dir.resolve("t.log"), "-t", "-c", good.toString());
+        assertTrue(t.startsWith("0:") && t.contains("is valid"), t);
+    }
+
+    @Test
+    void invalidConfigNamesFileLineAndColumnAndExitsNonZero() throws Exception {
+        Path bad = dir.resolve("bad.conf");
+        Files.writeString(bad, "port: 4222\n  bogus_key: 1\n", StandardCharsets.UTF_8);
+        String out = run(dir.resolve("bad.log"), "-c", bad.toString());
+        assertTrue(out.startsWith("1:"), out);
+        assertTrue(out.contains("bad.conf:2:3") && out.contains("unknown field \"bogus_key\""), out);
+        Path later = dir.resolve("later.conf");
+        Files.writeString(later, "jetstream {}\n");
+        String out2 = run(dir.resolve("later.log"), "-c", later.toString());
+        assertTrue(out2.startsWith("1:") && out2.contains("not supported yet"), out2);
+    }
+
+    @Test
+    void portInUseIsAFatalErrorWithNonZeroExit() throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            String out = run(dir.resolve("busy.log"), "-a", "127.0.0.1", "-p", Integer.toString(taken.getLocalPort()));
+            assertTrue(out.startsWith("1:") && out.contains("[FTL]"), out);
+        }
+    }
+
+}
