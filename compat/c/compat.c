@@ -297,6 +297,40 @@ static void check_flush(natsConnection *pc) {
     else pass("flush");
 }
 
+/* A connection made with no_echo gets no copy of its own messages; others' messages still arrive. */
+static void check_no_echo(natsConnection *pc) {
+    const char *name = "no_echo";
+    natsOptions *opts = NULL;
+    natsConnection *nc = NULL;
+    natsSubscription *sub = NULL;
+    natsStatus s = natsOptions_Create(&opts);
+    if (s == NATS_OK) s = natsOptions_SetURL(opts, url);
+    if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, 0);
+    if (s == NATS_OK) s = natsOptions_SetNoEcho(opts, true);
+    if (s == NATS_OK) s = natsConnection_Connect(&nc, opts);
+    if (s == NATS_OK) s = natsConnection_SubscribeSync(&sub, nc, "compat.echo");
+    if (s == NATS_OK) s = natsConnection_Flush(nc);
+    if (s == NATS_OK) s = natsConnection_PublishString(nc, "compat.echo", "own");
+    if (s == NATS_OK) s = natsConnection_Flush(nc);
+    if (s == NATS_OK) s = natsConnection_PublishString(pc, "compat.echo", "other");
+    if (s == NATS_OK) s = natsConnection_Flush(pc);
+    if (s != NATS_OK) { fail(name, "%s", natsStatus_GetText(s)); goto out; }
+    natsMsg *msg = NULL;
+    int n = 0, own = 0;
+    while (natsSubscription_NextMsg(&msg, sub, 500) == NATS_OK) {
+        n++;
+        own += natsMsg_GetDataLength(msg) == 3 && memcmp(natsMsg_GetData(msg), "own", 3) == 0;
+        natsMsg_Destroy(msg);
+    }
+    if (own) fail(name, "the no_echo connection got its own message back");
+    else if (n != 1) fail(name, "got %d messages, want the other connection's one", n);
+    else pass(name);
+out:
+    natsSubscription_Destroy(sub);
+    natsConnection_Destroy(nc);
+    natsOptions_Destroy(opts);
+}
+
 typedef struct {
     atomic_int count;
 } counter;
@@ -415,6 +449,7 @@ int main(int argc, char **argv) {
     check_big_payload(sc, pc);
     check_max_payload(pc);
     check_flush(pc);
+    check_no_echo(pc);
     natsConnection_Destroy(sc);
     natsConnection_Destroy(pc);
     check_drain();

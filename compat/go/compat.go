@@ -326,6 +326,42 @@ func checkFlush(pc *nats.Conn) {
 	pass("flush")
 }
 
+// checkNoEcho: a connection made with no_echo gets no copy of its own messages; others' still arrive.
+func checkNoEcho(pc *nats.Conn) {
+	const name = "no_echo"
+	nc, err := open(0, nats.NoEcho())
+	if err != nil {
+		fail(name, "connect: %v", err)
+		return
+	}
+	defer nc.Close()
+	sub, err := nc.SubscribeSync("compat.echo")
+	if err == nil {
+		err = nc.Flush()
+	}
+	if err != nil {
+		fail(name, "subscribe: %v", err)
+		return
+	}
+	nc.Publish("compat.echo", []byte("own"))
+	nc.Flush()
+	pc.Publish("compat.echo", []byte("other"))
+	pc.Flush()
+	var got []string
+	for {
+		m, err := sub.NextMsg(500 * time.Millisecond)
+		if err != nil {
+			break
+		}
+		got = append(got, string(m.Data))
+	}
+	if strings.Join(got, ",") != "other" {
+		fail(name, "got %v, want [other] (a no_echo connection must not get its own messages)", got)
+		return
+	}
+	pass(name)
+}
+
 func waitFor(cond func() bool, d time.Duration) bool {
 	deadline := time.Now().Add(d)
 	for !cond() {
@@ -475,6 +511,7 @@ func main() {
 	checkBigPayload(sc, pc)
 	checkMaxPayload(pc)
 	checkFlush(pc)
+	checkNoEcho(pc)
 	sc.Close()
 	pc.Close()
 	checkDrain()

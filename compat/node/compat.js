@@ -243,6 +243,24 @@ async function main() {
     pass("flush");
   });
 
+  // A connection made with noEcho gets no copy of its own messages; others' messages still arrive.
+  await check("no_echo", async () => {
+    const nc = await open({ noEcho: true });
+    const { msgs } = collect(nc, "compat.echo");
+    await nc.flush();
+    nc.publish("compat.echo", enc.encode("own"));
+    await nc.flush();
+    pc.publish("compat.echo", enc.encode("other"));
+    await pc.flush();
+    await until(() => msgs.length >= 1, 2000);
+    await sleep(500);
+    await nc.close();
+    const got = msgs.map((m) => dec.decode(m.data));
+    if (got.includes("own")) return fail("no_echo", "the noEcho connection got its own message back");
+    if (got.join(",") !== "other") return fail("no_echo", `got [${got}], want [other]`);
+    pass("no_echo");
+  });
+
   await sc.close();
   await pc.close();
 
