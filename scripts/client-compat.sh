@@ -1,0 +1,315 @@
+#!/usr/bin/env bash
+# Official NATS clients in other languages (C, Node.js, Go) against nats4j and nats-server.
+#
+#   scripts/client-compat.sh [--no-install] [--clients "c node go"] [--servers "nats4j nats-server"]
+#
+# Installs what is missing (Debian packages with apt-get, nats.js with npm ci from compat/node's
+# lock file; a language whose packages cannot be had is skipped with a SKIP line), builds the check
+# programs in compat/, then for each server starts it on a free loopback port, runs every client's
+# program against it (each bounded by a timeout), stops it by PID and prints a client x server table.
+# Exit status: 1 if any client failed against nats4j, 0 otherwise (a failure against nats-server is
+# reported as a warning: it means the check, not nats4j, is wrong).
+#
+# Internal use by the check programs' reconnect check:
+#   scripts/client-compat.sh restart-server STATE_DIR
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+self=$root/scripts/client-compat.sh
+compat=$root/compat
+build=$root/.build/compat
+nats_server=${NATS_SERVER:-/usr/sbin/nats-server}
+
+CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-180}   # seconds for one client program against one server
+READY_TIMEOUT=${READY_TIMEOUT:-60}      # seconds for a server to accept connections
+FIRST_READY_TIMEOUT=300                 # the first nats4j start may build the server
+
+log() { printf '%s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------------------------------------
+# Servers. A server's state lives in a directory: kind, port, pid, log.
+
+free_port() {
+    local p i
+    for ((i = 0; i < 200; i++)); do
+        p=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# True when something on the port answers with a NATS INFO line.
+answers_info() {
+    local port=$1 line
+    line=$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && head -c 4 <&3" 2>/dev/null) || return 1
+    [[ $line == INFO ]]
+}
+
+# start_server STATE_DIR READY_TIMEOUT: starts the server described by STATE_DIR/{kind,port} in its own
+# session (setsid: a client's timeout, which signals its process group, never reaches it) and waits
+# until it answers. The PID written is the server's own (setsid and bin/nats4j both exec).
+start_server() {
+    local dir=$1 wait_s=$2 kind port pid deadline
+    kind=$(<"$dir/kind")
+    port=$(<"$dir/port")
+    case $kind in
+        nats4j) setsid "$root/bin/nats4j" -a 127.0.0.1 -p "$port" >>"$dir/log" 2>&1 </dev/null & ;;
+        nats-server) setsid "$nats_server" -a 127.0.0.1 -p "$port" >>"$dir/log" 2>&1 </dev/null & ;;
+        *) log "unknown server kind $kind"; return 1 ;;
+    esac
+    pid=$!
+    echo "$pid" >"$dir/pid"
+    deadline=$((SECONDS + wait_s))
+    while ((SECONDS < deadline)); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            log "$kind exited before it was ready; its log:"
+            tail -n 20 "$dir/log" >&2
+            return 1
+        fi
+        answers_info "$port" && return 0
+        sleep 0.1
+    done
+    log "$kind did not answer on port $port within ${wait_s}s"
+    return 1
+}
+
+stop_server() {
+    local dir=$1 pid i
+    [[ -s $dir/pid ]] || return 0
+    pid=$(<"$dir/pid")
+    kill -TERM "$pid" 2>/dev/null || { : >"$dir/pid"; return 0; }
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        log "server $pid still running 10 s after SIGTERM: SIGKILL"
+        kill -KILL "$pid" 2>/dev/null
+        sleep 0.2
+    fi
+    : >"$dir/pid"
+}
+
+if [[ ${1:-} == restart-server ]]; then
+    dir=${2:?usage: client-compat.sh restart-server STATE_DIR}
+    stop_server "$dir"
+    start_server "$dir" "$READY_TIMEOUT"
+    exit
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Options.
+
+install=1
+clients="c node go"
+servers="nats4j nats-server"
+while (($#)); do
+    case $1 in
+        --no-install) install=0 ;;
+        --clients) clients=$2; shift ;;
+        --servers) servers=$2; shift ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        *) log "unknown argument: $1"; exit 2 ;;
+    esac
+    shift
+done
+
+mkdir -p "$build"
+apt_updated=0
+apt_install() { # apt_install PKG...: installs Debian packages, running apt-get update once first
+    ((install)) || return 1
+    command -v apt-get >/dev/null || return 1
+    if ((!apt_updated)); then
+        timeout 300 apt-get update -q >"$build/apt-update.log" 2>&1 || true
+        apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -q "$@" >"$build/apt-install.log" 2>&1 || {
+        tail -n 5 "$build/apt-install.log" >&2
+        return 1
+    }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Install and build. Each sets REASON and returns non-zero when its client must be skipped.
+
+declare -A cmd=()
+declare -A skip=()
+
+prepare_c() {
+    if ! pkg-config --exists libnats 2>/dev/null || ! command -v gcc >/dev/null; then
+        apt_install libnats-dev gcc pkg-config || { REASON="libnats-dev (nats.c) could not be installed"; return 1; }
+    fi
+    pkg-config --exists libnats || { REASON="libnats-dev has no pkg-config file"; return 1; }
+    # shellcheck disable=SC2046
+    timeout 120 gcc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -O1 -o "$build/compat-c" \
+        "$compat/c/compat.c" $(pkg-config --cflags --libs libnats) || { REASON="compat/c/compat.c did not compile"; return 1; }
+    cmd[c]="$build/compat-c"
+    version[c]="nats.c $(pkg-config --modversion libnats) (Debian libnats-dev $(dpkg-query -W -f='${Version}' libnats-dev 2>/dev/null))"
+}
+
+prepare_node() {
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        apt_install nodejs npm || { REASON="node/npm not installed"; return 1; }
+    fi
+    local major
+    major=$(node -p 'process.versions.node.split(".")[0]')
+    ((major >= 18)) || { REASON="node $(node --version) is older than 18"; return 1; }
+    local nm=$compat/node/node_modules
+    if [[ ! -f $nm/nats/package.json || $compat/node/package-lock.json -nt $nm/.package-lock.json ]]; then
+        ((install)) || { REASON="compat/node/node_modules missing and --no-install given"; return 1; }
+        (cd "$compat/node" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >&2 \
+            || { REASON="npm ci in compat/node failed"; return 1; }
+    fi
+    cmd[node]="node $compat/node/compat.js"
+    version[node]="nats.js $(node -p "require('$nm/nats/package.json').version") (npm \"nats\"), node $(node --version)"
+}
+
+prepare_go() {
+    local src=/usr/share/gocode/src/github.com/nats-io/nats.go
+    if ! command -v go >/dev/null || [[ ! -d $src ]]; then
+        apt_install golang-go golang-github-nats-io-go-nats-dev \
+            || { REASON="golang-go / golang-github-nats-io-go-nats-dev could not be installed"; return 1; }
+    fi
+    command -v go >/dev/null || { REASON="no go on PATH after installing golang-go"; return 1; }
+    # GOPATH mode: imports come from Debian's /usr/share/gocode, nothing is fetched from a proxy.
+    (cd "$compat/go" && env -u GOFLAGS GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$build/gocache" \
+        GOPROXY=off GOTOOLCHAIN=local timeout 300 go build -o "$build/compat-go" compat.go) \
+        || { REASON="compat/go/compat.go did not build in GOPATH mode against Debian's nats.go"; return 1; }
+    cmd[go]="$build/compat-go"
+    version[go]="nats.go $(dpkg-query -W -f='${Version}' golang-github-nats-io-go-nats-dev 2>/dev/null) (Debian golang-github-nats-io-go-nats-dev), $(go version | cut -d' ' -f3)"
+}
+
+declare -A version=()
+for c in $clients; do
+    case $c in c|node|go) ;; *) log "unknown client: $c"; exit 2 ;; esac
+    REASON=''
+    if "prepare_$c"; then
+        echo "client $c: ${version[$c]}"
+    else
+        skip[$c]=$REASON
+        echo "SKIP client $c: $REASON"
+    fi
+done
+
+for s in $servers; do
+    case $s in
+        nats4j) ;;
+        nats-server)
+            if [[ ! -x $nats_server ]]; then
+                apt_install nats-server || true
+            fi
+            if [[ ! -x $nats_server ]]; then
+                skip[$s]="no nats-server at $nats_server"
+                echo "SKIP server nats-server: ${skip[$s]}"
+            fi
+            ;;
+        *) log "unknown server: $s"; exit 2 ;;
+    esac
+done
+
+# ---------------------------------------------------------------------------------------------
+# Run.
+
+rm -rf "$build"/run.* # earlier runs' server state and logs
+state_root=$(mktemp -d "$build/run.XXXXXX")
+current=''
+cleanup() { [[ -n $current ]] && stop_server "$current"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+declare -A result=()
+nats4j_failed=0
+ref_failed=0
+first_nats4j=1
+
+for s in $servers; do
+    [[ -n ${skip[$s]:-} ]] && continue
+    dir=$state_root/$s
+    mkdir -p "$dir"
+    echo "$s" >"$dir/kind"
+    port=$(free_port) || { log "no free port"; exit 1; }
+    echo "$port" >"$dir/port"
+    wait_s=$READY_TIMEOUT
+    if [[ $s == nats4j ]] && ((first_nats4j)); then
+        wait_s=$FIRST_READY_TIMEOUT
+        first_nats4j=0
+    fi
+    current=$dir
+    echo "== $s on 127.0.0.1:$port"
+    if ! start_server "$dir" "$wait_s"; then
+        for c in $clients; do
+            [[ -n ${skip[$c]:-} ]] || result[$c,$s]="server did not start"
+        done
+        [[ $s == nats4j ]] && nats4j_failed=1 || ref_failed=1
+        stop_server "$dir"
+        current=''
+        continue
+    fi
+    echo "server $s: $(grep -m 1 -o 'Version: .*' "$dir/log")"
+    restart=$(printf '%q restart-server %q' "$self" "$dir")
+    for c in $clients; do
+        [[ -n ${skip[$c]:-} ]] && continue
+        # The reconnect check may have restarted the server: make sure one is running first.
+        if ! answers_info "$(<"$dir/port")"; then
+            stop_server "$dir"
+            start_server "$dir" "$READY_TIMEOUT" || { result[$c,$s]="server did not restart"; continue; }
+        fi
+        out=$build/$c-$s.out
+        echo "-- $c against $s"
+        # shellcheck disable=SC2086
+        timeout -k 5 "$CLIENT_TIMEOUT" ${cmd[$c]} "nats://127.0.0.1:$port" "$restart" >"$out" 2>&1
+        rc=$?
+        sed 's/^/   /' "$out"
+        p=$(grep -c '^PASS ' "$out")
+        f=$(grep -c '^FAIL ' "$out")
+        if ((rc != 0 && f == 0)); then
+            f=1
+            if ((rc == 124 || rc == 137)); then
+                echo "   FAIL $c: timed out after ${CLIENT_TIMEOUT}s"
+            else
+                echo "   FAIL $c: exited with status $rc"
+            fi
+        fi
+        result[$c,$s]="$p passed, $f failed"
+        if ((f > 0)); then
+            [[ $s == nats4j ]] && nats4j_failed=1 || ref_failed=1
+        fi
+    done
+    stop_server "$dir"
+    current=''
+done
+
+# ---------------------------------------------------------------------------------------------
+# Summary.
+
+echo
+echo "== client compatibility"
+printf '%-8s' client
+for s in $servers; do printf ' | %-22s' "$s"; done
+printf '\n'
+for c in $clients; do
+    printf '%-8s' "$c"
+    for s in $servers; do
+        if [[ -n ${skip[$c]:-} || -n ${skip[$s]:-} ]]; then
+            printf ' | %-22s' skipped
+        else
+            printf ' | %-22s' "${result[$c,$s]:-not run}"
+        fi
+    done
+    printf '\n'
+done
+for c in $clients; do
+    [[ -n ${skip[$c]:-} ]] || echo "  $c: ${version[$c]}"
+done
+
+if ((ref_failed)); then
+    echo "WARNING: a client failed against nats-server: the check itself is wrong (see $build/*-nats-server.out)"
+fi
+if ((nats4j_failed)); then
+    echo "client-compat: FAILED against nats4j (outputs in $build)"
+    exit 1
+fi
+echo "client-compat: every client that ran passed against nats4j"
