@@ -2,8 +2,9 @@
 # Shared by bin/nats4j, scripts/mvn.sh, scripts/test.sh and .ci/run (sourced, not executed).
 #
 #   nats4j_find_java   sets NATS4J_JAVA_HOME and NATS4J_JAVA_VERSION (a JDK >= 21), exports JAVA_HOME
-#   nats4j_find_mvn    sets NATS4J_MVN (Maven >= 3.6.3 on PATH, else a pinned Apache Maven fetched
-#                      into .build/maven from the Maven repository named by NATS4J_MAVEN_REPO)
+#   nats4j_find_mvn    sets NATS4J_MVN (Maven >= 3.6.3 on PATH; else, when NATS4J_MAVEN_REPO names a Maven
+#                      repository, a pinned Apache Maven fetched from it into .build/maven; else, on Debian
+#                      or Ubuntu as root or with passwordless sudo, the distribution's maven package)
 #
 # Messages go to stderr: the callers keep stdout for the server and the test runner.
 
@@ -190,8 +191,33 @@ nats4j_find_mvn() {
         nats4j_log "ignoring $m (Maven ${v:-of unknown version}; need >= ${NATS4J_MIN_MAVEN})"
     fi
     local dest="$NATS4J_ROOT/.build/maven/apache-maven-${NATS4J_MAVEN_VERSION}"
+    if [[ ! -x $dest/bin/mvn && -z $NATS4J_MAVEN_REPO ]] && nats4j_install_maven_package; then
+        NATS4J_MVN=$(command -v mvn)
+        return 0
+    fi
     if [[ ! -x $dest/bin/mvn ]]; then
         nats4j_download_maven "$dest" || return 1
     fi
     NATS4J_MVN=$dest/bin/mvn
+}
+
+# On a Debian or Ubuntu machine without Maven (and no NATS4J_MAVEN_REPO given), installs the distribution's
+# maven package with apt-get, as root or through passwordless sudo. Returns non-zero when that is not possible.
+nats4j_install_maven_package() {
+    command -v apt-get >/dev/null 2>&1 || return 1
+    local sudo=()
+    if [[ $(id -u) != 0 ]]; then
+        command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null || return 1
+        sudo=(sudo -n)
+    fi
+    nats4j_log "no Maven >= ${NATS4J_MIN_MAVEN} found: installing the distribution's maven package (apt-get)..."
+    if ! { "${sudo[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq maven; } \
+            </dev/null >&2; then
+        nats4j_log "apt-get could not install maven"
+        return 1
+    fi
+    local m v
+    m=$(command -v mvn) || return 1
+    v=$(nats4j_maven_version "$m")
+    [[ -n $v ]] && nats4j_version_ge "$v" "$NATS4J_MIN_MAVEN"
 }
