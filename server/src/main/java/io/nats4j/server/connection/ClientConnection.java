@@ -88,7 +88,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private boolean verbose = true;
     private boolean pedantic = true;
     private boolean echo = true;
-    private boolean headers;
+    /** Read by publishers on other loops to decide whether to strip headers, hence volatile. */
+    private volatile boolean headers;
     private boolean noResponders;
     private String name = "";
     private String lang = "";
@@ -542,9 +543,18 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         byte[] l = p.line();
         boolean hdr = p.headerSize() >= 0;
         int size = p.totalSize();
+        int skip = 0;
+        boolean strip = hdr && !headers;
+        if (strip) {
+            // as nats-server: a client that did not announce header support gets the payload without headers
+            skip = p.headerSize();
+            size -= skip;
+            hdr = false;
+        }
+        int sizeDigits = strip ? decimalLength(size) : p.totalSizeDigitsLength();
         int lineLen = (hdr ? 5 : 4) + p.subjectLength() + 1 + sub.sid.length + 1
                 + (p.hasReply() ? p.replyLength() + 1 : 0)
-                + (hdr ? p.headerSizeDigitsLength() + 1 : 0) + p.totalSizeDigitsLength() + 2;
+                + (hdr ? p.headerSizeDigitsLength() + 1 : 0) + sizeDigits + 2;
         int frame = lineLen + size + 2;
         boolean removeAfter = false;
         synchronized (outLock) {
@@ -580,9 +590,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
                 b.writeBytes(l, p.headerSizeDigitsOffset(), p.headerSizeDigitsLength());
                 b.writeByte(' ');
             }
-            b.writeBytes(l, p.totalSizeDigitsOffset(), p.totalSizeDigitsLength());
+            if (strip) {
+                writeDecimal(b, size, sizeDigits);
+            } else {
+                b.writeBytes(l, p.totalSizeDigitsOffset(), p.totalSizeDigitsLength());
+            }
             b.writeShort(CRLF);
-            b.writeBytes(payload, payload.readerIndex(), size);
+            b.writeBytes(payload, payload.readerIndex() + skip, size);
             b.writeShort(CRLF);
             sub.delivered++;
             outMsgs++;
@@ -593,6 +607,24 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             removeSubscription(sub);
         }
         return frame;
+    }
+
+    private static int decimalLength(int n) {
+        int len = 1;
+        while (n >= 10) {
+            n /= 10;
+            len++;
+        }
+        return len;
+    }
+
+    private static void writeDecimal(ByteBuf b, int n, int digits) {
+        int at = b.writerIndex() + digits;
+        b.writerIndex(at);
+        do {
+            b.setByte(--at, '0' + n % 10);
+            n /= 10;
+        } while (n > 0);
     }
 
     private void sendNoResponders(ProtocolParser p) {
