@@ -320,6 +320,16 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     private static String tlsErrorText(Throwable cause) {
         Throwable c = cause;
+        while (c instanceof io.netty.handler.codec.DecoderException && c.getCause() != null) {
+            c = c.getCause();
+        }
+        // nats-server's (Go's) wording for the two common cases
+        if (c instanceof io.netty.handler.ssl.NotSslRecordException) {
+            return "tls: first record does not look like a TLS handshake";
+        }
+        if (c instanceof java.nio.channels.ClosedChannelException) {
+            return "EOF";
+        }
         while (c.getCause() != null && c.getMessage() != null && c.getMessage().startsWith("javax.net.ssl")) {
             c = c.getCause();
         }
@@ -378,10 +388,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (tlsHandshaking) {
-            // the handshake failed: the SslHandler reports it (and its cause) as a completion event too
-            log.error(prefix() + "TLS handshake error: " + tlsErrorText(cause));
-            tlsHandshaking = false;
+        if (tlsHandshaking || closedState == ClosedState.TLS_HANDSHAKE_ERROR) {
+            // the handshake failed: the SslHandler reports it as a completion event and as this exception
+            if (tlsHandshaking) {
+                log.error(prefix() + "TLS handshake error: " + tlsErrorText(cause));
+                tlsHandshaking = false;
+            }
             closeNow(ClosedState.TLS_HANDSHAKE_ERROR);
             return;
         }
