@@ -21,9 +21,8 @@ import java.util.Optional;
  * {@code *} label in the certificate matches one label), otherwise its URI SANs; then the subject DN,
  * compared RDN by RDN in any order, then its exact string form {@link #subject()}).
  *
- * @param subject the subject as nats-server prints it: Go's {@code RDNSequence.String()} (RFC 2253 order, most
- *                specific RDN first, e.g. {@code CN=alice,OU=eng,O=Acme\, Inc.,C=US}), followed by
- *                {@code ,DC=...} for each domain component, as nats-server appends them
+ * @param subject the subject as nats-server prints and matches it (see {@link #goSubjectString}), e.g.
+ *                {@code CN=alice,OU=Eng+OU=Ops,O=Acme\, Inc.,C=US,DC=example,DC=com}
  * @param rdns    the subject's RDNs in certificate order (least specific first)
  */
 public record TlsIdentity(String subject, List<Rdn> rdns, List<String> emails, List<String> dnsNames,
@@ -40,7 +39,7 @@ public record TlsIdentity(String subject, List<Rdn> rdns, List<String> emails, L
     static final String DC_OID = "0.9.2342.19200300.100.1.25";
     static final String EMAIL_OID = "1.2.840.113549.1.9.1";
 
-    /** Go's attributeTypeNames: the only types it prints by name. */
+    /** Go's attributeTypeNames. */
     private static final Map<String, String> GO_NAMES = Map.of(
             "2.5.4.6", "C", "2.5.4.10", "O", "2.5.4.11", "OU", "2.5.4.3", "CN", "2.5.4.5", "SERIALNUMBER",
             "2.5.4.7", "L", "2.5.4.8", "ST", "2.5.4.9", "STREET", "2.5.4.17", "POSTALCODE");
@@ -192,27 +191,47 @@ public record TlsIdentity(String subject, List<Rdn> rdns, List<String> emails, L
         };
     }
 
-    /** Go's pkix.RDNSequence.String(), plus nats-server's appended domain components. */
+    /**
+     * What nats-server prints and matches: Go's {@code cert.Subject.ToRDNSequence().String()}, then the domain
+     * components. Go rebuilds the sequence from its parsed Name: only C, ST, L, STREET, POSTALCODE, O, OU, CN
+     * and SERIALNUMBER survive, in that order, all values of one type in one (multi-valued) RDN, the last CN
+     * and SERIALNUMBER only; String() then prints the RDNs last first. Checked against nats-server 2.9.10.
+     */
     static String goSubjectString(List<Rdn> rdns) {
+        List<String> order = List.of("2.5.4.6", "2.5.4.8", "2.5.4.7", "2.5.4.9", "2.5.4.17", "2.5.4.10", "2.5.4.11",
+                "2.5.4.3", "2.5.4.5");
+        List<List<String>> values = new ArrayList<>();
+        for (int i = 0; i < order.size(); i++) {
+            values.add(new ArrayList<>());
+        }
+        for (Rdn r : rdns) {
+            for (Attribute a : r.attributes()) {
+                int k = order.indexOf(a.oid());
+                if (k < 0 || a.value().startsWith("#")) {
+                    continue;
+                }
+                if (a.oid().equals("2.5.4.3") || a.oid().equals("2.5.4.5")) {
+                    values.get(k).clear(); // single-valued in Go's Name: the last one wins
+                }
+                values.get(k).add(a.value());
+            }
+        }
         StringBuilder sb = new StringBuilder();
-        for (int i = rdns.size() - 1; i >= 0; i--) {
+        for (int k = order.size() - 1; k >= 0; k--) {
+            List<String> vs = values.get(k);
+            if (vs.isEmpty()) {
+                continue;
+            }
             if (sb.length() > 0) {
                 sb.append(',');
             }
-            List<Attribute> attrs = rdns.get(i).attributes();
-            for (int j = 0; j < attrs.size(); j++) {
+            String name = GO_NAMES.get(order.get(k));
+            for (int j = 0; j < vs.size(); j++) {
                 if (j > 0) {
                     sb.append('+');
                 }
-                Attribute a = attrs.get(j);
-                String name = GO_NAMES.get(a.oid());
-                if (name == null) {
-                    // Go prints unnamed types as OID=#<hex of the DER-encoded value>
-                    sb.append(a.oid()).append("=#").append(HexFormat.of().formatHex(derOfString(a)));
-                    continue;
-                }
                 sb.append(name).append('=');
-                escapeGo(sb, a.value());
+                escapeGo(sb, vs.get(j));
             }
         }
         StringBuilder dcs = new StringBuilder();
@@ -224,20 +243,9 @@ public record TlsIdentity(String subject, List<Rdn> rdns, List<String> emails, L
             }
         }
         if (dcs.length() > 0) {
-            sb.append(',').append(dcs);
+            sb.append(sb.length() > 0 ? "," : "").append(dcs);
         }
         return sb.toString();
-    }
-
-    /** Go re-marshals the value: PrintableString when every character fits, else UTF8String. */
-    private static byte[] derOfString(Attribute a) {
-        String v = a.value();
-        if (v.startsWith("#")) {
-            return HexFormat.of().parseHex(v.substring(1));
-        }
-        boolean printable = v.chars().allMatch(ch -> ch < 128 && (Character.isLetterOrDigit(ch) || " '()+,-./:=?".indexOf(ch) >= 0));
-        int tag = printable ? 0x13 : 0x0c;
-        return Der.encode(tag, v.getBytes(tag == 0x0c ? StandardCharsets.UTF_8 : StandardCharsets.US_ASCII));
     }
 
     private static void escapeGo(StringBuilder sb, String v) {
