@@ -8,6 +8,7 @@ import io.nats4j.server.connection.ServerStats;
 import io.nats4j.server.log.ServerLogger;
 import io.nats4j.server.log.ServerLoggers;
 import io.nats4j.server.protocol.Json;
+import io.nats4j.server.tls.ServerTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -83,6 +84,8 @@ public final class NatsServer implements AutoCloseable, ServerContext {
     private byte[] infoPrefix;
     private ScheduledFuture<?> housekeeping;
     private Path portsFile;
+    /** The client port's TLS (loaded at start, off the event loops); null when TLS is off. */
+    private ServerTls tls;
 
     public NatsServer(ServerOptions options) {
         this(options, null);
@@ -131,6 +134,10 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         if (options.configFile != null) {
             log.notice("Using configuration file: " + options.configFile);
         }
+        if (options.tls != null) {
+            // reads the certificate and key files: here, before any event loop exists
+            tls = ServerTls.load(options.tls);
+        }
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory ioFactory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -148,6 +155,11 @@ public final class NatsServer implements AutoCloseable, ServerContext {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (tls != null && tls.handshakeFirst()) {
+                            // handshake_first: TLS from the first byte; otherwise the connection adds the
+                            // handler itself right after sending INFO
+                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast("client", new ClientConnection(NatsServer.this));
                     }
                 });
@@ -165,6 +177,12 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         housekeeping = bossGroup.next().scheduleAtFixedRate(this::housekeeping,
                 HOUSEKEEPING_INTERVAL_MS, HOUSEKEEPING_INTERVAL_MS, TimeUnit.MILLISECONDS);
         log.notice("Listening for client connections on " + hostPort(host, boundPort));
+        if (tls != null) {
+            log.notice("TLS required for client connections");
+            if (log.isDebugEnabled()) {
+                log.debug("TLS provider: " + tls.providerName() + (tls.handshakeFirst() ? ", handshake first" : ""));
+            }
+        }
         writePidFile();
         writePortsFile(host);
         log.notice("Server is ready");
@@ -185,8 +203,14 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         Json.quote(sb, Version.NATS_SERVER).append(",\"proto\":").append(Version.PROTO).append(",\"go\":");
         Json.quote(sb, "nats4j/" + Version.NATS4J + " java" + Runtime.version().feature()).append(",\"host\":");
         Json.quote(sb, host).append(",\"port\":").append(boundPort)
-                .append(",\"headers\":").append(!options.noHeaderSupport)
-                .append(",\"max_payload\":").append(options.maxPayload);
+                .append(",\"headers\":").append(!options.noHeaderSupport);
+        if (tls != null) {
+            sb.append(",\"tls_required\":true");
+            if (tls.verify()) {
+                sb.append(",\"tls_verify\":true");
+            }
+        }
+        sb.append(",\"max_payload\":").append(options.maxPayload);
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
@@ -259,6 +283,11 @@ public final class NatsServer implements AutoCloseable, ServerContext {
     @Override
     public ServerStats stats() {
         return stats;
+    }
+
+    @Override
+    public ServerTls tls() {
+        return tls;
     }
 
     @Override

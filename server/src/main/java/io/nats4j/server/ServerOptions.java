@@ -1,5 +1,6 @@
 package io.nats4j.server;
 
+import io.nats4j.server.tls.TlsOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -87,6 +88,10 @@ public final class ServerOptions {
     public String password;
     public String authorizationToken;
 
+    // ---- TLS on the client port ----
+    /** The {@code tls {}} block (or the --tls* flags); null means plain TCP. */
+    public TlsOptions tls;
+
     // ---- later capabilities; recorded so flags/config can refuse them clearly ----
     /** Monitoring port (-m); 0 = off. */
     public int httpPort;
@@ -149,6 +154,7 @@ public final class ServerOptions {
         c.clusterUrl = clusterUrl;
         c.clusterName = clusterName;
         c.routes = new ArrayList<>(routes);
+        c.tls = tls == null ? null : tls.copy();
         return c;
     }
 }

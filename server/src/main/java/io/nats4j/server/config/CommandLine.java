@@ -2,6 +2,9 @@ package io.nats4j.server.config;
 
 import io.nats4j.server.ServerOptions;
 import io.nats4j.server.Version;
+import io.nats4j.server.tls.ServerTls;
+import io.nats4j.server.tls.TlsOptions;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -61,11 +64,11 @@ public final class CommandLine {
             new Flag("user", Type.STRING, false),
             new Flag("pass", Type.STRING, false),
             new Flag("auth", Type.STRING, false),
-            new Flag("tls", Type.BOOL, false),
-            new Flag("tlscert", Type.STRING, false),
-            new Flag("tlskey", Type.STRING, false),
-            new Flag("tlsverify", Type.BOOL, false),
-            new Flag("tlscacert", Type.STRING, false),
+            new Flag("tls", Type.BOOL, true),
+            new Flag("tlscert", Type.STRING, true),
+            new Flag("tlskey", Type.STRING, true),
+            new Flag("tlsverify", Type.BOOL, true),
+            new Flag("tlscacert", Type.STRING, true),
             new Flag("routes", Type.STRING, false),
             new Flag("cluster", Type.STRING, false),
             new Flag("cluster_listen", Type.STRING, false),
@@ -178,6 +181,7 @@ public final class CommandLine {
         for (Setting s : settings) {
             apply(s, options);
         }
+        applyTlsFlags(last, options);
         ConfigLoader.validate(options);
         return new Result(options, false, false, testConfig, null, warnings);
     }
@@ -223,6 +227,47 @@ public final class CommandLine {
                 // config, t, signal, help, version: handled by parse()
             }
         }
+    }
+
+    /**
+     * nats-server's overrideTLS: any of --tls, --tlscert, --tlskey, --tlscacert, --tlsverify replaces the file's
+     * tls block with one built from the flags (certificate and key required); the file's timeout and
+     * handshake_first stay.
+     */
+    private static void applyTlsFlags(Map<String, Object> last, ServerOptions o) throws ConfigException {
+        boolean tls = Boolean.TRUE.equals(last.get("tls"));
+        boolean verify = Boolean.TRUE.equals(last.get("tlsverify"));
+        String cert = (String) last.get("tlscert");
+        String key = (String) last.get("tlskey");
+        String ca = (String) last.get("tlscacert");
+        if (!tls && !verify && isEmpty(cert) && isEmpty(key) && isEmpty(ca)) {
+            return;
+        }
+        if (isEmpty(cert)) {
+            throw new ConfigException("TLS Server certificate must be present and valid");
+        }
+        if (isEmpty(key)) {
+            throw new ConfigException("TLS Server private key must be present and valid");
+        }
+        TlsOptions t = new TlsOptions();
+        if (o.tls != null) {
+            t.timeout = o.tls.timeout;
+            t.handshakeFirst = o.tls.handshakeFirst;
+        }
+        t.certFile = Path.of(cert);
+        t.keyFile = Path.of(key);
+        t.caFile = isEmpty(ca) ? null : Path.of(ca);
+        t.verify = verify;
+        try {
+            ServerTls.load(t);
+        } catch (IOException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        o.tls = t;
+    }
+
+    private static boolean isEmpty(String s) {
+        return s == null || s.isEmpty();
     }
 
     private static long nonNegative(Setting s, long v, long max) throws ConfigException {
@@ -340,7 +385,7 @@ public final class CommandLine {
                         --pass <password>            Password required for connections
                         --auth <token>               Authorization token required for connections
 
-                TLS Options (not yet):
+                TLS Options:
                         --tls                        Enable TLS, do not verify clients (default: false)
                         --tlscert <file>             Server certificate file
                         --tlskey <file>              Private key for the server certificate

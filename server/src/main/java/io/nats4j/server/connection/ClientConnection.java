@@ -13,6 +13,9 @@ import io.nats4j.server.subject.SublistResult;
 import io.nats4j.server.subject.Subjects;
 import io.nats4j.server.subject.Subscription;
 import io.nats4j.server.subject.SubscriptionOwner;
+import io.nats4j.server.tls.ServerTls;
+import io.nats4j.server.tls.TlsConnectionState;
+import io.nats4j.server.tls.TlsIdentity;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -21,6 +24,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -132,6 +137,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private long rttNanos;
     private ScheduledFuture<?> pingTimer;
 
+    // TLS (event loop only): null when the port has no TLS; state set once the handshake completed
+    private ServerTls tls;
+    private boolean tlsHandshaking;
+    private volatile TlsConnectionState tlsState;
+
     // write deadline tracking (read by the server's housekeeping thread)
     private long lastWrittenSample;
     private long stalledSinceNanos;
@@ -203,6 +213,20 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         return rttNanos;
     }
 
+    /** The TLS version, suite and client identity once the handshake completed; null without TLS. */
+    public TlsConnectionState tlsState() {
+        return tlsState;
+    }
+
+    /**
+     * The identity in the client's certificate (verify / verify_and_map), for mapping to a user; null
+     * without TLS, before the handshake completed, or when the client sent no certificate.
+     */
+    public TlsIdentity tlsIdentity() {
+        TlsConnectionState t = tlsState;
+        return t == null ? null : t.peer();
+    }
+
     private String prefix() {
         return remote + " - cid:" + cid + " - ";
     }
@@ -226,16 +250,91 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (log.isDebugEnabled()) {
             log.debug(prefix() + "Client connection created");
         }
-        channel.writeAndFlush(channel.alloc().buffer().writeBytes(server.infoFor(this)), channel.voidPromise());
+        tls = server.tls();
+        boolean tlsFirst = tls != null && tls.handshakeFirst();
+        if (!tlsFirst) {
+            sendInfo();
+        }
         if (!server.register(this)) {
             sendErrAndClose("maximum connections exceeded", ClosedState.MAX_CONNECTIONS_EXCEEDED);
             return;
         }
         registered = true;
         account.addConnection();
+        if (tls != null) {
+            // INFO went out in plain text (it is past the pipeline already): everything after it is TLS. With
+            // handshake_first the handler has been in the pipeline from the start and INFO waits for it.
+            if (!tlsFirst) {
+                ctx.pipeline().addBefore(ctx.name(), "tls", tls.newHandler(alloc));
+            }
+            tlsHandshaking = true;
+            if (log.isDebugEnabled()) {
+                log.debug(prefix() + "Starting TLS client connection handshake");
+            }
+        } else {
+            startPingTimer();
+        }
+        ctx.fireChannelActive();
+    }
+
+    private void sendInfo() {
+        channel.writeAndFlush(channel.alloc().buffer().writeBytes(server.infoFor(this)), channel.voidPromise());
+    }
+
+    private void startPingTimer() {
         long firstPing = Math.min(FIRST_PING_DELAY_NANOS, opts.pingInterval.toNanos());
         pingTimer = loop.schedule(this::pingTimerFired, firstPing, TimeUnit.NANOSECONDS);
-        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent done) {
+            onTlsHandshake(ctx, done);
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    /** The TLS handshake ended: on success the client proceeds (INFO first with handshake_first). */
+    private void onTlsHandshake(ChannelHandlerContext ctx, SslHandshakeCompletionEvent done) {
+        if (!tlsHandshaking || closed) {
+            return;
+        }
+        tlsHandshaking = false;
+        if (!done.isSuccess()) {
+            log.error(prefix() + "TLS handshake error: " + tlsErrorText(done.cause()));
+            closeNow(ClosedState.TLS_HANDSHAKE_ERROR);
+            return;
+        }
+        SslHandler handler = ctx.pipeline().get(SslHandler.class);
+        TlsConnectionState state = TlsConnectionState.of(handler);
+        tlsState = state;
+        if (log.isDebugEnabled()) {
+            log.debug(prefix() + "TLS handshake complete");
+            log.debug(prefix() + "TLS version " + state.version() + ", cipher suite " + state.cipherSuite());
+        }
+        if (tls.handshakeFirst()) {
+            sendInfo();
+        }
+        startPingTimer();
+    }
+
+    private static String tlsErrorText(Throwable cause) {
+        Throwable c = cause;
+        while (c instanceof io.netty.handler.codec.DecoderException && c.getCause() != null) {
+            c = c.getCause();
+        }
+        // nats-server's (Go's) wording for the two common cases
+        if (c instanceof io.netty.handler.ssl.NotSslRecordException) {
+            return "tls: first record does not look like a TLS handshake";
+        }
+        if (c instanceof java.nio.channels.ClosedChannelException) {
+            return "EOF";
+        }
+        while (c.getCause() != null && c.getMessage() != null && c.getMessage().startsWith("javax.net.ssl")) {
+            c = c.getCause();
+        }
+        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
     }
 
     @Override
@@ -290,6 +389,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (tlsHandshaking || closedState == ClosedState.TLS_HANDSHAKE_ERROR) {
+            // the handshake failed: the SslHandler reports it as a completion event and as this exception
+            if (tlsHandshaking) {
+                log.error(prefix() + "TLS handshake error: " + tlsErrorText(cause));
+                tlsHandshaking = false;
+            }
+            closeNow(ClosedState.TLS_HANDSHAKE_ERROR);
+            return;
+        }
         if (cause instanceof IOException) {
             if (log.isDebugEnabled()) {
                 log.debug(prefix() + "Client connection error: " + cause.getMessage());

@@ -3,6 +3,7 @@ package io.nats4j.server.connection;
 import io.nats4j.server.ServerOptions;
 import io.nats4j.server.auth.Account;
 import io.nats4j.server.log.ServerLogger;
+import io.nats4j.server.tls.ServerTls;
 
 /** What a connection needs from its server. Implemented by the server; keeps connections testable. */
 public interface ServerContext {
@@ -26,4 +27,9 @@ public interface ServerContext {
 
     /** The next client id (cid). */
     long nextClientId();
+
+    /** The client port's TLS, or null when TLS is off. */
+    default ServerTls tls() {
+        return null;
+    }
 }

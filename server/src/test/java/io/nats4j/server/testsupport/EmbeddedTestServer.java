@@ -58,6 +58,11 @@ public final class EmbeddedTestServer implements TestServer {
         start();
     }
 
+    /** The running server (for tests that look at its connections); null when stopped. */
+    public synchronized NatsServer server() {
+        return server;
+    }
+
     @Override
     public ServerOptions options() {
         return options.copy();

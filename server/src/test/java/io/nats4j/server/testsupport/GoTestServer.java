@@ -163,6 +163,9 @@ public final class GoTestServer implements TestServer {
         if (o.noHeaderSupport) {
             c.append("no_header_support: true\n");
         }
+        if (o.tls != null) {
+            c.append(tlsBlock(o.tls));
+        }
         StringBuilder auth = new StringBuilder();
         if (o.username != null) {
             auth.append("  user: ").append(quote(o.username)).append('\n');
@@ -179,6 +182,43 @@ public final class GoTestServer implements TestServer {
             c.append("authorization {\n").append(auth).append("}\n");
         }
         return c.toString();
+    }
+
+    /**
+     * The tls block for nats-server 2.9 (no min_version or handshake_first there: tests of those are skipped
+     * against the Go server).
+     */
+    private static String tlsBlock(io.nats4j.server.tls.TlsOptions t) {
+        StringBuilder b = new StringBuilder("tls {\n");
+        if (t.certFile != null) {
+            b.append("  cert_file: ").append(quote(t.certFile.toAbsolutePath().toString())).append('\n');
+        }
+        if (t.keyFile != null) {
+            b.append("  key_file: ").append(quote(t.keyFile.toAbsolutePath().toString())).append('\n');
+        }
+        if (t.caFile != null) {
+            b.append("  ca_file: ").append(quote(t.caFile.toAbsolutePath().toString())).append('\n');
+        }
+        if (t.map) {
+            b.append("  verify_and_map: true\n");
+        } else if (t.verify) {
+            b.append("  verify: true\n");
+        }
+        if (!t.timeout.equals(io.nats4j.server.tls.TlsOptions.DEFAULT_TIMEOUT)) {
+            b.append("  timeout: ").append(t.timeout.toMillis() / 1000.0).append('\n');
+        }
+        if (!t.cipherSuites.isEmpty()) {
+            b.append("  cipher_suites: [").append(String.join(", ", t.cipherSuites.stream().map(GoTestServer::quote).toList()))
+                    .append("]\n");
+        }
+        if (!t.curvePreferences.isEmpty()) {
+            b.append("  curve_preferences: [")
+                    .append(String.join(", ", t.curvePreferences.stream().map(GoTestServer::quote).toList())).append("]\n");
+        }
+        if (t.handshakeFirst || !io.nats4j.server.tls.TlsOptions.VERSION_1_2.equals(t.minVersion)) {
+            throw new IllegalStateException("nats-server 2.9 has no handshake_first or min_version");
+        }
+        return b.append("}\n").toString();
     }
 
     private static String duration(Duration d) {

@@ -1,0 +1,304 @@
+package io.nats4j.server.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import io.nats.client.Connection;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.Subscription;
+import io.nats4j.server.ServerOptions;
+import io.nats4j.server.connection.ClientConnection;
+import io.nats4j.server.testsupport.EmbeddedTestServer;
+import io.nats4j.server.testsupport.RawClient;
+import io.nats4j.server.testsupport.TestCertificates;
+import io.nats4j.server.testsupport.TestCertificates.Issued;
+import io.nats4j.server.testsupport.TestCertificates.KeyFormat;
+import io.nats4j.server.testsupport.TestServer;
+import io.nats4j.server.tls.TlsIdentity;
+import io.nats4j.server.tls.TlsOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** TLS on the client port with jnats and raw sockets; runs against nats4j and nats-server alike. */
+class TlsTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(3);
+
+    @TempDir
+    Path dir;
+
+    private TestCertificates ca;
+    private Issued serverCert;
+    private TestServer server;
+
+    @BeforeEach
+    void makeCertificates() throws Exception {
+        ca = TestCertificates.create(dir, "nats4j test CA");
+        serverCert = ca.server("server", KeyFormat.PKCS8);
+    }
+
+    @AfterEach
+    void stopServer() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private TlsOptions tls(Issued cert) {
+        TlsOptions t = new TlsOptions();
+        t.certFile = cert.certFile();
+        t.keyFile = cert.keyFile();
+        t.caFile = ca.caFile();
+        return t;
+    }
+
+    private TestServer start(TlsOptions tls) throws IOException {
+        ServerOptions o = TestServer.defaultOptions();
+        o.tls = tls;
+        server = TestServer.start(o);
+        return server;
+    }
+
+    private Connection connect(SSLContext ctx) throws Exception {
+        return connect(Options.builder().sslContext(ctx));
+    }
+
+    private Connection connect(Options.Builder b) throws Exception {
+        return Nats.connect(b.server("tls://127.0.0.1:" + server.port()).noReconnect()
+                .connectionTimeout(WAIT).build());
+    }
+
+    private static void roundTrip(Connection c) throws Exception {
+        Subscription sub = c.subscribe("tls.echo");
+        c.publish("tls.echo", "secret".getBytes(StandardCharsets.UTF_8));
+        Message m = sub.nextMessage(WAIT);
+        assertNotNull(m, "message over TLS");
+        assertEquals("secret", new String(m.getData(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void jnatsPublishesAndReceivesOverTls() throws Exception {
+        start(tls(serverCert));
+        try (Connection c = connect(ca.clientContext(null))) {
+            roundTrip(c);
+            assertTrue(c.getServerInfo().isTLSRequired());
+        }
+    }
+
+    @Test
+    void infoSaysTlsRequiredAndTlsVerifyOnlyWhenVerifying() throws Exception {
+        start(tls(serverCert));
+        try (RawClient raw = RawClient.open(server)) {
+            assertTrue(raw.info().contains("\"tls_required\":true"), raw.info());
+            assertFalse(raw.info().contains("tls_verify"), raw.info());
+        }
+        server.close();
+        TlsOptions verify = tls(serverCert);
+        verify.verify = true;
+        start(verify);
+        try (RawClient raw = RawClient.open(server)) {
+            assertTrue(raw.info().contains("\"tls_required\":true,\"tls_verify\":true,\"max_payload\""), raw.info());
+        }
+    }
+
+    @Test
+    void plainTextConnectWhereTlsIsRequiredIsClosedWithoutReply() throws Exception {
+        start(tls(serverCert));
+        try (RawClient raw = RawClient.open(server)) {
+            raw.send("CONNECT {\"verbose\":false}\r\nPING\r\n");
+            // nats-server 2.9 fails the handshake on the first non-TLS record and closes: no -ERR, no PONG
+            assertEquals("", raw.expectClosed(WAIT));
+        }
+    }
+
+    @Test
+    void idleClientIsClosedAtTheHandshakeTimeout() throws Exception {
+        TlsOptions t = tls(serverCert);
+        t.timeout = Duration.ofMillis(500);
+        start(t);
+        try (RawClient raw = RawClient.open(server)) {
+            long start = System.nanoTime();
+            raw.expectClosed(WAIT);
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(ms >= 350, "closed after " + ms + " ms, before the 500 ms handshake timeout");
+        }
+    }
+
+    @Test
+    void mutualTlsAcceptsClientWithCertificateFromTheCa() throws Exception {
+        TlsOptions t = tls(serverCert);
+        t.verify = true;
+        start(t);
+        Issued alice = ca.client("alice", "CN=alice", List.of(), List.of());
+        try (Connection c = connect(ca.clientContext(alice))) {
+            roundTrip(c);
+        }
+    }
+
+    @Test
+    void mutualTlsRejectsClientWithoutCertificate() throws Exception {
+        TlsOptions t = tls(serverCert);
+        t.verify = true;
+        start(t);
+        assertThrows(Exception.class, () -> connectAndFlush(ca.clientContext(null)));
+    }
+
+    @Test
+    void mutualTlsRejectsCertificateFromAnotherCa() throws Exception {
+        TlsOptions t = tls(serverCert);
+        t.verify = true;
+        start(t);
+        TestCertificates other = TestCertificates.create(dir, "other CA");
+        Issued mallory = other.client("mallory", "CN=mallory", List.of(), List.of());
+        // trusts our server (our CA) but presents a certificate our CA did not sign
+        SSLContext ctx = ca.clientContext(null);
+        SSLContext withForeignCert = otherCertTrustingOurCa(other, mallory);
+        assertNotNull(ctx);
+        assertThrows(Exception.class, () -> connectAndFlush(withForeignCert));
+    }
+
+    private SSLContext otherCertTrustingOurCa(TestCertificates other, Issued cert) throws Exception {
+        // a context from the other CA presents its certificate; trust is then widened to our CA
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ours", ca.caCertificate());
+        javax.net.ssl.TrustManagerFactory tmf =
+                javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("c", cert.key(), new char[0], new java.security.cert.X509Certificate[] {cert.certificate()});
+        javax.net.ssl.KeyManagerFactory kmf =
+                javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, new char[0]);
+        SSLContext c = SSLContext.getInstance("TLS");
+        c.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        assertNotNull(other.caFile());
+        return c;
+    }
+
+    /** With TLS 1.3 the client learns of a rejected certificate only when it reads: flush makes it read. */
+    private void connectAndFlush(SSLContext ctx) throws Exception {
+        try (Connection c = connect(ctx)) {
+            c.flush(WAIT);
+            roundTrip(c);
+        }
+    }
+
+    @Test
+    void serverKeysInPkcs1AndSec1FormatsWork() throws Exception {
+        for (KeyFormat format : List.of(KeyFormat.PKCS1_RSA, KeyFormat.SEC1_EC)) {
+            Issued cert = ca.server("server-" + format, format);
+            start(tls(cert));
+            try (Connection c = connect(ca.clientContext(null))) {
+                roundTrip(c);
+            }
+            server.close();
+            server = null;
+        }
+    }
+
+    @Test
+    void rawClientUpgradesAfterInfoAndSpeaksTheProtocolOverTls() throws Exception {
+        start(tls(serverCert));
+        try (Socket plain = new Socket()) {
+            plain.connect(new InetSocketAddress("127.0.0.1", server.port()), 2000);
+            plain.setSoTimeout(3000);
+            String info = readLine(plain.getInputStream());
+            assertTrue(info.startsWith("INFO {") && info.contains("\"tls_required\":true"), info);
+            SSLSocket s = (SSLSocket) ca.clientContext(null, "TLSv1.2").getSocketFactory()
+                    .createSocket(plain, "localhost", server.port(), false);
+            s.setEnabledCipherSuites(new String[] {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"});
+            s.startHandshake();
+            assertEquals("TLSv1.2", s.getSession().getProtocol());
+            s.getOutputStream().write("CONNECT {\"verbose\":false}\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            assertEquals("PONG", readLine(s.getInputStream()));
+        }
+    }
+
+    @Test
+    void verifyAndMapAcceptsVerifiedClientsWhenNoUsersAreConfigured() throws Exception {
+        TlsOptions t = tls(serverCert);
+        t.verify = true;
+        t.map = true;
+        start(t);
+        Issued alice = ca.client("alice", "CN=alice,OU=eng+OU=ops,O=Acme\\, Inc.,C=US",
+                List.of("alice@example.com"), List.of("alice.example.com"));
+        try (Connection c = connect(ca.clientContext(alice))) {
+            roundTrip(c);
+            if (server instanceof EmbeddedTestServer embedded) {
+                ClientConnection conn = embedded.server().connections().iterator().next();
+                TlsIdentity id = conn.tlsIdentity();
+                assertNotNull(id, "identity of the client certificate");
+                assertEquals(List.of("alice@example.com"), id.emails());
+                assertEquals(List.of("alice.example.com"), id.dnsNames());
+                assertEquals("CN=alice,OU=eng+OU=ops,O=Acme\\, Inc.,C=US", id.subject());
+                assertEquals("alice@example.com",
+                        id.findUser(List.of("bob", "alice@example.com", "CN=alice")).orElseThrow());
+                assertEquals("1.3", conn.tlsState().version());
+            }
+        }
+        assertThrows(Exception.class, () -> connectAndFlush(ca.clientContext(null)));
+    }
+
+    // ------------------------------------------------------------ nats-server 2.10 features (nats4j only)
+
+    @Test
+    void handshakeFirstClientGetsInfoOnlyAfterTheHandshake() throws Exception {
+        assumeFalse(TestServer.isGoServer(), "nats-server 2.9 has no handshake_first");
+        TlsOptions t = tls(serverCert);
+        t.handshakeFirst = true;
+        start(t);
+        try (Connection c = connect(Options.builder().sslContext(ca.clientContext(null)).tlsFirst())) {
+            roundTrip(c);
+        }
+        try (RawClient raw = RawClient.openWithoutInfo(server.port())) {
+            raw.expectNothing(Duration.ofMillis(300)); // no plain-text INFO: the server waits for a ClientHello
+        }
+        // a client that expects INFO first never gets it
+        assertThrows(Exception.class, () -> connect(Options.builder().sslContext(ca.clientContext(null))
+                .connectionTimeout(Duration.ofMillis(800))));
+    }
+
+    @Test
+    void minVersion13RefusesTls12Clients() throws Exception {
+        assumeFalse(TestServer.isGoServer(), "nats-server 2.9 has no min_version");
+        TlsOptions t = tls(serverCert);
+        t.minVersion = TlsOptions.VERSION_1_3;
+        start(t);
+        assertThrows(Exception.class, () -> connectAndFlush(ca.clientContext(null, "TLSv1.2")));
+        try (Connection c = connect(ca.clientContext(null, "TLSv1.3"))) {
+            roundTrip(c);
+        }
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int b;
+        while ((b = in.read()) >= 0 && b != '\n') {
+            if (b != '\r') {
+                sb.append((char) b);
+            }
+        }
+        return sb.toString();
+    }
+}
