@@ -1,6 +1,7 @@
 package io.nats4j.server;
 
 import io.nats4j.server.auth.Account;
+import io.nats4j.server.auth.Accounts;
 import io.nats4j.server.connection.ClientConnection;
 import io.nats4j.server.connection.ClosedState;
 import io.nats4j.server.connection.ServerContext;
@@ -66,7 +67,7 @@ public final class NatsServer implements AutoCloseable, ServerContext {
     private final ServerLogger log;
     private final String serverId;
     private final String serverName;
-    private final Account globalAccount = new Account(Account.GLOBAL);
+    private volatile Accounts accounts;
     private final ServerStats stats = new ServerStats();
     private final ConcurrentHashMap<Long, ClientConnection> clients = new ConcurrentHashMap<>();
     private final AtomicInteger clientCount = new AtomicInteger();
@@ -108,9 +109,6 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         if (options.clusterUrl != null || !options.routes.isEmpty() || options.clusterName != null) {
             unsupported.add("clustering");
         }
-        if (options.username != null || options.password != null || options.authorizationToken != null) {
-            unsupported.add("authentication");
-        }
         if (!unsupported.isEmpty()) {
             throw new IOException(String.join(", ", unsupported) + " not supported yet by nats4j");
         }
@@ -122,6 +120,11 @@ public final class NatsServer implements AutoCloseable, ServerContext {
             return;
         }
         refuseUnsupported();
+        try {
+            accounts = Accounts.build(options);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
         log.notice("Starting nats-server");
         log.notice("  Version:  " + Version.NATS_SERVER + " (nats4j " + Version.NATS4J + ")");
         log.notice("  Java:     " + Runtime.version());
@@ -184,7 +187,11 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         Json.quote(sb, Version.NATS_SERVER).append(",\"proto\":").append(Version.PROTO).append(",\"go\":");
         Json.quote(sb, "nats4j/" + Version.NATS4J + " java" + Runtime.version().feature()).append(",\"host\":");
         Json.quote(sb, host).append(",\"port\":").append(boundPort)
-                .append(",\"headers\":").append(!options.noHeaderSupport)
+                .append(",\"headers\":").append(!options.noHeaderSupport);
+        if (accounts.authRequired()) {
+            sb.append(",\"auth_required\":true");
+        }
+        sb
                 .append(",\"max_payload\":").append(options.maxPayload);
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
@@ -193,7 +200,11 @@ public final class NatsServer implements AutoCloseable, ServerContext {
     public byte[] infoFor(ClientConnection client) {
         StringBuilder sb = new StringBuilder(64).append(",\"client_id\":").append(client.id()).append(",\"client_ip\":");
         // nats-server ends INFO with "} \r\n" (a space before CRLF); some harnesses match its bytes
-        Json.quote(sb, client.remoteIp()).append("} \r\n");
+        Json.quote(sb, client.remoteIp());
+        if (client.nonce() != null) {
+            Json.quote(sb.append(",\"nonce\":"), client.nonce());
+        }
+        sb.append("} \r\n");
         byte[] t = sb.toString().getBytes(StandardCharsets.UTF_8);
         byte[] out = new byte[infoPrefix.length + t.length];
         System.arraycopy(infoPrefix, 0, out, 0, infoPrefix.length);
@@ -207,6 +218,7 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         for (ClientConnection c : clients.values()) {
             c.checkWriteDeadline(now, deadline);
         }
+        accounts.expireResponses(now);
     }
 
     // ---------------------------------------------------------------- ServerContext
@@ -223,7 +235,12 @@ public final class NatsServer implements AutoCloseable, ServerContext {
 
     @Override
     public Account globalAccount() {
-        return globalAccount;
+        return accounts.global();
+    }
+
+    @Override
+    public Accounts accounts() {
+        return accounts;
     }
 
     @Override
