@@ -1,6 +1,7 @@
 package io.nats4j.server;
 
 import io.nats4j.server.auth.Account;
+import io.nats4j.server.auth.Accounts;
 import io.nats4j.server.connection.ClientConnection;
 import io.nats4j.server.connection.ClosedState;
 import io.nats4j.server.connection.ServerContext;
@@ -67,7 +68,7 @@ public final class NatsServer implements AutoCloseable, ServerContext {
     private final ServerLogger log;
     private final String serverId;
     private final String serverName;
-    private final Account globalAccount;
+    private volatile Accounts accounts;
     private final ServerStats stats = new ServerStats();
     private final ConcurrentHashMap<Long, ClientConnection> clients = new ConcurrentHashMap<>();
     private final AtomicInteger clientCount = new AtomicInteger();
@@ -96,7 +97,6 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         this.options = options.copy();
         this.log = logger != null ? logger : ServerLoggers.forEmbedded();
         this.serverId = newServerId();
-        this.globalAccount = new Account(Account.GLOBAL, !this.options.noSublistCache);
         this.serverName = options.serverName != null && !options.serverName.isEmpty() ? options.serverName : serverId;
     }
 
@@ -112,9 +112,6 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         if (options.clusterUrl != null || !options.routes.isEmpty() || options.clusterName != null) {
             unsupported.add("clustering");
         }
-        if (options.username != null || options.password != null || options.authorizationToken != null) {
-            unsupported.add("authentication");
-        }
         if (!unsupported.isEmpty()) {
             throw new IOException(String.join(", ", unsupported) + " not supported yet by nats4j");
         }
@@ -126,6 +123,11 @@ public final class NatsServer implements AutoCloseable, ServerContext {
             return;
         }
         refuseUnsupported();
+        try {
+            accounts = Accounts.build(options);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
         log.notice("Starting nats-server");
         log.notice("  Version:  " + Version.NATS_SERVER + " (nats4j " + Version.NATS4J + ")");
         log.notice("  Java:     " + Runtime.version());
@@ -210,6 +212,9 @@ public final class NatsServer implements AutoCloseable, ServerContext {
                 sb.append(",\"tls_verify\":true");
             }
         }
+        if (accounts.authRequired()) {
+            sb.append(",\"auth_required\":true");
+        }
         sb.append(",\"max_payload\":").append(options.maxPayload);
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
@@ -218,7 +223,11 @@ public final class NatsServer implements AutoCloseable, ServerContext {
     public byte[] infoFor(ClientConnection client) {
         StringBuilder sb = new StringBuilder(64).append(",\"client_id\":").append(client.id()).append(",\"client_ip\":");
         // nats-server ends INFO with "} \r\n" (a space before CRLF); some harnesses match its bytes
-        Json.quote(sb, client.remoteIp()).append("} \r\n");
+        Json.quote(sb, client.remoteIp());
+        if (client.nonce() != null) {
+            Json.quote(sb.append(",\"nonce\":"), client.nonce());
+        }
+        sb.append("} \r\n");
         byte[] t = sb.toString().getBytes(StandardCharsets.UTF_8);
         byte[] out = new byte[infoPrefix.length + t.length];
         System.arraycopy(infoPrefix, 0, out, 0, infoPrefix.length);
@@ -232,6 +241,7 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         for (ClientConnection c : clients.values()) {
             c.checkWriteDeadline(now, deadline);
         }
+        accounts.expireResponses(now);
     }
 
     // ---------------------------------------------------------------- ServerContext
@@ -248,7 +258,12 @@ public final class NatsServer implements AutoCloseable, ServerContext {
 
     @Override
     public Account globalAccount() {
-        return globalAccount;
+        return accounts.global();
+    }
+
+    @Override
+    public Accounts accounts() {
+        return accounts;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.nats4j.server;
 
 import io.nats4j.server.tls.TlsOptions;
+import io.nats4j.server.auth.AuthOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,10 +84,15 @@ public final class ServerOptions {
     /** Longest message payload printed when tracing; 0 = unlimited. */
     public int maxTracedMsgLen;
 
-    // ---- simple auth (flags --user/--pass/--auth; refused until the security work lands) ----
+    // ---- authentication (flags --user/--pass/--auth, authorization {} in the config file) ----
+    /** The single user of {@code --user}/{@code authorization { user }}. */
     public String username;
+    /** Its password, plain or bcrypt ({@code $2a$...}). */
     public String password;
+    /** {@code --auth}/{@code authorization { token }}, plain or bcrypt. */
     public String authorizationToken;
+    /** Users lists, accounts, no_auth_user, system account. */
+    public AuthOptions auth = new AuthOptions();
 
     // ---- TLS on the client port ----
     /** The {@code tls {}} block (or the --tls* flags); null means plain TCP. */
@@ -148,6 +154,7 @@ public final class ServerOptions {
         c.username = username;
         c.password = password;
         c.authorizationToken = authorizationToken;
+        c.auth = auth.copy();
         c.httpPort = httpPort;
         c.jetStream = jetStream;
         c.storeDir = storeDir;

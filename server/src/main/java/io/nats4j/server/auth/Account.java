@@ -1,20 +1,49 @@
 package io.nats4j.server.auth;
 
 import io.nats4j.server.subject.Sublist;
+import io.nats4j.server.subject.Subjects;
+import io.nats4j.server.subject.Subscription;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A subject namespace. Every connection belongs to exactly one account and messages never leave it except
- * through exports and imports (security work). Without configured accounts everyone is in {@link #GLOBAL}.
+ * through exports and imports: an import is an internal subscription ({@link Relay}) in the account a
+ * message starts in, which re-publishes it into the other account. Without configured accounts everyone is
+ * in {@link #GLOBAL}.
  */
 public final class Account {
 
     /** nats-server's name for the default account. */
     public static final String GLOBAL = "$G";
+    /** Prefix of the reply subjects that carry service responses back across accounts. */
+    public static final String SERVICE_REPLY_PREFIX = "_R_.";
+    /** nats-server's default response threshold of a service export. */
+    public static final Duration DEFAULT_RESPONSE_THRESHOLD = Duration.ofMinutes(2);
+
+    private static final String ALPHANUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String name;
     private final Sublist sublist;
     private final AtomicInteger connections = new AtomicInteger();
+    private final List<AccountConfig.Export> exports = new ArrayList<>();
+    /** -1 = unlimited. */
+    private int maxConnections = -1;
+    private int maxSubscriptions = -1;
+    private int maxPayload = -1;
+
+    // service responses leaving this (exporting) account: created with the first service import
+    private volatile String replyPrefix;
+    private final ConcurrentHashMap<String, PendingResponse> responses = new ConcurrentHashMap<>();
+
+    /** A request that crossed into this account through a service import and awaits its response(s). */
+    private record PendingResponse(Account requester, String reply, AccountConfig.ResponseType type, long expiresNanos) {
+    }
 
     public Account(String name) {
         this(name, true);
@@ -43,8 +72,124 @@ public final class Account {
         connections.incrementAndGet();
     }
 
+    /** Adds a connection unless the account's max_connections is reached. */
+    public boolean tryAddConnection() {
+        while (true) {
+            int n = connections.get();
+            if (maxConnections >= 0 && n >= maxConnections) {
+                return false;
+            }
+            if (connections.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
     public void removeConnection() {
         connections.decrementAndGet();
+    }
+
+    void limits(int maxConnections, int maxSubscriptions, int maxPayload) {
+        this.maxConnections = maxConnections;
+        this.maxSubscriptions = maxSubscriptions;
+        this.maxPayload = maxPayload;
+    }
+
+    /** The account's subscription limit per connection; -1 = none. */
+    public int maxSubscriptions() {
+        return maxSubscriptions;
+    }
+
+    /** The account's payload limit; -1 = none (the server's applies). */
+    public int maxPayload() {
+        return maxPayload;
+    }
+
+    // ---------------------------------------------------------------- exports
+
+    void addExport(AccountConfig.Export e) {
+        exports.add(e);
+    }
+
+    /** The export that covers an import of {@code subject} by {@code importer}, or null when not authorized. */
+    AccountConfig.Export exportFor(boolean service, String subject, String importer) {
+        for (AccountConfig.Export e : exports) {
+            if (e.service() != service || !Subjects.isSubsetMatch(subject, e.subject())) {
+                continue;
+            }
+            if (e.accounts() == null || e.accounts().isEmpty() || e.accounts().contains(importer)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- service responses
+
+    /**
+     * Records a request that enters this account from {@code requester} with reply subject {@code reply}
+     * and returns the reply subject to use in this account ({@code _R_.<prefix>.<random>}).
+     */
+    String mapReply(Account requester, String reply, AccountConfig.ResponseType type, Duration threshold) {
+        String prefix = ensureResponseListener();
+        StringBuilder sb = new StringBuilder(prefix.length() + 12).append(prefix);
+        for (int i = 0; i < 10; i++) {
+            sb.append(ALPHANUM.charAt(RANDOM.nextInt(ALPHANUM.length())));
+        }
+        String mapped = sb.toString();
+        long ttl = (threshold == null || threshold.isZero() ? DEFAULT_RESPONSE_THRESHOLD : threshold).toNanos();
+        responses.put(mapped, new PendingResponse(requester, reply, type, System.nanoTime() + ttl));
+        return mapped;
+    }
+
+    private String ensureResponseListener() {
+        String p = replyPrefix;
+        if (p != null) {
+            return p;
+        }
+        synchronized (responses) {
+            if (replyPrefix == null) {
+                StringBuilder sb = new StringBuilder(SERVICE_REPLY_PREFIX);
+                for (int i = 0; i < 6; i++) {
+                    sb.append(ALPHANUM.charAt(RANDOM.nextInt(ALPHANUM.length())));
+                }
+                String prefix = sb.append('.').toString();
+                sublist.insert(new Subscription(new ResponseListener(), prefix + ">", null, new byte[0]));
+                replyPrefix = prefix;
+            }
+            return replyPrefix;
+        }
+    }
+
+    /** Drops response mappings whose threshold passed (called by the server's housekeeping). */
+    public void expireResponses(long nowNanos) {
+        if (!responses.isEmpty()) {
+            responses.values().removeIf(r -> nowNanos - r.expiresNanos > 0);
+        }
+    }
+
+    /** Pending service responses (for tests and monitoring). */
+    public int pendingResponses() {
+        return responses.size();
+    }
+
+    /** Carries a response published in this account back to the requesting account. */
+    private final class ResponseListener extends Relay {
+        @Override
+        public Routed route(String subject, String reply) {
+            PendingResponse r = responses.get(subject);
+            if (r == null) {
+                return null;
+            }
+            if (System.nanoTime() - r.expiresNanos > 0) {
+                responses.remove(subject, r);
+                return null;
+            }
+            if (r.type == AccountConfig.ResponseType.SINGLETON) {
+                responses.remove(subject, r);
+            }
+            return new Routed(r.requester, bytes(r.reply), null);
+        }
     }
 
     @Override

@@ -61,9 +61,9 @@ public final class CommandLine {
             new Flag("max_traced_msg_len", Type.INT, true),
             new Flag("jetstream", Type.BOOL, false, "js"),
             new Flag("store_dir", Type.STRING, false, "sd"),
-            new Flag("user", Type.STRING, false),
-            new Flag("pass", Type.STRING, false),
-            new Flag("auth", Type.STRING, false),
+            new Flag("user", Type.STRING, true),
+            new Flag("pass", Type.STRING, true),
+            new Flag("auth", Type.STRING, true),
             new Flag("tls", Type.BOOL, true),
             new Flag("tlscert", Type.STRING, true),
             new Flag("tlskey", Type.STRING, true),
@@ -223,6 +223,9 @@ public final class CommandLine {
             }
             case "log_size_limit" -> o.logSizeLimit = nonNegative(s, (Long) v, Long.MAX_VALUE);
             case "max_traced_msg_len" -> o.maxTracedMsgLen = (int) nonNegative(s, (Long) v, Integer.MAX_VALUE);
+            case "user" -> o.username = (String) v;
+            case "pass" -> o.password = (String) v;
+            case "auth" -> o.authorizationToken = (String) v;
             default -> {
                 // config, t, signal, help, version: handled by parse()
             }
@@ -380,7 +383,7 @@ public final class CommandLine {
                     -js, --jetstream                 Enable JetStream
                     -sd, --store_dir <dir>           Storage directory
 
-                Authorization Options (not yet):
+                Authorization Options:
                         --user <user>                User required for connections
                         --pass <password>            Password required for connections
                         --auth <token>               Authorization token required for connections

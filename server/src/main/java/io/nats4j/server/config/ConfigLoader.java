@@ -37,10 +37,9 @@ public final class ConfigLoader {
 
     /** Top-level keys nats-server knows that belong to capabilities nats4j does not have yet. */
     static final Set<String> NOT_SUPPORTED_YET = Set.of(
-            "authorization", "accounts", "no_auth_user", "operator", "operators", "roots", "root",
+            "operator", "operators", "roots", "root",
             "root_operators", "root_operator", "resolver", "account_resolver", "accounts_resolver", "resolver_tls",
-            "resolver_preload", "resolver_pinned_accounts", "system_account", "system", "no_system_account",
-            "no_system", "no_sys_acc", "trusted", "trusted_keys", "allow_non_tls", "ocsp", "ocsp_cache",
+            "resolver_preload", "resolver_pinned_accounts", "trusted", "trusted_keys", "allow_non_tls", "ocsp", "ocsp_cache",
             "http", "https", "http_port", "monitor_port", "https_port", "http_base_path", "cluster", "gateway",
             "leaf", "leafnodes", "jetstream", "store_dir", "storedir", "websocket", "ws", "mqtt", "mappings",
             "maps", "prof_port", "server_tags", "server_metadata", "default_js_domain", "connect_error_reports",
@@ -83,6 +82,12 @@ public final class ConfigLoader {
         on((f, o) -> o.noHeaderSupport = bool(f), "no_header_support");
         on((f, o) -> o.noSublistCache = bool(f), "disable_sublist_cache", "no_sublist_cache");
         on((f, o) -> o.tls = TlsBlock.parse(new ConfigValue.Entry(f.key(), f.at(), f.value())), "tls");
+        // security (see AuthConfigLoader)
+        on((f, o) -> AuthConfigLoader.authorization(f.at(), f.value(), o), "authorization");
+        on((f, o) -> AuthConfigLoader.accounts(f.at(), f.value(), o), "accounts");
+        on((f, o) -> o.auth.noAuthUser = string(f), "no_auth_user");
+        on((f, o) -> o.auth.systemAccount = string(f), "system_account", "system");
+        on((f, o) -> o.auth.noSystemAccount = bool(f), "no_system_account", "no_system", "no_sys_acc");
     }
 
     private static void on(Handler h, String... keys) {

@@ -2,6 +2,10 @@ package io.nats4j.server.connection;
 
 import io.nats4j.server.ServerOptions;
 import io.nats4j.server.auth.Account;
+import io.nats4j.server.auth.Accounts;
+import io.nats4j.server.auth.ClientPermissions;
+import io.nats4j.server.auth.NKeys;
+import io.nats4j.server.auth.Relay;
 import io.nats4j.server.log.ServerLogger;
 import io.nats4j.server.protocol.ConnectOptions;
 import io.nats4j.server.protocol.ProtocolError;
@@ -84,6 +88,18 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private Sublist sublist;
     private final MatchCache matchCache = new MatchCache();
     private final ConcurrentHashMap<String, Subscription> subs = new ConcurrentHashMap<>();
+
+    // authentication (event loop only, except perms: set before any subscription exists, then read by
+    // publishers' loops after the sublist insert that makes this connection reachable)
+    private boolean awaitingAuth;
+    private String nonce;
+    private ScheduledFuture<?> authTimer;
+    private String userName;
+    private ClientPermissions perms;
+    private int maxSubs;
+    /** Imports can chain (A exports to B, B to C); this bounds a cycle. */
+    private static final int MAX_RELAY_DEPTH = 8;
+    private static final byte[] SERVICE_REPLY_PREFIX = Account.SERVICE_REPLY_PREFIX.getBytes(StandardCharsets.US_ASCII);
     private final PendingFlushSet pendingFlush = new PendingFlushSet();
 
     // CONNECT options (event loop only)
@@ -161,6 +177,16 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     public Account account() {
         return account;
+    }
+
+    /** The nonce sent in INFO for nkey signatures, or null. */
+    public String nonce() {
+        return nonce;
+    }
+
+    /** The authenticated user's name or nkey, or null. */
+    public String user() {
+        return userName;
     }
 
     public String remoteIp() {
@@ -246,7 +272,16 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         parser = new ProtocolParser(this, alloc, opts.maxControlLine, opts.maxPayload);
         account = server.globalAccount();
         sublist = account.sublist();
+        maxSubs = opts.maxSubscriptions;
         lastInNanos = System.nanoTime();
+        Accounts accounts = server.accounts();
+        if (accounts.authRequired()) {
+            awaitingAuth = true;
+            parser.connectRequired(true);
+            if (accounts.nonceRequired()) {
+                nonce = NKeys.newNonce();
+            }
+        }
         if (log.isDebugEnabled()) {
             log.debug(prefix() + "Client connection created");
         }
@@ -261,6 +296,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         }
         registered = true;
         account.addConnection();
+        if (awaitingAuth) {
+            // as nats-server: with TLS the client gets at least the handshake timeout plus a second
+            long authNanos = opts.authTimeout.toNanos();
+            if (tls != null) {
+                authNanos = Math.max(authNanos, tls.options().timeout.toNanos() + TimeUnit.SECONDS.toNanos(1));
+            }
+            authTimer = loop.schedule(this::authTimeout, authNanos, TimeUnit.NANOSECONDS);
+        }
         if (tls != null) {
             // INFO went out in plain text (it is past the pipeline already): everything after it is TLS. With
             // handshake_first the handler has been in the pipeline from the start and INFO waits for it.
@@ -436,6 +479,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         version = co.version;
         int protocol = co.protocol;
         connectReceived = true;
+        if (awaitingAuth && !authenticate(co)) {
+            return;
+        }
         if (protocol < 0 || protocol > 1) {
             sendErrAndClose("invalid client protocol", ClosedState.BAD_CLIENT_PROTOCOL_VERSION);
             return;
@@ -447,6 +493,69 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (verbose) {
             queueOwn(OK);
         }
+    }
+
+    /** Checks the CONNECT credentials and binds the connection to its account; false when it was closed. */
+    private boolean authenticate(ConnectOptions co) {
+        Accounts.AuthResult r = server.accounts().authenticate(co, nonce);
+        if (r == null) {
+            if (co.nkey != null && !co.nkey.isEmpty()) {
+                log.error(prefix() + "authentication error - Nkey \"" + co.nkey + "\"");
+            } else {
+                log.error(prefix() + "authentication error - User \"" + (co.user == null ? "" : co.user) + "\"");
+            }
+            authViolation();
+            return false;
+        }
+        if (authTimer != null) {
+            authTimer.cancel(false);
+            authTimer = null;
+        }
+        awaitingAuth = false;
+        parser.connectRequired(false);
+        userName = r.user() == null ? null : r.user().displayName();
+        if (r.permissions() != null) {
+            perms = new ClientPermissions(r.permissions());
+        }
+        Account a = r.account();
+        if (a != account) {
+            if (!a.tryAddConnection()) {
+                log.error(prefix() + "maximum account active connections exceeded");
+                sendErrAndClose("maximum account active connections exceeded", ClosedState.MAX_ACCOUNT_CONNECTIONS_EXCEEDED);
+                return false;
+            }
+            if (registered) {
+                account.removeConnection();
+            }
+            account = a;
+            sublist = a.sublist();
+            matchCache.clear();
+            if (a.maxSubscriptions() > 0 && (maxSubs <= 0 || a.maxSubscriptions() < maxSubs)) {
+                maxSubs = a.maxSubscriptions();
+            }
+            if (a.maxPayload() > 0 && a.maxPayload() < opts.maxPayload) {
+                parser.maxPayload(a.maxPayload());
+            }
+        }
+        if (log.isDebugEnabled() && userName != null) {
+            log.debug(prefix() + "Client authenticated as \"" + userName + "\" in account \"" + account.name() + "\"");
+        }
+        return true;
+    }
+
+    private void authViolation() {
+        sendErrAndClose("Authorization Violation", ClosedState.AUTHENTICATION_VIOLATION);
+    }
+
+    private void authTimeout() {
+        authTimer = null;
+        if (closed || !awaitingAuth) {
+            return;
+        }
+        if (log.isDebugEnabled()) {
+            log.debug(prefix() + "Authentication Timeout");
+        }
+        sendErrAndClose("Authentication Timeout", ClosedState.AUTHENTICATION_TIMEOUT);
     }
 
     private static String redactPass(String json) {
@@ -484,13 +593,20 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             log.trace(prefix() + "<<- [SUB " + subject + (queue == null ? "" : " " + queue) + " "
                     + new String(sid, StandardCharsets.US_ASCII) + "]");
         }
+        if (perms != null && !perms.canSubscribe(subject, queue)) {
+            log.error(prefix() + "Subscription Violation - User \"" + userName + "\", Subject \"" + subject + "\""
+                    + (queue == null ? "" : ", Queue: \"" + queue + "\"") + ", SID " + new String(sid, StandardCharsets.US_ASCII));
+            queueErr("Permissions Violation for Subscription to \"" + subject + "\""
+                    + (queue == null ? "" : " using queue \"" + queue + "\""));
+            return;
+        }
         if (!Subjects.isValidSubject(subject)) {
             queueErr("Invalid Subject");
             return;
         }
         String sidKey = new String(sid, StandardCharsets.US_ASCII);
-        if (opts.maxSubscriptions > 0 && subs.size() >= opts.maxSubscriptions && !subs.containsKey(sidKey)) {
-            log.error(prefix() + "Maximum Subscriptions Exceeded (max " + opts.maxSubscriptions + ")");
+        if (maxSubs > 0 && subs.size() >= maxSubs && !subs.containsKey(sidKey)) {
+            log.error(prefix() + "Maximum Subscriptions Exceeded (max " + maxSubs + ")");
             queueErr("maximum subscriptions exceeded");
             return;
         }
@@ -551,6 +667,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
                 log.error(prefix() + "Client parser ERROR: " + detail);
                 sendErrAndClose(error.clientText(), ClosedState.PROTOCOL_VIOLATION);
             }
+            case AUTH_VIOLATION -> {
+                log.error(prefix() + "authentication error - User \"\"");
+                authViolation();
+            }
             case BAD_ARGUMENTS -> {
                 log.error(prefix() + "Client parser ERROR: " + detail);
                 closeAfterFlush(ClosedState.PROTOCOL_VIOLATION);
@@ -583,6 +703,18 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (pedantic && !Subjects.isValidLiteralSubject(l, subjOff, subjLen)) {
             // as nats-server: the error is sent and the message is still delivered
             queueErr("Invalid Publish Subject");
+        }
+        if (perms != null && !perms.canPublish(l, subjOff, subjLen)) {
+            String subject = new String(l, subjOff, subjLen, StandardCharsets.UTF_8);
+            log.error(prefix() + "Publish Violation - User \"" + userName + "\", Subject \"" + subject + "\"");
+            queueErr("Permissions Violation for Publish to \"" + subject + "\"");
+            return;
+        }
+        if (p.hasReply() && isServiceReply(l, p.replyOffset(), p.replyLength())) {
+            String reply = new String(l, p.replyOffset(), p.replyLength(), StandardCharsets.UTF_8);
+            log.error(prefix() + "Publish Violation - User \"" + userName + "\", Reply \"" + reply + "\"");
+            queueErr("Permissions Violation for Publish with Reply of \"" + reply + "\"");
+            return;
         }
         if (verbose) {
             queueOwn(OK);
@@ -623,10 +755,23 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         return false;
     }
 
+    private static boolean isServiceReply(byte[] l, int off, int len) {
+        byte[] pre = SERVICE_REPLY_PREFIX;
+        return len >= pre.length && java.util.Arrays.equals(l, off, off + pre.length, pre, 0, pre.length);
+    }
+
     /** Delivers to one subscription and records the receiver for the end-of-batch flush. */
     private boolean deliver(Subscription sub, ProtocolParser p, ByteBuf payload) {
-        ClientConnection receiver = (ClientConnection) sub.owner;
+        if (!(sub.owner instanceof ClientConnection receiver)) {
+            byte[] l = p.line();
+            return relay((Relay) sub.owner, l, p.subjectOffset(), p.subjectLength(), l,
+                    p.hasReply() ? p.replyOffset() : 0, p.hasReply() ? p.replyLength() : -1, p, payload, 0);
+        }
         int written = receiver.appendMessage(sub, p, payload);
+        return delivered(receiver, written, p);
+    }
+
+    private boolean delivered(ClientConnection receiver, int written, ProtocolParser p) {
         if (written < 0) {
             return false;
         }
@@ -640,15 +785,76 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     /**
+     * Carries a message across accounts through an import: asks the relay where it goes, then delivers it
+     * to the subscribers there under the new subject and reply (further relays included, up to
+     * {@link #MAX_RELAY_DEPTH}). On the publisher's loop. {@code replyLen} is -1 when there is no reply.
+     */
+    private boolean relay(Relay relay, byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff, int replyLen,
+            ProtocolParser p, ByteBuf payload, int depth) {
+        if (depth >= MAX_RELAY_DEPTH) {
+            return false;
+        }
+        Relay.Routed r = relay.route(new String(subj, subjOff, subjLen, StandardCharsets.UTF_8),
+                replyLen < 0 ? null : new String(reply, replyOff, replyLen, StandardCharsets.UTF_8));
+        if (r == null) {
+            return false;
+        }
+        byte[] ns = r.subject();
+        byte[] nr = r.reply();
+        SublistResult res = r.target().sublist().match(ns, 0, ns.length);
+        boolean delivered = false;
+        for (Subscription s : res.psubs) {
+            delivered |= deliverRouted(s, ns, nr, p, payload, depth);
+        }
+        for (Subscription[] group : res.qsubs) {
+            int n = group.length;
+            int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
+            for (int k = 0; k < n; k++) {
+                if (deliverRouted(group[(start + k) % n], ns, nr, p, payload, depth)) {
+                    delivered = true;
+                    break;
+                }
+            }
+        }
+        return delivered;
+    }
+
+    private boolean deliverRouted(Subscription s, byte[] subj, byte[] reply, ProtocolParser p, ByteBuf payload, int depth) {
+        int replyLen = reply == null ? -1 : reply.length;
+        if (s.owner instanceof Relay next) {
+            return relay(next, subj, 0, subj.length, reply, 0, replyLen, p, payload, depth + 1);
+        }
+        ClientConnection receiver = (ClientConnection) s.owner;
+        return delivered(receiver, receiver.appendMessage(s, subj, 0, subj.length, reply, 0, replyLen, p, payload), p);
+    }
+
+    /**
      * Appends a MSG/HMSG frame for {@code sub} to this connection's outbound buffer. Called on the
      * publisher's loop. Returns the bytes queued, or -1 when nothing was delivered (closed, slow consumer,
      * or the subscription reached its maximum).
      */
     int appendMessage(Subscription sub, ProtocolParser p, ByteBuf payload) {
+        byte[] l = p.line();
+        return appendMessage(sub, l, p.subjectOffset(), p.subjectLength(), l,
+                p.hasReply() ? p.replyOffset() : 0, p.hasReply() ? p.replyLength() : -1, p, payload);
+    }
+
+    /** Same, with the subject and reply given apart ({@code replyLen} -1 = none): imports rewrite them. */
+    int appendMessage(Subscription sub, byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff, int replyLen,
+            ProtocolParser p, ByteBuf payload) {
         if (closed || sub.closed) {
             return -1;
         }
-        byte[] l = p.line();
+        ClientPermissions rp = perms;
+        if (rp != null) {
+            if (rp.deliveryDenied(subj, subjOff, subjLen)) {
+                return -1;
+            }
+            if (replyLen > 0 && rp.tracksReplies()) {
+                rp.recordReply(reply, replyOff, replyLen);
+            }
+        }
+        boolean hasReply = replyLen >= 0;
         boolean hdr = p.headerSize() >= 0;
         int size = p.totalSize();
         int skip = 0;
@@ -660,8 +866,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             hdr = false;
         }
         int sizeDigits = strip ? decimalLength(size) : p.totalSizeDigitsLength();
-        int lineLen = (hdr ? 5 : 4) + p.subjectLength() + 1 + sub.sid.length + 1
-                + (p.hasReply() ? p.replyLength() + 1 : 0)
+        int lineLen = (hdr ? 5 : 4) + subjLen + 1 + sub.sid.length + 1
+                + (hasReply ? replyLen + 1 : 0)
                 + (hdr ? p.headerSizeDigitsLength() + 1 : 0) + sizeDigits + 2;
         int frame = lineLen + size + 2;
         boolean removeAfter = false;
@@ -686,14 +892,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             }
             b.ensureWritable(frame);
             b.writeBytes(hdr ? HMSG : MSG);
-            b.writeBytes(l, p.subjectOffset(), p.subjectLength());
+            b.writeBytes(subj, subjOff, subjLen);
             b.writeByte(' ');
             b.writeBytes(sub.sid);
             b.writeByte(' ');
-            if (p.hasReply()) {
-                b.writeBytes(l, p.replyOffset(), p.replyLength());
+            if (hasReply) {
+                b.writeBytes(reply, replyOff, replyLen);
                 b.writeByte(' ');
             }
+            byte[] l = p.line();
             if (hdr) {
                 b.writeBytes(l, p.headerSizeDigitsOffset(), p.headerSizeDigitsLength());
                 b.writeByte(' ');
@@ -987,6 +1194,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         }
         if (pingTimer != null) {
             pingTimer.cancel(false);
+        }
+        if (authTimer != null) {
+            authTimer.cancel(false);
         }
         List<Subscription> all = new ArrayList<>(subs.values());
         subs.clear();

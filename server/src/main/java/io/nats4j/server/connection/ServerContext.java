@@ -15,6 +15,9 @@ public interface ServerContext {
 
     Account globalAccount();
 
+    /** Accounts, users and the authentication rules (built at start). */
+    io.nats4j.server.auth.Accounts accounts();
+
     /** The INFO line (with CRLF) to send to this new client. */
     byte[] infoFor(ClientConnection client);
 

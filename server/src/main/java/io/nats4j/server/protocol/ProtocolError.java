@@ -8,6 +8,8 @@ public enum ProtocolError {
     MAX_CONTROL_LINE("maximum control line exceeded"),
     /** PUB/HPUB larger than max_payload. */
     MAX_PAYLOAD("Maximum Payload Violation"),
+    /** An operation other than CONNECT before CONNECT while authentication is required: close. */
+    AUTH_VIOLATION("Authorization Violation"),
     /** Malformed arguments (wrong count, bad sizes): nats-server closes without an -ERR. */
     BAD_ARGUMENTS(null);
 

@@ -46,6 +46,8 @@ public final class ProtocolParser {
     private int headerSize;
     private int totalSize;
     private ByteBuf splitPayload;
+    /** Authentication required and no CONNECT yet: any other verb is an auth violation (nats-server's authSet). */
+    private boolean connectRequired;
 
     public ProtocolParser(ProtocolHandler handler, ByteBufAllocator alloc, int maxControlLine, int maxPayload) {
         this.handler = handler;
@@ -57,6 +59,14 @@ public final class ProtocolParser {
     /** Changes the payload limit, e.g. once the connection's account is known (0 or less = unlimited). */
     public void maxPayload(int maxPayload) {
         this.maxPayload = maxPayload;
+    }
+
+    /**
+     * While set, a line that does not start with CONNECT fails with {@link ProtocolError#AUTH_VIOLATION} as
+     * soon as its first byte arrives. The handler clears it once CONNECT is accepted.
+     */
+    public void connectRequired(boolean required) {
+        this.connectRequired = required;
     }
 
     /** Decodes everything readable in {@code in}; the caller keeps ownership of {@code in}. */
@@ -185,6 +195,11 @@ public final class ProtocolParser {
         }
         in.getBytes(start, line, lineLength, add);
         lineLength = newLength;
+        if (connectRequired && newLength > 0 && (line[0] | 0x20) != 'c') {
+            in.readerIndex(lf < 0 ? end : lf + 1);
+            fail(ProtocolError.AUTH_VIOLATION, "operation before CONNECT");
+            return false;
+        }
         if (lf < 0) {
             in.readerIndex(end);
             if (!possibleVerbPrefix()) {

@@ -174,7 +174,6 @@ class CommandLineTest {
         assertEquals("flag -m is not supported yet by nats4j", error("-m", "8222"));
         assertEquals("flag -cluster is not supported yet by nats4j", error("--cluster", "nats://127.0.0.1:6222"));
         for (String[] args : List.of(new String[] {"-ms", "1"}, new String[] {"-sd", "/tmp"},
-                new String[] {"--user", "u"}, new String[] {"--pass", "p"}, new String[] {"--auth", "t"},
                 new String[] {"--routes", "r"},
                 new String[] {"--cluster_listen", "l"}, new String[] {"--cluster_name", "n"},
                 new String[] {"--no_advertise"}, new String[] {"--cluster_advertise", "a"},

@@ -159,12 +159,11 @@ class ConfigLoaderTest {
     @Test
     void laterCapabilitiesAreRefusedNotIgnored() throws Exception {
         assertEquals("f:1:1: \"cluster\" is not supported yet by nats4j\n"
-                + "f:2:1: \"authorization\" is not supported yet by nats4j\n"
                 + "f:3:1: \"jetstream\" is not supported yet by nats4j\n"
                 + "f:4:1: \"http_port\" is not supported yet by nats4j",
                 error("cluster { port: 6222 }\nauthorization { timeout: 2 }\njetstream: enabled\nhttp_port: 8222\n"));
-        for (String key : List.of("accounts", "http", "https", "monitor_port", "http_base_path", "leafnodes",
-                "gateway", "websocket", "mqtt", "operator", "resolver", "system_account", "no_auth_user")) {
+        for (String key : List.of("http", "https", "monitor_port", "http_base_path", "leafnodes",
+                "gateway", "websocket", "mqtt", "operator", "resolver")) {
             assertEquals("f:1:1: \"" + key + "\" is not supported yet by nats4j", error(key + ": 1\n"), key);
         }
     }

@@ -1,6 +1,11 @@
 package io.nats4j.server.testsupport;
 
 import io.nats4j.server.NatsServer;
+import io.nats4j.server.config.ConfigException;
+import io.nats4j.server.config.ConfigLoader;
+import io.nats4j.server.config.ConfigParser;
+import io.nats4j.server.config.ConfigValue;
+import java.nio.file.Path;
 import io.nats4j.server.ServerOptions;
 import java.io.IOException;
 
@@ -12,7 +17,20 @@ public final class EmbeddedTestServer implements TestServer {
     private int port = -1;
 
     public EmbeddedTestServer(ServerOptions options) {
+        this(options, "");
+    }
+
+    /** With config-file text read by nats4j's config loader on top of the options. */
+    public EmbeddedTestServer(ServerOptions options, String configText) {
         this.options = options.copy();
+        if (configText != null && !configText.isBlank()) {
+            try {
+                ConfigValue root = ConfigParser.parseString(configText, "test.conf", Path.of(""), System::getenv);
+                ConfigLoader.apply(root, this.options);
+            } catch (ConfigException e) {
+                throw new IllegalArgumentException(String.join("\n", e.errors()), e);
+            }
+        }
     }
 
     @Override

@@ -33,8 +33,16 @@ public final class GoTestServer implements TestServer {
     private Process process;
     private int port = -1;
 
+    private final String extraConfig;
+
     public GoTestServer(ServerOptions options) {
+        this(options, "");
+    }
+
+    /** With config-file text appended to the generated file. */
+    public GoTestServer(ServerOptions options, String extraConfig) {
         this.options = options.copy();
+        this.extraConfig = extraConfig == null ? "" : extraConfig;
     }
 
     /** Locates the nats-server binary or fails with a clear message. */
@@ -66,7 +74,7 @@ public final class GoTestServer implements TestServer {
         }
         if (workDir == null) {
             workDir = Files.createTempDirectory("nats-server-test");
-            Files.writeString(workDir.resolve("server.conf"), configFile(options), StandardCharsets.UTF_8);
+            Files.writeString(workDir.resolve("server.conf"), configFile(options) + extraConfig + "\n", StandardCharsets.UTF_8);
         }
         boolean fixedPort = port > 0 || options.port > 0;
         int attempts = fixedPort ? 1 : START_ATTEMPTS;

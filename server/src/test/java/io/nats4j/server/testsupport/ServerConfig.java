@@ -30,4 +30,10 @@ public @interface ServerConfig {
     int pingMax() default -1;
 
     boolean noHeaderSupport() default false;
+
+    /**
+     * Config-file text (nats-server syntax) applied on top: written into the Go server's config file and read
+     * by nats4j's config loader, so both servers get the same authorization, accounts, ... blocks.
+     */
+    String config() default "";
 }

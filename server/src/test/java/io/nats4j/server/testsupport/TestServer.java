@@ -38,9 +38,17 @@ public interface TestServer extends AutoCloseable {
 
     /** A not yet started server of the kind selected for this run. */
     static TestServer create(ServerOptions options) {
+        return create(options, "");
+    }
+
+    /**
+     * Same, with config-file text (nats-server syntax) on top of the options: the Go server gets it in its
+     * config file, nats4j reads it with its config loader.
+     */
+    static TestServer create(ServerOptions options, String configText) {
         return switch (kind()) {
-            case NATS4J -> new EmbeddedTestServer(options);
-            case GO -> new GoTestServer(options);
+            case NATS4J -> new EmbeddedTestServer(options, configText);
+            case GO -> new GoTestServer(options, configText);
             default -> throw new IllegalStateException(
                     "unknown -D" + SERVER_PROPERTY + "=" + kind() + " (use " + NATS4J + " or " + GO + ")");
         };
@@ -48,7 +56,12 @@ public interface TestServer extends AutoCloseable {
 
     /** Creates and starts a server; returns once clients can connect. */
     static TestServer start(ServerOptions options) throws IOException {
-        TestServer server = create(options);
+        return start(options, "");
+    }
+
+    /** Creates and starts a server with config-file text on top of the options. */
+    static TestServer start(ServerOptions options, String configText) throws IOException {
+        TestServer server = create(options, configText);
         try {
             server.start();
         } catch (IOException | RuntimeException e) {

@@ -38,7 +38,7 @@ public final class TestServerExtension implements BeforeEachCallback, AfterEachC
             config = find(context.getRequiredTestClass());
         }
         config.ifPresent(c -> apply(c, options));
-        TestServer server = TestServer.start(options);
+        TestServer server = TestServer.start(options, config.map(ServerConfig::config).orElse(""));
         context.getStore(NAMESPACE).put(KEY, server);
     }
 

@@ -1,0 +1,258 @@
+package io.nats4j.server.auth;
+
+import io.nats4j.server.ServerOptions;
+import io.nats4j.server.protocol.ConnectOptions;
+import io.nats4j.server.subject.Subjects;
+import io.nats4j.server.subject.Subscription;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The server's accounts and users, built once at start from the options: accounts with their exports and
+ * imports wired as internal subscriptions, users by name and by nkey with their compiled permissions, and
+ * the client authentication rules of nats-server's configuration mode (no JWT).
+ */
+public final class Accounts {
+
+    /** A successful authentication: who, in which account, with which permissions (null = all allowed). */
+    public record AuthResult(User user, Account account, CompiledPermissions permissions) {
+    }
+
+    private record UserEntry(User user, Account account, CompiledPermissions permissions) {
+    }
+
+    private final Map<String, Account> byName = new LinkedHashMap<>();
+    private final Account global;
+    private final Account system;
+    private final Map<String, UserEntry> usersByName = new HashMap<>();
+    private final Map<String, UserEntry> usersByNkey = new HashMap<>();
+    private final String token;
+    private final String singleUser;
+    private final String singlePass;
+    private final UserEntry noAuthUser;
+    private final boolean authRequired;
+
+    private Accounts(ServerOptions o) throws IllegalArgumentException {
+        AuthOptions ao = o.auth;
+        List<String> errors = new ArrayList<>();
+        global = new Account(Account.GLOBAL, !o.noSublistCache);
+        byName.put(Account.GLOBAL, global);
+        for (AccountConfig ac : ao.accounts) {
+            if (byName.containsKey(ac.name)) {
+                errors.add("Duplicate Account Entry: " + ac.name);
+                continue;
+            }
+            Account a = new Account(ac.name, !o.noSublistCache);
+            a.limits(ac.maxConnections, ac.maxSubscriptions, ac.maxPayload);
+            for (AccountConfig.Export e : ac.exports) {
+                a.addExport(e);
+            }
+            byName.put(ac.name, a);
+        }
+        if (ao.noSystemAccount) {
+            system = null;
+        } else {
+            String sysName = ao.systemAccount != null ? ao.systemAccount : AuthOptions.DEFAULT_SYSTEM_ACCOUNT;
+            if (ao.systemAccount != null && !byName.containsKey(sysName)) {
+                errors.add("system account \"" + sysName + "\" not defined");
+            }
+            system = byName.computeIfAbsent(sysName, Account::new);
+        }
+        // users: authorization users (global unless they name an account), then account users
+        List<User> all = new ArrayList<>();
+        for (User u : ao.users) {
+            all.add(u.permissions() == null && ao.defaultPermissions != null ? u.withPermissions(ao.defaultPermissions) : u);
+        }
+        for (AccountConfig ac : ao.accounts) {
+            for (User u : ac.users) {
+                Permissions p = u.permissions() != null ? u.permissions()
+                        : ac.defaultPermissions != null ? ac.defaultPermissions : ao.defaultPermissions;
+                all.add(u.withPermissions(p).inAccount(ac.name));
+            }
+        }
+        for (User u : all) {
+            Account a = u.account() == null ? global : byName.get(u.account());
+            if (a == null) {
+                errors.add("Account \"" + u.account() + "\" for user \"" + u.displayName() + "\" not found");
+                continue;
+            }
+            CompiledPermissions cp = null;
+            if (u.permissions() != null) {
+                String bad = CompiledPermissions.validate(u.permissions());
+                if (bad != null) {
+                    errors.add(bad);
+                    continue;
+                }
+                cp = new CompiledPermissions(u.permissions());
+            }
+            UserEntry e = new UserEntry(u, a, cp);
+            if (u.nkey() != null) {
+                if (!NKeys.isValidUserKey(u.nkey())) {
+                    errors.add("Not a valid public nkey for a user");
+                } else if (usersByNkey.put(u.nkey(), e) != null) {
+                    errors.add("Duplicate nkey \"" + u.nkey() + "\" detected");
+                }
+            } else if (usersByName.put(u.username(), e) != null) {
+                errors.add("Duplicate user \"" + u.username() + "\" detected");
+            }
+        }
+        token = o.authorizationToken;
+        singleUser = o.username;
+        singlePass = o.password;
+        if ((singleUser != null || singlePass != null) && token != null) {
+            errors.add("Cannot have a user/pass and token");
+        }
+        if ((singleUser != null || token != null) && (!usersByName.isEmpty() || !usersByNkey.isEmpty())) {
+            errors.add(token != null ? "Can not have a token and a users array" : "Can not have a single user/pass and a users array");
+        }
+        if (ao.noAuthUser != null) {
+            UserEntry e = usersByName.get(ao.noAuthUser);
+            if (e == null) {
+                e = usersByNkey.get(ao.noAuthUser);
+            }
+            if (e == null) {
+                errors.add("no_auth_user: \"" + ao.noAuthUser + "\" not present as user or nkey in authorization block or account configuration");
+            }
+            noAuthUser = e;
+        } else {
+            noAuthUser = null;
+        }
+        authRequired = token != null || singleUser != null || !usersByName.isEmpty() || !usersByNkey.isEmpty();
+        if (errors.isEmpty()) {
+            wireImports(ao, errors);
+        }
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException(String.join("\n", errors));
+        }
+    }
+
+    /** Builds the accounts and users of {@code o}; throws IllegalArgumentException listing every problem. */
+    public static Accounts build(ServerOptions o) {
+        return new Accounts(o);
+    }
+
+    private void wireImports(AuthOptions ao, List<String> errors) {
+        for (AccountConfig ac : ao.accounts) {
+            Account importer = byName.get(ac.name);
+            for (AccountConfig.Import im : ac.imports) {
+                Account exporter = byName.get(im.account());
+                String kind = im.service() ? "service" : "stream";
+                if (exporter == null) {
+                    errors.add("Error adding " + kind + " import \"" + im.subject() + "\": account \"" + im.account() + "\" not found");
+                    continue;
+                }
+                if (!Subjects.isValidSubject(im.subject())) {
+                    errors.add("Error adding " + kind + " import \"" + im.subject() + "\": invalid subject");
+                    continue;
+                }
+                AccountConfig.Export ex = exporter.exportFor(im.service(), im.subject(), ac.name);
+                if (ex == null) {
+                    errors.add("Error adding " + kind + " import \"" + im.subject() + "\": " + kind + " import not authorized");
+                    continue;
+                }
+                try {
+                    if (im.service()) {
+                        String local = im.to() != null ? im.to() : im.subject();
+                        SubjectMapping m = local.equals(im.subject()) ? SubjectMapping.identity() : SubjectMapping.map(local, im.subject());
+                        AccountConfig.ResponseType rt = ex.responseType() == null ? AccountConfig.ResponseType.SINGLETON : ex.responseType();
+                        ServiceImport relay = new ServiceImport(importer, exporter, m, rt, ex.responseThreshold());
+                        importer.sublist().insert(new Subscription(relay, local, null, new byte[0]));
+                    } else {
+                        SubjectMapping m = im.prefix() != null ? SubjectMapping.prefix(im.prefix())
+                                : im.to() != null ? SubjectMapping.map(im.subject(), im.to()) : SubjectMapping.identity();
+                        exporter.sublist().insert(new Subscription(new StreamImport(importer, m), im.subject(), null, new byte[0]));
+                    }
+                } catch (IllegalArgumentException e) {
+                    errors.add("Error adding " + kind + " import \"" + im.subject() + "\": " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** True when clients must authenticate (INFO auth_required). */
+    public boolean authRequired() {
+        return authRequired;
+    }
+
+    /** True when INFO carries a nonce for nkey signatures. */
+    public boolean nonceRequired() {
+        return !usersByNkey.isEmpty();
+    }
+
+    public Account global() {
+        return global;
+    }
+
+    /** The system account, or null with no_system_account. */
+    public Account system() {
+        return system;
+    }
+
+    public Account get(String name) {
+        return byName.get(name);
+    }
+
+    public Collection<Account> all() {
+        return Collections.unmodifiableCollection(byName.values());
+    }
+
+    /** Expires service response mappings; called periodically. */
+    public void expireResponses(long nowNanos) {
+        for (Account a : byName.values()) {
+            a.expireResponses(nowNanos);
+        }
+    }
+
+    /**
+     * nats-server's configuration-mode client authentication: nkey (signature over the nonce), then user
+     * and password from the users list, then no_auth_user for a client with no credentials, then the
+     * token, then the single user/password. Null when the client is not authorized.
+     */
+    public AuthResult authenticate(ConnectOptions co, String nonce) {
+        if (!authRequired) {
+            return new AuthResult(null, global, null);
+        }
+        boolean noCredentials = isEmpty(co.user) && isEmpty(co.pass) && isEmpty(co.authToken) && isEmpty(co.nkey)
+                && isEmpty(co.jwt);
+        if (noCredentials && noAuthUser != null) {
+            return result(noAuthUser);
+        }
+        if (!usersByNkey.isEmpty() && !isEmpty(co.nkey)) {
+            UserEntry e = usersByNkey.get(co.nkey);
+            if (e == null || !NKeys.verify(co.nkey, nonce, co.sig)) {
+                return null;
+            }
+            return result(e);
+        }
+        if (!usersByName.isEmpty()) {
+            UserEntry e = co.user == null ? null : usersByName.get(co.user);
+            if (e == null || !Passwords.matches(e.user().password(), co.pass)) {
+                return null;
+            }
+            return result(e);
+        }
+        if (token != null) {
+            return Passwords.matches(token, co.authToken) ? new AuthResult(null, global, null) : null;
+        }
+        if (singleUser != null) {
+            if (!singleUser.equals(co.user) || !Passwords.matches(singlePass == null ? "" : singlePass, co.pass == null ? "" : co.pass)) {
+                return null;
+            }
+            return new AuthResult(User.withPassword(singleUser, null), global, null);
+        }
+        return null;
+    }
+
+    private static AuthResult result(UserEntry e) {
+        return new AuthResult(e.user(), e.account(), e.permissions());
+    }
+
+    private static boolean isEmpty(String s) {
+        return s == null || s.isEmpty();
+    }
+}

@@ -1,0 +1,54 @@
+package io.nats4j.server.auth;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Authentication and account settings beyond the single user/token of {@code ServerOptions}: the
+ * {@code authorization { users [...] }} list (users of the global account), the {@code accounts} block,
+ * {@code no_auth_user} and the system account. Built by the config loader or in code.
+ */
+public final class AuthOptions {
+
+    /** nats-server's name of the system account when none is configured. */
+    public static final String DEFAULT_SYSTEM_ACCOUNT = "$SYS";
+
+    /** Users of {@code authorization { users [...] }} (global account unless {@link User#account()} says). */
+    public List<User> users = new ArrayList<>();
+    /** Permissions for users without their own ({@code authorization { default_permissions }}). */
+    public Permissions defaultPermissions;
+    /** The {@code accounts} block, in file order. */
+    public List<AccountConfig> accounts = new ArrayList<>();
+    /** A user that clients sending no credentials are authenticated as. */
+    public String noAuthUser;
+    /** The system account's name; null = {@value #DEFAULT_SYSTEM_ACCOUNT}. */
+    public String systemAccount;
+    /** {@code no_system_account: true}: no system account at all. */
+    public boolean noSystemAccount;
+
+    /** True when user lists or accounts are configured. */
+    public boolean hasUsers() {
+        if (!users.isEmpty()) {
+            return true;
+        }
+        for (AccountConfig a : accounts) {
+            if (!a.users.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public AuthOptions copy() {
+        AuthOptions c = new AuthOptions();
+        c.users = new ArrayList<>(users);
+        c.defaultPermissions = defaultPermissions;
+        for (AccountConfig a : accounts) {
+            c.accounts.add(a.copy());
+        }
+        c.noAuthUser = noAuthUser;
+        c.systemAccount = systemAccount;
+        c.noSystemAccount = noSystemAccount;
+        return c;
+    }
+}

@@ -1,0 +1,370 @@
+package io.nats4j.server.config;
+
+import io.nats4j.server.ServerOptions;
+import io.nats4j.server.auth.AccountConfig;
+import io.nats4j.server.auth.Permissions;
+import io.nats4j.server.auth.ResponsePermission;
+import io.nats4j.server.auth.SubjectPermission;
+import io.nats4j.server.auth.User;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The security keys of a NATS config file: {@code authorization}, {@code accounts}, {@code no_auth_user},
+ * {@code system_account}, {@code no_system_account}. Keys and aliases as nats-server's opts.go; unknown keys
+ * inside these blocks are errors ({@code unknown field "x"}), as there.
+ */
+final class AuthConfigLoader {
+
+    private AuthConfigLoader() {
+    }
+
+    // ---------------------------------------------------------------- authorization
+
+    static void authorization(Position at, ConfigValue v, ServerOptions o) throws ConfigException {
+        Map<String, ConfigValue.Entry> m = map(at, "authorization", v);
+        String user = null;
+        String pass = null;
+        String token = null;
+        List<User> users = null;
+        Permissions defaults = null;
+        for (ConfigValue.Entry e : m.values()) {
+            switch (e.key().toLowerCase(Locale.ROOT)) {
+                case "user", "username" -> user = string(e);
+                case "pass", "password" -> pass = string(e);
+                case "token" -> token = string(e);
+                case "timeout" -> o.authTimeout = timeout(e);
+                case "users" -> users = users(e);
+                case "default_permission", "default_permissions", "permissions" -> defaults = permissions(e);
+                default -> throw unknown(e);
+            }
+        }
+        if ((user != null || pass != null) && token != null) {
+            throw new ConfigException(at, "Cannot have a user/pass and token");
+        }
+        if (users != null && (user != null || pass != null)) {
+            throw new ConfigException(at, "Can not have a single user/pass and a users array");
+        }
+        if (users != null && token != null) {
+            throw new ConfigException(at, "Can not have a token and a users array");
+        }
+        if (user != null || pass != null) {
+            o.username = user;
+            o.password = pass;
+        }
+        if (token != null) {
+            o.authorizationToken = token;
+        }
+        if (users != null) {
+            o.auth.users.addAll(users);
+        }
+        o.auth.defaultPermissions = defaults;
+    }
+
+    private static Duration timeout(ConfigValue.Entry e) throws ConfigException {
+        ConfigValue v = e.value();
+        return switch (v.kind()) {
+            case INTEGER -> Duration.ofSeconds(v.asLong());
+            case FLOAT -> Duration.ofNanos((long) (v.asDouble() * 1e9));
+            case STRING -> {
+                try {
+                    yield GoDuration.parse(v.asString());
+                } catch (IllegalArgumentException ex) {
+                    throw new ConfigException(e.keyPosition(), "error parsing timeout: " + ex.getMessage());
+                }
+            }
+            default -> throw wrongType(e, "a number of seconds or a duration");
+        };
+    }
+
+    private static List<User> users(ConfigValue.Entry e) throws ConfigException {
+        if (e.value().kind() != ConfigValue.Kind.ARRAY) {
+            throw wrongType(e, "an array of users");
+        }
+        List<User> out = new ArrayList<>();
+        for (ConfigValue item : e.value().asArray()) {
+            if (item.kind() != ConfigValue.Kind.MAP) {
+                throw new ConfigException(item.position(), "Expected user entry to be a map/struct, got " + item.kind().label());
+            }
+            String name = null;
+            String pass = null;
+            String nkey = null;
+            Permissions perms = null;
+            for (ConfigValue.Entry u : item.asMap().values()) {
+                switch (u.key().toLowerCase(Locale.ROOT)) {
+                    case "user", "username" -> name = string(u);
+                    case "pass", "password" -> pass = string(u);
+                    case "nkey" -> nkey = string(u);
+                    case "permission", "permissions", "authorization" -> perms = permissions(u);
+                    default -> throw unknown(u);
+                }
+            }
+            if (nkey != null) {
+                if (name != null || pass != null) {
+                    throw new ConfigException(item.position(), "Nkey users do not take usernames or passwords");
+                }
+                out.add(new User(null, null, nkey, perms, null));
+            } else {
+                if (name == null) {
+                    throw new ConfigException(item.position(), "User entry requires a user");
+                }
+                out.add(new User(name, pass == null ? "" : pass, null, perms, null));
+            }
+        }
+        return out;
+    }
+
+    static Permissions permissions(ConfigValue.Entry e) throws ConfigException {
+        Map<String, ConfigValue.Entry> m = map(e.keyPosition(), e.key(), e.value());
+        SubjectPermission pub = null;
+        SubjectPermission sub = null;
+        ResponsePermission resp = null;
+        for (ConfigValue.Entry p : m.values()) {
+            switch (p.key().toLowerCase(Locale.ROOT)) {
+                case "pub", "publish", "import" -> pub = subjectPermission(p);
+                case "sub", "subscribe", "export" -> sub = subjectPermission(p);
+                case "allow_responses", "allow_response" -> resp = responses(p);
+                default -> throw unknown(p);
+            }
+        }
+        return new Permissions(pub, sub, resp);
+    }
+
+    private static SubjectPermission subjectPermission(ConfigValue.Entry e) throws ConfigException {
+        ConfigValue v = e.value();
+        switch (v.kind()) {
+            case STRING, ARRAY -> {
+                return new SubjectPermission(strings(e, v), null);
+            }
+            case MAP -> {
+                List<String> allow = null;
+                List<String> deny = null;
+                for (ConfigValue.Entry p : v.asMap().values()) {
+                    switch (p.key().toLowerCase(Locale.ROOT)) {
+                        case "allow" -> allow = strings(p, p.value());
+                        case "deny" -> deny = strings(p, p.value());
+                        default -> throw unknown(p);
+                    }
+                }
+                return new SubjectPermission(allow, deny);
+            }
+            default -> throw wrongType(e, "a subject, an array of subjects or an allow/deny map");
+        }
+    }
+
+    private static ResponsePermission responses(ConfigValue.Entry e) throws ConfigException {
+        ConfigValue v = e.value();
+        if (v.kind() == ConfigValue.Kind.BOOLEAN) {
+            return v.asBoolean() ? ResponsePermission.defaults() : null;
+        }
+        if (v.kind() != ConfigValue.Kind.MAP) {
+            throw wrongType(e, "a boolean or a map");
+        }
+        int max = ResponsePermission.DEFAULT_MAX_MSGS;
+        Duration expires = ResponsePermission.DEFAULT_EXPIRES;
+        for (ConfigValue.Entry p : v.asMap().values()) {
+            switch (p.key().toLowerCase(Locale.ROOT)) {
+                case "max", "max_msgs", "max_messages", "max_responses" -> {
+                    if (p.value().kind() != ConfigValue.Kind.INTEGER) {
+                        throw wrongType(p, "an integer");
+                    }
+                    max = (int) p.value().asLong();
+                }
+                case "expires", "expiration", "ttl" -> {
+                    if (p.value().kind() == ConfigValue.Kind.STRING) {
+                        try {
+                            expires = GoDuration.parse(p.value().asString());
+                        } catch (IllegalArgumentException ex) {
+                            throw new ConfigException(p.keyPosition(), "error parsing expires: " + ex.getMessage());
+                        }
+                    } else {
+                        throw wrongType(p, "a duration");
+                    }
+                }
+                default -> throw unknown(p);
+            }
+        }
+        return new ResponsePermission(max, expires);
+    }
+
+    // ---------------------------------------------------------------- accounts
+
+    static void accounts(Position at, ConfigValue v, ServerOptions o) throws ConfigException {
+        Map<String, ConfigValue.Entry> m = map(at, "accounts", v);
+        for (ConfigValue.Entry e : m.values()) {
+            AccountConfig ac = new AccountConfig(e.key());
+            if (e.value().kind() != ConfigValue.Kind.MAP) {
+                throw wrongType(e, "an account map");
+            }
+            for (ConfigValue.Entry a : e.value().asMap().values()) {
+                switch (a.key().toLowerCase(Locale.ROOT)) {
+                    case "users" -> ac.users.addAll(users(a));
+                    case "exports" -> exports(a, ac);
+                    case "imports" -> imports(a, ac);
+                    case "default_permissions" -> ac.defaultPermissions = permissions(a);
+                    case "limits" -> limits(a, ac);
+                    default -> throw new ConfigException(a.keyPosition(), "\"" + a.key() + "\" in an account is not supported yet by nats4j");
+                }
+            }
+            o.auth.accounts.add(ac);
+        }
+    }
+
+    private static void limits(ConfigValue.Entry e, AccountConfig ac) throws ConfigException {
+        for (ConfigValue.Entry l : map(e.keyPosition(), e.key(), e.value()).values()) {
+            if (l.value().kind() != ConfigValue.Kind.INTEGER) {
+                throw wrongType(l, "an integer");
+            }
+            int n = (int) Math.max(-1, Math.min(Integer.MAX_VALUE, l.value().asLong()));
+            switch (l.key().toLowerCase(Locale.ROOT)) {
+                case "max_connections", "max_conn" -> ac.maxConnections = n;
+                case "max_subscriptions", "max_subs" -> ac.maxSubscriptions = n;
+                case "max_payload", "max_pay" -> ac.maxPayload = n;
+                case "max_leafnodes", "max_leafs" -> {
+                    // no leaf nodes yet: nothing to limit
+                }
+                default -> throw unknown(l);
+            }
+        }
+    }
+
+    private static void exports(ConfigValue.Entry e, AccountConfig ac) throws ConfigException {
+        if (e.value().kind() != ConfigValue.Kind.ARRAY) {
+            throw wrongType(e, "an array of exports");
+        }
+        for (ConfigValue item : e.value().asArray()) {
+            if (item.kind() != ConfigValue.Kind.MAP) {
+                throw new ConfigException(item.position(), "Export Items should be a map, got " + item.kind().label());
+            }
+            String stream = null;
+            String service = null;
+            List<String> accounts = null;
+            AccountConfig.ResponseType rt = null;
+            Duration threshold = null;
+            for (ConfigValue.Entry x : item.asMap().values()) {
+                switch (x.key().toLowerCase(Locale.ROOT)) {
+                    case "stream" -> stream = string(x);
+                    case "service" -> service = string(x);
+                    case "accounts" -> accounts = strings(x, x.value());
+                    case "response", "response_type" -> {
+                        String t = string(x).toLowerCase(Locale.ROOT);
+                        rt = switch (t) {
+                            case "single", "singleton" -> AccountConfig.ResponseType.SINGLETON;
+                            case "stream" -> AccountConfig.ResponseType.STREAM;
+                            case "chunk", "chunked" -> AccountConfig.ResponseType.CHUNKED;
+                            default -> throw new ConfigException(x.keyPosition(), "Unknown response type: \"" + string(x) + "\"");
+                        };
+                    }
+                    case "threshold", "response_threshold", "response_max_time", "response_time" -> {
+                        try {
+                            threshold = GoDuration.parse(string(x));
+                        } catch (IllegalArgumentException ex) {
+                            throw new ConfigException(x.keyPosition(), "error parsing response threshold: " + ex.getMessage());
+                        }
+                    }
+                    default -> throw new ConfigException(x.keyPosition(), "\"" + x.key() + "\" in an export is not supported yet by nats4j");
+                }
+            }
+            if ((stream == null) == (service == null)) {
+                throw new ConfigException(item.position(), "Detected stream and service or neither in export");
+            }
+            if (stream != null && rt != null) {
+                throw new ConfigException(item.position(), "Detected response directive on non-service");
+            }
+            ac.exports.add(new AccountConfig.Export(service != null, service != null ? service : stream, accounts, rt, threshold));
+        }
+    }
+
+    private static void imports(ConfigValue.Entry e, AccountConfig ac) throws ConfigException {
+        if (e.value().kind() != ConfigValue.Kind.ARRAY) {
+            throw wrongType(e, "an array of imports");
+        }
+        for (ConfigValue item : e.value().asArray()) {
+            if (item.kind() != ConfigValue.Kind.MAP) {
+                throw new ConfigException(item.position(), "Import Items should be a map, got " + item.kind().label());
+            }
+            ConfigValue.Entry stream = null;
+            ConfigValue.Entry service = null;
+            String prefix = null;
+            String to = null;
+            for (ConfigValue.Entry x : item.asMap().values()) {
+                switch (x.key().toLowerCase(Locale.ROOT)) {
+                    case "stream" -> stream = x;
+                    case "service" -> service = x;
+                    case "prefix" -> prefix = string(x);
+                    case "to" -> to = string(x);
+                    default -> throw new ConfigException(x.keyPosition(), "\"" + x.key() + "\" in an import is not supported yet by nats4j");
+                }
+            }
+            if ((stream == null) == (service == null)) {
+                throw new ConfigException(item.position(), "Detected stream and service or neither in import");
+            }
+            ConfigValue.Entry src = stream != null ? stream : service;
+            String account = null;
+            String subject = null;
+            for (ConfigValue.Entry x : map(src.keyPosition(), src.key(), src.value()).values()) {
+                switch (x.key().toLowerCase(Locale.ROOT)) {
+                    case "account" -> account = string(x);
+                    case "subject" -> subject = string(x);
+                    default -> throw unknown(x);
+                }
+            }
+            if (account == null || subject == null) {
+                throw new ConfigException(src.keyPosition(), "Expect an account name and a subject");
+            }
+            if (service != null && prefix != null) {
+                throw new ConfigException(item.position(), "Detected prefix on service import");
+            }
+            ac.imports.add(new AccountConfig.Import(service != null, account, subject, prefix, to));
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static Map<String, ConfigValue.Entry> map(Position at, String key, ConfigValue v) throws ConfigException {
+        if (v.kind() != ConfigValue.Kind.MAP) {
+            throw new ConfigException(at, "invalid value for \"" + key + "\": expected a map, got " + v.kind().label());
+        }
+        return v.asMap();
+    }
+
+    private static String string(ConfigValue.Entry e) throws ConfigException {
+        ConfigValue v = e.value();
+        return switch (v.kind()) {
+            case STRING -> v.asString();
+            // nats-server takes numbers as text for passwords and tokens
+            case INTEGER, FLOAT -> String.valueOf(v.raw());
+            default -> throw wrongType(e, "a string");
+        };
+    }
+
+    private static List<String> strings(ConfigValue.Entry e, ConfigValue v) throws ConfigException {
+        List<String> out = new ArrayList<>();
+        if (v.kind() == ConfigValue.Kind.STRING) {
+            out.add(v.asString());
+            return out;
+        }
+        if (v.kind() != ConfigValue.Kind.ARRAY) {
+            throw wrongType(e, "a string or an array of strings");
+        }
+        for (ConfigValue s : v.asArray()) {
+            if (s.kind() != ConfigValue.Kind.STRING) {
+                throw new ConfigException(s.position(), "invalid value in \"" + e.key() + "\": expected a string, got " + s.kind().label());
+            }
+            out.add(s.asString());
+        }
+        return out;
+    }
+
+    private static ConfigException unknown(ConfigValue.Entry e) {
+        return new ConfigException(e.keyPosition(), "unknown field \"" + e.key() + "\"");
+    }
+
+    private static ConfigException wrongType(ConfigValue.Entry e, String expected) {
+        return new ConfigException(e.keyPosition(), "invalid value for \"" + e.key() + "\": expected " + expected + ", got "
+                + e.value().kind().label());
+    }
+}
