@@ -41,7 +41,7 @@ public final class ConfigLoader {
             "root_operators", "root_operator", "resolver", "account_resolver", "accounts_resolver", "resolver_tls",
             "resolver_preload", "resolver_pinned_accounts", "system_account", "system", "no_system_account",
             "no_system", "no_sys_acc", "trusted", "trusted_keys", "tls", "allow_non_tls", "ocsp", "ocsp_cache",
-            "http", "https", "http_port", "monitor_port", "https_port", "http_base_path", "cluster", "gateway",
+            "https", "https_port", "cluster", "gateway",
             "leaf", "leafnodes", "jetstream", "store_dir", "storedir", "websocket", "ws", "mqtt", "mappings",
             "maps", "prof_port", "server_tags", "server_metadata", "default_js_domain", "connect_error_reports",
             "reconnect_error_reports", "max_sub_tokens", "max_subscription_tokens", "jetstream_max_memory",
@@ -82,6 +82,9 @@ public final class ConfigLoader {
         on((f, o) -> o.maxClosedClients = intRange(f, 0, Integer.MAX_VALUE), "max_closed_clients");
         on((f, o) -> o.noHeaderSupport = bool(f), "no_header_support");
         on((f, o) -> o.noSublistCache = bool(f), "disable_sublist_cache", "no_sublist_cache");
+        on((f, o) -> o.httpPort = intRange(f, -1, 65535), "http_port", "monitor_port");
+        on(ConfigLoader::http, "http");
+        on((f, o) -> o.httpBasePath = string(f), "http_base_path");
     }
 
     private static void on(Handler h, String... keys) {
@@ -187,6 +190,33 @@ public final class ConfigLoader {
         }
         o.host = hp.host();
         o.port = port;
+    }
+
+    /** {@code http: 8222} or {@code http: "host:port"}: the monitoring listener. */
+    private static void http(Field f, ServerOptions o) throws ConfigException {
+        ConfigValue v = f.value();
+        if (v.kind() == ConfigValue.Kind.INTEGER) {
+            o.httpPort = intRange(f, -1, 65535);
+            return;
+        }
+        if (v.kind() != ConfigValue.Kind.STRING) {
+            throw fail(f, "expected port or host:port, got " + v.kind().label());
+        }
+        HostPort hp = HostPort.parse(v.asString());
+        if (hp == null) {
+            throw fail(f, "could not parse address string \"" + v.asString() + "\"");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(hp.port());
+        } catch (NumberFormatException e) {
+            throw fail(f, "could not parse port \"" + hp.port() + "\"");
+        }
+        if (port < -1 || port > 65535) {
+            throw fail(f, "invalid port " + port + " in \"" + v.asString() + "\"");
+        }
+        o.httpHost = hp.host();
+        o.httpPort = port;
     }
 
     private static String serverName(Field f) throws ConfigException {
