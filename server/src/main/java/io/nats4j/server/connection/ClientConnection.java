@@ -222,6 +222,24 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     /**
+     * Asks for a round-trip measurement when none exists yet (nats-server pings a client whose RTT is unknown
+     * when /connz asks for it). Any thread; the PING is sent from the client's loop.
+     */
+    public void requestRtt() {
+        EventLoop l = loop;
+        if (l == null || closed || rttNanos != 0) {
+            return;
+        }
+        l.execute(() -> {
+            if (!closed && connectReceived && rttNanos == 0 && rttStartNanos == 0) {
+                pingsOut++;
+                rttStartNanos = System.nanoTime();
+                queueOwnOutsideRead(PING);
+            }
+        });
+    }
+
+    /**
      * Queues an asynchronous INFO (e.g. lame duck mode) for this client and flushes it on the client's
      * loop. Any thread; dropped when the client is closed.
      */

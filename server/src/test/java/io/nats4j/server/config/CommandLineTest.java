@@ -180,7 +180,7 @@ class CommandLineTest {
                 new String[] {"--cluster_listen", "l"}, new String[] {"--cluster_name", "n"},
                 new String[] {"--no_advertise"}, new String[] {"--cluster_advertise", "a"},
                 new String[] {"--connect_retries", "3"}, new String[] {"--profile", "1"},
-                new String[] {"--jetstream"}, new String[] {"--store_dir", "d"}})) {
+                new String[] {"--jetstream"}, new String[] {"--store_dir", "d"})) {
             assertTrue(error(args).endsWith("is not supported yet by nats4j"), String.join(" ", args));
         }
         // a malformed value is still reported as such, before the refusal
