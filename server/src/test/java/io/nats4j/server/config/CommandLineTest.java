@@ -171,7 +171,7 @@ class CommandLineTest {
     @Test
     void laterCapabilityFlagsAreParsedThenRefused() {
         assertEquals("flag -js is not supported yet by nats4j", error("-js"));
-        assertEquals("flag -m is not supported yet by nats4j", error("-m", "8222"));
+        assertEquals("flag -ms is not supported yet by nats4j", error("-ms", "8222"));
         assertEquals("flag -cluster is not supported yet by nats4j", error("--cluster", "nats://127.0.0.1:6222"));
         for (String[] args : List.of(new String[] {"-ms", "1"}, new String[] {"-sd", "/tmp"},
                 new String[] {"--user", "u"}, new String[] {"--pass", "p"}, new String[] {"--auth", "t"},
