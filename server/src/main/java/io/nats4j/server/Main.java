@@ -4,11 +4,14 @@ import io.nats4j.server.config.CommandLine;
 import io.nats4j.server.config.ConfigException;
 import io.nats4j.server.log.ServerLogger;
 import io.nats4j.server.log.ServerLoggers;
+import io.nats4j.server.monitor.SignalCommand;
+import io.nats4j.server.monitor.Signals;
 import java.io.IOException;
 
 /**
  * The standalone server's entry point (bin/nats4j): nats-server's flags, config file and exit codes.
- * SIGINT and SIGTERM shut down gracefully through the JVM's shutdown hook.
+ * SIGINT and SIGTERM shut down gracefully through the JVM's shutdown hook; SIGUSR1 reopens the log file,
+ * SIGUSR2 enters lame duck mode ({@link io.nats4j.server.monitor.Signals}).
  */
 public final class Main {
 
@@ -40,8 +43,11 @@ public final class Main {
             return 0;
         }
         if (cli.signal() != null) {
-            System.err.println("nats-server: --signal is not supported yet by nats4j");
-            return 1;
+            SignalCommand.Result r = SignalCommand.run(cli.signal());
+            if (r.error() != null) {
+                System.err.println("nats-server: " + r.error());
+            }
+            return r.exitCode();
         }
         ServerLogger log;
         try {
@@ -61,6 +67,7 @@ public final class Main {
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "nats4j-shutdown"));
+        Signals.install(server, log);
         try {
             server.awaitShutdown();
         } catch (InterruptedException e) {

@@ -8,6 +8,10 @@ import io.nats4j.server.connection.ServerContext;
 import io.nats4j.server.connection.ServerStats;
 import io.nats4j.server.log.ServerLogger;
 import io.nats4j.server.log.ServerLoggers;
+import io.nats4j.server.log.StdLogger;
+import io.nats4j.server.monitor.ClosedConnections;
+import io.nats4j.server.monitor.Monitor;
+import io.nats4j.server.monitor.MonitorHttpServer;
 import io.nats4j.server.protocol.Json;
 import io.nats4j.server.tls.ServerTls;
 import io.netty.bootstrap.ServerBootstrap;
@@ -36,11 +40,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -75,6 +81,12 @@ public final class NatsServer implements AutoCloseable, ServerContext {
     private final AtomicLong cidGenerator = new AtomicLong();
     private final CountDownLatch shutdownLatch = new CountDownLatch(1);
     private final long startMillis = System.currentTimeMillis();
+    private final Instant startTime = Instant.now();
+    private final ClosedConnections closedConnections;
+    private final Monitor monitor = new Monitor(this);
+    private MonitorHttpServer httpServer;
+    private volatile boolean lameDuck;
+    private String infoHost = ServerOptions.DEFAULT_HOST;
 
     private volatile boolean running;
     private volatile boolean shuttingDown;
@@ -98,14 +110,12 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         this.log = logger != null ? logger : ServerLoggers.forEmbedded();
         this.serverId = newServerId();
         this.serverName = options.serverName != null && !options.serverName.isEmpty() ? options.serverName : serverId;
+        this.closedConnections = new ClosedConnections(this.options.maxClosedClients);
     }
 
     /** Checks for options whose capability is not built yet: refused, never silently ignored. */
     private void refuseUnsupported() throws IOException {
         List<String> unsupported = new ArrayList<>();
-        if (options.httpPort != 0) {
-            unsupported.add("monitoring (http_port)");
-        }
         if (options.jetStream || options.storeDir != null) {
             unsupported.add("JetStream");
         }
@@ -167,10 +177,15 @@ public final class NatsServer implements AutoCloseable, ServerContext {
                 });
         int port = options.port <= 0 ? 0 : options.port;
         String host = options.host == null || options.host.isEmpty() ? ServerOptions.DEFAULT_HOST : options.host;
+        infoHost = host;
+        if (options.httpPort != 0) {
+            startMonitoring(host);
+        }
         try {
             listener = b.bind(new InetSocketAddress(host, port)).sync().channel();
         } catch (Exception e) {
             shutdownGroups();
+            stopMonitoring();
             throw new IOException("Error listening on port: " + host + ":" + port + ", \"" + e.getMessage() + "\"", e);
         }
         boundPort = ((InetSocketAddress) listener.localAddress()).getPort();
@@ -188,6 +203,25 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         writePidFile();
         writePortsFile(host);
         log.notice("Server is ready");
+    }
+
+    private void startMonitoring(String clientHost) throws IOException {
+        String httpHost = options.httpHost == null || options.httpHost.isEmpty() ? clientHost : options.httpHost;
+        MonitorHttpServer http = new MonitorHttpServer(this, monitor, log);
+        try {
+            http.start(httpHost, options.httpPort);
+        } catch (IOException e) {
+            shutdownGroups();
+            throw e;
+        }
+        httpServer = http;
+        log.notice("Starting http monitor on " + hostPort(httpHost, http.port()));
+    }
+
+    private void stopMonitoring() {
+        if (httpServer != null) {
+            httpServer.close();
+        }
     }
 
     private static String hostPort(String host, int port) {
@@ -292,6 +326,7 @@ public final class NatsServer implements AutoCloseable, ServerContext {
     public void unregister(ClientConnection client) {
         if (clients.remove(client.id(), client)) {
             clientCount.decrementAndGet();
+            closedConnections.add(client);
         }
     }
 
@@ -356,6 +391,143 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         return startMillis;
     }
 
+    /** When the server was created (wall clock). */
+    public Instant startTime() {
+        return startTime;
+    }
+
+    /** When the configuration was loaded (the server's creation; there is no reload yet). */
+    public Instant configLoadTime() {
+        return startTime;
+    }
+
+    /** The host the client listener was asked to bind (INFO's and /varz's {@code host}). */
+    public String infoHost() {
+        return infoHost;
+    }
+
+    /** What INFO and /varz show in nats-server's {@code go} field: the runtime. */
+    public String goVersion() {
+        return "nats4j/" + Version.NATS4J + " java" + Runtime.version().feature();
+    }
+
+    /** The recently closed connections and per-account totals of closed ones. */
+    public ClosedConnections closedConnections() {
+        return closedConnections;
+    }
+
+    /** The monitoring endpoints' content (also served over HTTP with {@code http_port}). */
+    public Monitor monitor() {
+        return monitor;
+    }
+
+    /** The bound monitoring port, or 0 when monitoring is off. */
+    public int monitorPort() {
+        MonitorHttpServer h = httpServer;
+        return h == null ? 0 : h.port();
+    }
+
+    public boolean isLameDuckMode() {
+        return lameDuck;
+    }
+
+    /**
+     * Lame duck mode (nats-server's SIGUSR2 / {@code --signal ldm}): stops accepting clients, tells the
+     * connected ones with an INFO carrying {@code "ldm":true} (clients then reconnect elsewhere), waits
+     * {@code lame_duck_grace_period}, closes the clients spread over the rest of {@code lame_duck_duration},
+     * then shuts down. Returns at once; the drain runs on its own thread. Idempotent.
+     */
+    public void enterLameDuckMode() {
+        synchronized (this) {
+            if (!running || shuttingDown || lameDuck) {
+                return;
+            }
+            lameDuck = true;
+        }
+        log.notice("Entering lame duck mode, stop accepting new clients");
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+        Thread t = new Thread(this::lameDuckDrain, "nats4j-lame-duck");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void lameDuckDrain() {
+        List<ClientConnection> list = new ArrayList<>(clients.values());
+        if (list.isEmpty()) {
+            close();
+            return;
+        }
+        long grace = Math.abs(options.lameDuckGracePeriod.toNanos());
+        long dur = options.lameDuckDuration.toNanos() - grace;
+        if (dur <= 0) {
+            dur = TimeUnit.SECONDS.toNanos(1);
+        }
+        int n = list.size();
+        long interval = dur / n;
+        int batch = 1;
+        if (interval < 1) {
+            interval = 1;
+            batch = (int) Math.max(1, n / dur);
+        } else if (interval > TimeUnit.SECONDS.toNanos(1)) {
+            interval = TimeUnit.SECONDS.toNanos(1);
+        }
+        for (ClientConnection c : list) {
+            if (c.clientProtocol() >= 1) {
+                c.sendAsyncInfo(lameDuckInfo(c));
+            }
+        }
+        if (waitForShutdown(grace)) {
+            return;
+        }
+        log.notice("Closing existing clients");
+        for (int i = 0; i < n; i++) {
+            list.get(i).close(ClosedState.SERVER_SHUTDOWN);
+            if (i == n - 1) {
+                break;
+            }
+            if (batch == 1 || i % batch == 0) {
+                long wait = Math.max(interval / 2, ThreadLocalRandom.current().nextLong(interval));
+                if (waitForShutdown(wait)) {
+                    return;
+                }
+            }
+        }
+        close();
+    }
+
+    /** Sleeps up to {@code nanos}; true when the server shut down meanwhile. */
+    private boolean waitForShutdown(long nanos) {
+        try {
+            return shutdownLatch.await(nanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
+    /** The client's INFO with {@code "ldm":true} after its own fields, where nats-server puts it. */
+    private byte[] lameDuckInfo(ClientConnection c) {
+        String info = new String(infoFor(c), StandardCharsets.UTF_8);
+        int end = info.lastIndexOf('}');
+        return (info.substring(0, end) + ",\"ldm\":true" + info.substring(end)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** nats-server's SIGUSR1: reopens the log file (for external rotation). */
+    public void reopenLogFile() {
+        if (log instanceof StdLogger std && options.logFile != null) {
+            try {
+                std.reopen();
+                log.notice("File log re-opened");
+            } catch (IOException e) {
+                log.error("File log re-open failed: " + e.getMessage());
+            }
+        } else {
+            log.notice("File log re-open ignored, not a file logger");
+        }
+    }
+
     /** Blocks until the server has shut down. */
     public void awaitShutdown() throws InterruptedException {
         shutdownLatch.await();
@@ -384,6 +556,7 @@ public final class NatsServer implements AutoCloseable, ServerContext {
             c.close(ClosedState.SERVER_SHUTDOWN);
         }
         shutdownGroups();
+        stopMonitoring();
         deleteQuietly(options.pidFile);
         deleteQuietly(portsFile);
         running = false;

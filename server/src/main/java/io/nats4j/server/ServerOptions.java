@@ -98,9 +98,15 @@ public final class ServerOptions {
     /** The {@code tls {}} block (or the --tls* flags); null means plain TCP. */
     public TlsOptions tls;
 
-    // ---- later capabilities; recorded so flags/config can refuse them clearly ----
-    /** Monitoring port (-m); 0 = off. */
+    // ---- monitoring (HTTP) ----
+    /** Monitoring port ({@code -m}, {@code http_port}); 0 = off, -1 = a free port (see NatsServer#monitorPort()). */
     public int httpPort;
+    /** Interface the monitoring port binds to; null = the client {@link #host}. */
+    public String httpHost;
+    /** nats-server's {@code http_base_path}: a prefix for every monitoring endpoint ("" = none). */
+    public String httpBasePath = "";
+
+    // ---- later capabilities; recorded so flags/config can refuse them clearly ----
     public boolean jetStream;
     public Path storeDir;
     public String clusterUrl;
@@ -156,6 +162,8 @@ public final class ServerOptions {
         c.authorizationToken = authorizationToken;
         c.auth = auth.copy();
         c.httpPort = httpPort;
+        c.httpHost = httpHost;
+        c.httpBasePath = httpBasePath;
         c.jetStream = jetStream;
         c.storeDir = storeDir;
         c.clusterUrl = clusterUrl;

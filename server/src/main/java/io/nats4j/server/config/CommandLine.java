@@ -41,7 +41,7 @@ public final class CommandLine {
             new Flag("port", Type.INT, true, "p"),
             new Flag("name", Type.STRING, true, "n", "server_name"),
             new Flag("pid", Type.STRING, true, "P"),
-            new Flag("http_port", Type.INT, false, "m"),
+            new Flag("http_port", Type.INT, true, "m"),
             new Flag("https_port", Type.INT, false, "ms"),
             new Flag("config", Type.STRING, true, "c"),
             new Flag("t", Type.BOOL, true),
@@ -199,6 +199,14 @@ public final class CommandLine {
                 o.port = (int) p;
             }
             case "name" -> o.serverName = (String) v;
+            case "http_port" -> {
+                long p = (Long) v;
+                if (p < -1 || p > 65535) {
+                    throw new ConfigException("invalid value \"" + p + "\" for flag -" + s.spelling()
+                            + ": port out of range");
+                }
+                o.httpPort = (int) p;
+            }
             case "pid" -> o.pidFile = pathOrNull((String) v);
             case "client_advertise" -> o.clientAdvertise = (String) v;
             case "ports_file_dir" -> o.portsFileDir = pathOrNull((String) v);
@@ -357,8 +365,8 @@ public final class CommandLine {
                     -n, --name
                         --server_name <server_name>  Server name (default: the server id)
                     -P, --pid <file>                 File to write the process id to
-                    -m, --http_port <port>           Use port for http monitoring (not yet)
-                    -ms,--https_port <port>          Use port for https monitoring (not yet)
+                    -m, --http_port <port>           Use port for http monitoring
+                    -ms,--https_port <port>          Use port for https monitoring (not yet: needs TLS)
                     -c, --config <file>              Configuration file
                     -t                               Test the configuration file and exit
                     -sl,--signal <signal>[=<pid>]    Send signal to a running server (ldm, stop, quit, term, reopen, reload)

@@ -40,7 +40,7 @@ public final class ConfigLoader {
             "operator", "operators", "roots", "root",
             "root_operators", "root_operator", "resolver", "account_resolver", "accounts_resolver", "resolver_tls",
             "resolver_preload", "resolver_pinned_accounts", "trusted", "trusted_keys", "allow_non_tls", "ocsp", "ocsp_cache",
-            "http", "https", "http_port", "monitor_port", "https_port", "http_base_path", "cluster", "gateway",
+            "https", "https_port", "cluster", "gateway",
             "leaf", "leafnodes", "jetstream", "store_dir", "storedir", "websocket", "ws", "mqtt", "mappings",
             "maps", "prof_port", "server_tags", "server_metadata", "default_js_domain", "connect_error_reports",
             "reconnect_error_reports", "max_sub_tokens", "max_subscription_tokens", "jetstream_max_memory",
@@ -88,6 +88,9 @@ public final class ConfigLoader {
         on((f, o) -> o.auth.noAuthUser = string(f), "no_auth_user");
         on((f, o) -> o.auth.systemAccount = string(f), "system_account", "system");
         on((f, o) -> o.auth.noSystemAccount = bool(f), "no_system_account", "no_system", "no_sys_acc");
+        on((f, o) -> o.httpPort = intRange(f, -1, 65535), "http_port", "monitor_port");
+        on(ConfigLoader::http, "http");
+        on((f, o) -> o.httpBasePath = string(f), "http_base_path");
     }
 
     private static void on(Handler h, String... keys) {
@@ -193,6 +196,33 @@ public final class ConfigLoader {
         }
         o.host = hp.host();
         o.port = port;
+    }
+
+    /** {@code http: 8222} or {@code http: "host:port"}: the monitoring listener. */
+    private static void http(Field f, ServerOptions o) throws ConfigException {
+        ConfigValue v = f.value();
+        if (v.kind() == ConfigValue.Kind.INTEGER) {
+            o.httpPort = intRange(f, -1, 65535);
+            return;
+        }
+        if (v.kind() != ConfigValue.Kind.STRING) {
+            throw fail(f, "expected port or host:port, got " + v.kind().label());
+        }
+        HostPort hp = HostPort.parse(v.asString());
+        if (hp == null) {
+            throw fail(f, "could not parse address string \"" + v.asString() + "\"");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(hp.port());
+        } catch (NumberFormatException e) {
+            throw fail(f, "could not parse port \"" + hp.port() + "\"");
+        }
+        if (port < -1 || port > 65535) {
+            throw fail(f, "invalid port " + port + " in \"" + v.asString() + "\"");
+        }
+        o.httpHost = hp.host();
+        o.httpPort = port;
     }
 
     private static String serverName(Field f) throws ConfigException {

@@ -35,6 +35,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -83,6 +84,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private int remotePort;
     private final long startNanos = System.nanoTime();
     private final long startMillis = System.currentTimeMillis();
+    private final Instant startTime = Instant.now();
 
     private Account account;
     private Sublist sublist;
@@ -145,6 +147,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     private volatile boolean closed;
     private volatile ClosedState closedState;
+    /** The subscriptions at close, kept for the closed-connections list of /connz. */
+    private volatile List<Subscription> subsAtClose;
 
     // pings (event loop only)
     private int pingsOut;
@@ -219,7 +223,79 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     public int subscriptionCount() {
-        return subs.size();
+        List<Subscription> atClose = subsAtClose;
+        return atClose != null ? atClose.size() : subs.size();
+    }
+
+    /**
+     * The client's subscriptions (a snapshot; after close, the ones it had when it closed). For monitoring;
+     * any thread.
+     */
+    public List<Subscription> subscriptions() {
+        List<Subscription> atClose = subsAtClose;
+        return atClose != null ? atClose : new ArrayList<>(subs.values());
+    }
+
+    /** When the connection was accepted (wall clock, for monitoring). */
+    public Instant startTime() {
+        return startTime;
+    }
+
+    /** When the client last sent something (a racy read of the event loop's clock, for monitoring). */
+    public Instant lastActivity() {
+        return startTime.plusNanos(lastInNanos - startNanos);
+    }
+
+    /** The protocol the client announced in CONNECT (0 before CONNECT). */
+    public int clientProtocol() {
+        ConnectOptions co = connectOptions;
+        return co == null ? 0 : co.protocol;
+    }
+
+    /** The user name the client sent in CONNECT, or "" (nats-server's connz user filter matches it). */
+    public String connectUser() {
+        ConnectOptions co = connectOptions;
+        return co == null || co.user == null ? "" : co.user;
+    }
+
+    /**
+     * Asks for a round-trip measurement when none exists yet (nats-server pings a client whose RTT is unknown
+     * when /connz asks for it). Any thread; the PING is sent from the client's loop.
+     */
+    public void requestRtt() {
+        EventLoop l = loop;
+        if (l == null || closed || rttNanos != 0) {
+            return;
+        }
+        l.execute(() -> {
+            if (!closed && connectReceived && rttNanos == 0 && rttStartNanos == 0) {
+                pingsOut++;
+                rttStartNanos = System.nanoTime();
+                queueOwnOutsideRead(PING);
+            }
+        });
+    }
+
+    /**
+     * Queues an asynchronous INFO (e.g. lame duck mode) for this client and flushes it on the client's
+     * loop. Any thread; dropped when the client is closed.
+     */
+    public void sendAsyncInfo(byte[] info) {
+        EventLoop l = loop;
+        if (l == null) {
+            return;
+        }
+        synchronized (outLock) {
+            if (closed) {
+                return;
+            }
+            outBufForWrite(info.length).writeBytes(info);
+        }
+        if (l.inEventLoop()) {
+            flushOutbound();
+        } else if (flushScheduled.compareAndSet(false, true)) {
+            l.execute(flushTask);
+        }
     }
 
     public boolean isClosed() {
@@ -1199,6 +1275,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             authTimer.cancel(false);
         }
         List<Subscription> all = new ArrayList<>(subs.values());
+        subsAtClose = all;
         subs.clear();
         for (Subscription s : all) {
             s.closed = true;
@@ -1297,13 +1374,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         return "cid:" + cid + " " + remote;
     }
 
-    long outMsgs() {
+    public long outMsgs() {
         synchronized (outLock) {
             return outMsgs;
         }
     }
 
-    long outBytes() {
+    public long outBytes() {
         synchronized (outLock) {
             return outBytes;
         }

@@ -216,6 +216,19 @@ public final class StdLogger implements ServerLogger, Closeable {
         }
     }
 
+    /** Closes and reopens the log file (after an external rotation moved it); no-op for stderr. */
+    public void reopen() throws IOException {
+        lock.lock();
+        try {
+            if (file != null && out != null) {
+                out.close();
+                openFile();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Closes the log file; later lines are dropped. Stderr is left open. */
     @Override
     public void close() throws IOException {

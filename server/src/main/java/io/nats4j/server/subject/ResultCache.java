@@ -65,6 +65,17 @@ final class ResultCache {
         this.table = new Table(c);
     }
 
+    /** Calls {@code action} with each cached result (a racy, lock-free walk, for monitoring). */
+    void forEachResult(java.util.function.Consumer<SublistResult> action) {
+        Entry[] slots = table.slots;
+        for (int i = 0; i < slots.length; i++) {
+            Entry e = (Entry) SLOT.getAcquire(slots, i);
+            if (e != null && e != TOMBSTONE) {
+                action.accept(e.result);
+            }
+        }
+    }
+
     /** Live entries (approximate while writers run). */
     int size() {
         return table.live;

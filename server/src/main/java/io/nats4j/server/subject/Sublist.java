@@ -492,6 +492,45 @@ public final class Sublist {
         return new Stats(count, cacheSize(), inserts, removes, matches.sum(), cacheHits.sum());
     }
 
+    /**
+     * Fan-out of the cached results, as nats-server's SublistStats computes it: receivers per cached subject
+     * (plain subscriptions plus one per queue group), the largest and the total over the cache entries.
+     */
+    public record Fanout(int max, long total, int entries) {
+        public double average() {
+            return total == 0 ? 0.0 : (double) total / entries;
+        }
+    }
+
+    /** The cache's current fan-out (a racy walk, for monitoring). */
+    public Fanout fanout() {
+        if (cache == null) {
+            return new Fanout(0, 0, 0);
+        }
+        int[] max = {0};
+        long[] total = {0};
+        int[] entries = {0};
+        cache.forEachResult(r -> {
+            int n = r.psubs.length + r.qsubs.length;
+            entries[0]++;
+            total[0] += n;
+            max[0] = Math.max(max[0], n);
+        });
+        return new Fanout(max[0], total[0], entries[0]);
+    }
+
+    /** Every subscription in the index (a snapshot taken under the read lock, for monitoring). */
+    public java.util.List<Subscription> all() {
+        java.util.List<Subscription> out = new java.util.ArrayList<>();
+        long stamp = lock.readLock();
+        try {
+            collect(root, out);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+        return out;
+    }
+
     /** Trie nodes (for tests: an empty index has none). */
     int nodeCount() {
         long stamp = lock.readLock();
@@ -500,6 +539,29 @@ public final class Sublist {
         } finally {
             lock.unlockRead(stamp);
         }
+    }
+
+    private static void collect(Level l, java.util.List<Subscription> out) {
+        if (l == null) {
+            return;
+        }
+        l.nodes.forEachValue(node -> collectNode(node, out));
+        if (l.pwc != null) {
+            collectNode(l.pwc, out);
+        }
+        if (l.fwc != null) {
+            collectNode(l.fwc, out);
+        }
+    }
+
+    private static void collectNode(Node node, java.util.List<Subscription> out) {
+        out.addAll(node.psubs);
+        if (node.qsubs != null) {
+            for (QueueGroup g : node.qsubs.values()) {
+                out.addAll(g.subs);
+            }
+        }
+        collect(node.next, out);
     }
 
     private static int countNodes(Level l) {

@@ -171,18 +171,26 @@ class CommandLineTest {
     @Test
     void laterCapabilityFlagsAreParsedThenRefused() {
         assertEquals("flag -js is not supported yet by nats4j", error("-js"));
-        assertEquals("flag -m is not supported yet by nats4j", error("-m", "8222"));
+        assertEquals("flag -ms is not supported yet by nats4j", error("-ms", "8222"));
         assertEquals("flag -cluster is not supported yet by nats4j", error("--cluster", "nats://127.0.0.1:6222"));
         for (String[] args : List.of(new String[] {"-ms", "1"}, new String[] {"-sd", "/tmp"},
                 new String[] {"--routes", "r"},
                 new String[] {"--cluster_listen", "l"}, new String[] {"--cluster_name", "n"},
                 new String[] {"--no_advertise"}, new String[] {"--cluster_advertise", "a"},
                 new String[] {"--connect_retries", "3"}, new String[] {"--profile", "1"},
-                new String[] {"--jetstream"}, new String[] {"--store_dir", "d"}, new String[] {"--http_port", "1"})) {
+                new String[] {"--jetstream"}, new String[] {"--store_dir", "d"})) {
             assertTrue(error(args).endsWith("is not supported yet by nats4j"), String.join(" ", args));
         }
         // a malformed value is still reported as such, before the refusal
+        assertTrue(error("-ms", "x").startsWith("invalid value \"x\" for flag -ms: parse error"));
+    }
+
+    @Test
+    void monitoringPortFlagSetsHttpPort() throws Exception {
+        assertEquals(8222, parse("-m", "8222").options().httpPort);
+        assertEquals(-1, parse("--http_port=-1").options().httpPort);
         assertTrue(error("-m", "x").startsWith("invalid value \"x\" for flag -m: parse error"));
+        assertEquals("invalid value \"70000\" for flag -m: port out of range", error("-m", "70000"));
     }
 
     @Test

@@ -157,12 +157,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void monitoringKeysSetTheHttpListener() throws Exception {
+        assertEquals(8222, load("http_port: 8222\n").httpPort);
+        assertEquals(8223, load("monitor_port: 8223\n").httpPort);
+        assertEquals(8224, load("http: 8224\n").httpPort);
+        ServerOptions o = load("http: \"127.0.0.1:8225\"\nhttp_base_path: \"/nats\"\n");
+        assertEquals("127.0.0.1", o.httpHost);
+        assertEquals(8225, o.httpPort);
+        assertEquals("/nats", o.httpBasePath);
+        assertEquals("f:1:1: invalid value for \"http_port\": expected an integer, got string \"x\"",
+                error("http_port: \"x\"\n"));
+    }
+
+    @Test
     void laterCapabilitiesAreRefusedNotIgnored() throws Exception {
         assertEquals("f:1:1: \"cluster\" is not supported yet by nats4j\n"
                 + "f:3:1: \"jetstream\" is not supported yet by nats4j\n"
-                + "f:4:1: \"http_port\" is not supported yet by nats4j",
-                error("cluster { port: 6222 }\nauthorization { timeout: 2 }\njetstream: enabled\nhttp_port: 8222\n"));
-        for (String key : List.of("http", "https", "monitor_port", "http_base_path", "leafnodes",
+                + "f:4:1: \"https_port\" is not supported yet by nats4j",
+                error("cluster { port: 6222 }\nauthorization { timeout: 2 }\njetstream: enabled\nhttps_port: 8222\n"));
+        for (String key : List.of("https", "leafnodes",
                 "gateway", "websocket", "mqtt", "operator", "resolver")) {
             assertEquals("f:1:1: \"" + key + "\" is not supported yet by nats4j", error(key + ": 1\n"), key);
         }

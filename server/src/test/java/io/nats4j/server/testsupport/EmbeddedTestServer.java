@@ -62,6 +62,21 @@ public final class EmbeddedTestServer implements TestServer {
     }
 
     @Override
+    public synchronized int monitorPort() {
+        return server == null ? 0 : server.monitorPort();
+    }
+
+    @Override
+    public synchronized void enterLameDuckMode() {
+        server.enterLameDuckMode();
+    }
+
+    /** The embedded server (null when stopped). */
+    public synchronized NatsServer server() {
+        return server;
+    }
+
+    @Override
     public synchronized void stop() {
         if (server != null) {
             NatsServer s = server;
@@ -74,11 +89,6 @@ public final class EmbeddedTestServer implements TestServer {
     public synchronized void restart() throws IOException {
         stop();
         start();
-    }
-
-    /** The running server (for tests that look at its connections); null when stopped. */
-    public synchronized NatsServer server() {
-        return server;
     }
 
     @Override

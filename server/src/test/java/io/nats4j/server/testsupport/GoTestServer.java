@@ -32,6 +32,7 @@ public final class GoTestServer implements TestServer {
     private Path workDir;
     private Process process;
     private int port = -1;
+    private int monitorPort;
 
     private final String extraConfig;
 
@@ -101,6 +102,13 @@ public final class GoTestServer implements TestServer {
         command.add(Integer.toString(candidatePort));
         command.add("-c");
         command.add(workDir.resolve("server.conf").toString());
+        if (options.httpPort != 0) {
+            if (monitorPort == 0) {
+                monitorPort = options.httpPort > 0 ? options.httpPort : freePort();
+            }
+            command.add("-m");
+            command.add(Integer.toString(monitorPort));
+        }
         Path log = workDir.resolve("server.log");
         Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -111,7 +119,7 @@ public final class GoTestServer implements TestServer {
             if (!p.isAlive()) {
                 throw new IOException("nats-server exited with " + p.exitValue() + ": " + tail(log));
             }
-            if (accepts(candidatePort)) {
+            if (accepts(candidatePort) && (monitorPort == 0 || accepts(monitorPort))) {
                 process = p;
                 return;
             }
@@ -167,6 +175,12 @@ public final class GoTestServer implements TestServer {
         }
         if (o.pingMax != ServerOptions.DEFAULT_PING_MAX) {
             c.append("ping_max: ").append(o.pingMax).append('\n');
+        }
+        if (!o.lameDuckDuration.equals(ServerOptions.DEFAULT_LAME_DUCK_DURATION)) {
+            c.append("lame_duck_duration: ").append(duration(o.lameDuckDuration)).append('\n');
+        }
+        if (!o.lameDuckGracePeriod.equals(ServerOptions.DEFAULT_LAME_DUCK_GRACE_PERIOD)) {
+            c.append("lame_duck_grace_period: ").append(duration(o.lameDuckGracePeriod)).append('\n');
         }
         if (o.noHeaderSupport) {
             c.append("no_header_support: true\n");
@@ -243,6 +257,30 @@ public final class GoTestServer implements TestServer {
             throw new IllegalStateException("not started");
         }
         return port;
+    }
+
+    @Override
+    public synchronized int monitorPort() {
+        return monitorPort;
+    }
+
+    @Override
+    public synchronized void enterLameDuckMode() throws IOException {
+        if (process == null) {
+            throw new IllegalStateException("not started");
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-USR2", Long.toString(process.pid())).start();
+            kill.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
+    /** The process id of the running nats-server. */
+    public synchronized long pid() {
+        return process.pid();
     }
 
     @Override

@@ -82,6 +82,17 @@ public interface TestServer extends AutoCloseable {
         return "nats://127.0.0.1:" + port();
     }
 
+    /** The bound monitoring port; start with {@code options.httpPort = -1} to get one (0 when off). */
+    int monitorPort();
+
+    /** {@code http://127.0.0.1:PORT} of the monitoring listener. */
+    default String monitorUrl() {
+        return "http://127.0.0.1:" + monitorPort();
+    }
+
+    /** Enters lame duck mode: the embedding API for nats4j, SIGUSR2 for nats-server. */
+    void enterLameDuckMode() throws IOException;
+
     /** Stops the server and waits until it is gone; idempotent. */
     void stop();
 

@@ -1,0 +1,77 @@
+package io.nats4j.server.monitor;
+
+import io.nats4j.server.NatsServer;
+import io.nats4j.server.log.ServerLogger;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * nats-server's signal handling for the standalone server: SIGUSR1 reopens the log file, SIGUSR2 enters
+ * lame duck mode, SIGHUP would reload the configuration (not built yet: logged as an error, the server keeps
+ * running instead of the JVM's default exit). SIGINT and SIGTERM stay with the JVM's shutdown hook.
+ *
+ * <p>Uses {@code sun.misc.Signal} (module jdk.unsupported) through reflection, so the code compiles
+ * warning-free and degrades to a logged warning on a JVM without it or started with {@code -Xrs}.
+ */
+public final class Signals {
+
+    private Signals() {
+    }
+
+    /** Installs the handlers; returns the signals that could not be handled (empty when all are). */
+    public static List<String> install(NatsServer server, ServerLogger log) {
+        List<String> failed = new ArrayList<>();
+        handle("USR1", "user defined signal 1", failed, log, server::reopenLogFile);
+        handle("USR2", "user defined signal 2", failed, log, server::enterLameDuckMode);
+        handle("HUP", "hangup", failed, log,
+                () -> log.error("Failed to reload server configuration: config reload is not supported yet by nats4j"));
+        if (!failed.isEmpty()) {
+            log.warn("Signal handling unavailable for " + String.join(", ", failed)
+                    + " (no sun.misc.Signal, or -Xrs): use the embedding API or the monitoring port instead");
+        }
+        return failed;
+    }
+
+    private static void handle(String name, String goName, List<String> failed, ServerLogger log, Runnable action) {
+        try {
+            Class<?> signalClass = Class.forName("sun.misc.Signal");
+            Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
+            Object signal = signalClass.getConstructor(String.class).newInstance(name);
+            InvocationHandler ih = (proxy, method, args) -> onProxyCall(proxy, method, args, () -> {
+                if (log.isDebugEnabled()) {
+                    log.debug("Trapped \"" + goName + "\" signal");
+                }
+                // off the JVM's signal dispatcher thread: lame duck and log reopen may block briefly
+                Thread t = new Thread(action, "nats4j-signal-" + name);
+                t.setDaemon(true);
+                t.start();
+            });
+            Object handler = Proxy.newProxyInstance(Signals.class.getClassLoader(), new Class<?>[] {handlerClass}, ih);
+            signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, signal, handler);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            failed.add("SIG" + name);
+        }
+    }
+
+    private static Object onProxyCall(Object proxy, Method method, Object[] args, Runnable onSignal) {
+        switch (method.getName()) {
+            case "handle" -> {
+                onSignal.run();
+                return null;
+            }
+            case "hashCode" -> {
+                return System.identityHashCode(proxy);
+            }
+            case "equals" -> {
+                return proxy == args[0];
+            }
+            case "toString" -> {
+                return "nats4j signal handler";
+            }
+            default -> throw new UnsupportedOperationException(method.getName());
+        }
+    }
+}
