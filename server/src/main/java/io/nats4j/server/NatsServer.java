@@ -178,7 +178,16 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         int port = options.port <= 0 ? 0 : options.port;
         String host = options.host == null || options.host.isEmpty() ? ServerOptions.DEFAULT_HOST : options.host;
         infoHost = host;
-        if (options.httpPort != 0) {
+        if (options.httpPort != 0 && options.httpsPort != 0) {
+            shutdownGroups();
+            throw new IOException("Can't start monitoring: can't specify both HTTP (" + options.httpPort
+                    + ") and HTTPs (" + options.httpsPort + ") ports");
+        }
+        if (options.httpsPort != 0 && tls == null) {
+            shutdownGroups();
+            throw new IOException("Can't start monitoring: TLS cert and key required for HTTPS");
+        }
+        if (options.httpPort != 0 || options.httpsPort != 0) {
             startMonitoring(host);
         }
         try {
@@ -208,14 +217,15 @@ public final class NatsServer implements AutoCloseable, ServerContext {
     private void startMonitoring(String clientHost) throws IOException {
         String httpHost = options.httpHost == null || options.httpHost.isEmpty() ? clientHost : options.httpHost;
         MonitorHttpServer http = new MonitorHttpServer(this, monitor, log);
+        boolean secure = options.httpsPort != 0;
         try {
-            http.start(httpHost, options.httpPort);
+            http.start(httpHost, secure ? options.httpsPort : options.httpPort, secure ? tls : null);
         } catch (IOException e) {
             shutdownGroups();
             throw e;
         }
         httpServer = http;
-        log.notice("Starting http monitor on " + hostPort(httpHost, http.port()));
+        log.notice("Starting " + (secure ? "https" : "http") + " monitor on " + hostPort(httpHost, http.port()));
     }
 
     private void stopMonitoring() {

@@ -101,6 +101,8 @@ public final class ServerOptions {
     // ---- monitoring (HTTP) ----
     /** Monitoring port ({@code -m}, {@code http_port}); 0 = off, -1 = a free port (see NatsServer#monitorPort()). */
     public int httpPort;
+    /** HTTPS monitoring port ({@code -ms}, {@code https_port}, {@code https}) served with the {@code tls} block; 0 = off. */
+    public int httpsPort;
     /** Interface the monitoring port binds to; null = the client {@link #host}. */
     public String httpHost;
     /** nats-server's {@code http_base_path}: a prefix for every monitoring endpoint ("" = none). */
@@ -162,6 +164,7 @@ public final class ServerOptions {
         c.authorizationToken = authorizationToken;
         c.auth = auth.copy();
         c.httpPort = httpPort;
+        c.httpsPort = httpsPort;
         c.httpHost = httpHost;
         c.httpBasePath = httpBasePath;
         c.jetStream = jetStream;

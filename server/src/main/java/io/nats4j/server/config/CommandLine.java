@@ -42,7 +42,7 @@ public final class CommandLine {
             new Flag("name", Type.STRING, true, "n", "server_name"),
             new Flag("pid", Type.STRING, true, "P"),
             new Flag("http_port", Type.INT, true, "m"),
-            new Flag("https_port", Type.INT, false, "ms"),
+            new Flag("https_port", Type.INT, true, "ms"),
             new Flag("config", Type.STRING, true, "c"),
             new Flag("t", Type.BOOL, true),
             new Flag("signal", Type.STRING, true, "sl"),
@@ -207,6 +207,14 @@ public final class CommandLine {
                 }
                 o.httpPort = (int) p;
             }
+            case "https_port" -> {
+                long p = (Long) v;
+                if (p < -1 || p > 65535) {
+                    throw new ConfigException("invalid value \"" + p + "\" for flag -" + s.spelling()
+                            + ": port out of range");
+                }
+                o.httpsPort = (int) p;
+            }
             case "pid" -> o.pidFile = pathOrNull((String) v);
             case "client_advertise" -> o.clientAdvertise = (String) v;
             case "ports_file_dir" -> o.portsFileDir = pathOrNull((String) v);
@@ -366,7 +374,7 @@ public final class CommandLine {
                         --server_name <server_name>  Server name (default: the server id)
                     -P, --pid <file>                 File to write the process id to
                     -m, --http_port <port>           Use port for http monitoring
-                    -ms,--https_port <port>          Use port for https monitoring (not yet: needs TLS)
+                    -ms,--https_port <port>          Use port for https monitoring (uses the server's TLS settings)
                     -c, --config <file>              Configuration file
                     -t                               Test the configuration file and exit
                     -sl,--signal <signal>[=<pid>]    Send signal to a running server (ldm, stop, quit, term, reopen, reload)

@@ -40,7 +40,7 @@ public final class ConfigLoader {
             "operator", "operators", "roots", "root",
             "root_operators", "root_operator", "resolver", "account_resolver", "accounts_resolver", "resolver_tls",
             "resolver_preload", "resolver_pinned_accounts", "trusted", "trusted_keys", "allow_non_tls", "ocsp", "ocsp_cache",
-            "https", "https_port", "cluster", "gateway",
+            "cluster", "gateway",
             "leaf", "leafnodes", "jetstream", "store_dir", "storedir", "websocket", "ws", "mqtt", "mappings",
             "maps", "prof_port", "server_tags", "server_metadata", "default_js_domain", "connect_error_reports",
             "reconnect_error_reports", "max_sub_tokens", "max_subscription_tokens", "jetstream_max_memory",
@@ -90,6 +90,8 @@ public final class ConfigLoader {
         on((f, o) -> o.auth.noSystemAccount = bool(f), "no_system_account", "no_system", "no_sys_acc");
         on((f, o) -> o.httpPort = intRange(f, -1, 65535), "http_port", "monitor_port");
         on(ConfigLoader::http, "http");
+        on((f, o) -> o.httpsPort = intRange(f, -1, 65535), "https_port");
+        on(ConfigLoader::https, "https");
         on((f, o) -> o.httpBasePath = string(f), "http_base_path");
     }
 
@@ -196,6 +198,14 @@ public final class ConfigLoader {
         }
         o.host = hp.host();
         o.port = port;
+    }
+
+    /** {@code https: port} or {@code https: "host:port"}: like {@code http}, served over TLS. */
+    private static void https(Field f, ServerOptions o) throws ConfigException {
+        int plain = o.httpPort;
+        http(f, o);
+        o.httpsPort = o.httpPort;
+        o.httpPort = plain;
     }
 
     /** {@code http: 8222} or {@code http: "host:port"}: the monitoring listener. */

@@ -116,6 +116,14 @@ public final class MonitorHttpServer implements AutoCloseable {
 
     /** Binds {@code host:port} (port -1 or 0 picks a free one); returns once it accepts requests. */
     public void start(String host, int port) throws IOException {
+        start(host, port, null);
+    }
+
+    /**
+     * Same, over TLS when {@code tls} is given (HTTPS monitoring with the server's {@code tls} block; client
+     * certificates are not asked for on the monitoring port).
+     */
+    public void start(String host, int port, io.nats4j.server.tls.ServerTls tls) throws IOException {
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("nats4j-monitor", true),
                 NioIoHandler.newFactory());
         ServerBootstrap b = new ServerBootstrap()
@@ -124,6 +132,9 @@ public final class MonitorHttpServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", tls.newHttpsHandler(ch.alloc()));
+                        }
                         ch.pipeline()
                                 .addLast("http", new HttpServerCodec())
                                 .addLast("aggregator", new HttpObjectAggregator(64 * 1024))

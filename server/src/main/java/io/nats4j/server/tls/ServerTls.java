@@ -172,6 +172,14 @@ public final class ServerTls {
         return h;
     }
 
+    /** A handler for the HTTPS monitoring port: the same certificate and settings, no client certificate asked. */
+    public SslHandler newHttpsHandler(ByteBufAllocator alloc) {
+        SslHandler h = newHandler(alloc);
+        h.engine().setNeedClientAuth(false);
+        h.engine().setWantClientAuth(false);
+        return h;
+    }
+
     /** TLS before INFO. */
     public boolean handshakeFirst() {
         return options.handshakeFirst;

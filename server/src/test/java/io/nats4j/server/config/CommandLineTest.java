@@ -169,11 +169,16 @@ class CommandLineTest {
     }
 
     @Test
+    void httpsMonitoringFlagSetsTheHttpsPort() throws Exception {
+        assertEquals(8443, CommandLine.parse(new String[] {"-ms", "8443"}).options().httpsPort);
+        assertTrue(error("-ms", "x").startsWith("invalid value \"x\" for flag -ms: parse error"));
+    }
+
+    @Test
     void laterCapabilityFlagsAreParsedThenRefused() {
         assertEquals("flag -js is not supported yet by nats4j", error("-js"));
-        assertEquals("flag -ms is not supported yet by nats4j", error("-ms", "8222"));
         assertEquals("flag -cluster is not supported yet by nats4j", error("--cluster", "nats://127.0.0.1:6222"));
-        for (String[] args : List.of(new String[] {"-ms", "1"}, new String[] {"-sd", "/tmp"},
+        for (String[] args : List.of(new String[] {"-sd", "/tmp"},
                 new String[] {"--routes", "r"},
                 new String[] {"--cluster_listen", "l"}, new String[] {"--cluster_name", "n"},
                 new String[] {"--no_advertise"}, new String[] {"--cluster_advertise", "a"},
@@ -182,7 +187,8 @@ class CommandLineTest {
             assertTrue(error(args).endsWith("is not supported yet by nats4j"), String.join(" ", args));
         }
         // a malformed value is still reported as such, before the refusal
-        assertTrue(error("-ms", "x").startsWith("invalid value \"x\" for flag -ms: parse error"));
+        assertTrue(error("--connect_retries", "x").startsWith("invalid value \"x\" for flag -connect_retries: parse error"),
+                error("--connect_retries", "x"));
     }
 
     @Test

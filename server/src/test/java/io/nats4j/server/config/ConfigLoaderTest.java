@@ -167,15 +167,20 @@ class ConfigLoaderTest {
         assertEquals("/nats", o.httpBasePath);
         assertEquals("f:1:1: invalid value for \"http_port\": expected an integer, got string \"x\"",
                 error("http_port: \"x\"\n"));
+        assertEquals(8443, load("https_port: 8443\n").httpsPort);
+        ServerOptions s = load("https: \"127.0.0.1:8444\"\n");
+        assertEquals(8444, s.httpsPort);
+        assertEquals(0, s.httpPort);
+        assertEquals("127.0.0.1", s.httpHost);
     }
 
     @Test
     void laterCapabilitiesAreRefusedNotIgnored() throws Exception {
         assertEquals("f:1:1: \"cluster\" is not supported yet by nats4j\n"
                 + "f:3:1: \"jetstream\" is not supported yet by nats4j\n"
-                + "f:4:1: \"https_port\" is not supported yet by nats4j",
-                error("cluster { port: 6222 }\nauthorization { timeout: 2 }\njetstream: enabled\nhttps_port: 8222\n"));
-        for (String key : List.of("https", "leafnodes",
+                + "f:4:1: \"leafnodes\" is not supported yet by nats4j",
+                error("cluster { port: 6222 }\nauthorization { timeout: 2 }\njetstream: enabled\nleafnodes: {}\n"));
+        for (String key : List.of("leafnodes",
                 "gateway", "websocket", "mqtt", "operator", "resolver")) {
             assertEquals("f:1:1: \"" + key + "\" is not supported yet by nats4j", error(key + ": 1\n"), key);
         }
