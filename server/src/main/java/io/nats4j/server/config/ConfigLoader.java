@@ -174,11 +174,15 @@ public final class ConfigLoader {
 
     // ---------------------------------------------------------------- handlers
 
-    private static void listen(Field f, ServerOptions o) throws ConfigException {
+    /** A listen address: a bare port (host null) or {@code "host:port"}. */
+    private record Address(String host, int port) {
+    }
+
+    /** Reads {@code 4222} or {@code "host:port"} (port -1 = a free one), as nats-server's listen keys. */
+    private static Address address(Field f) throws ConfigException {
         ConfigValue v = f.value();
         if (v.kind() == ConfigValue.Kind.INTEGER) {
-            o.port = intRange(f, -1, 65535);
-            return;
+            return new Address(null, intRange(f, -1, 65535));
         }
         if (v.kind() != ConfigValue.Kind.STRING) {
             throw fail(f, "expected port or host:port, got " + v.kind().label());
@@ -196,43 +200,34 @@ public final class ConfigLoader {
         if (port < -1 || port > 65535) {
             throw fail(f, "invalid port " + port + " in \"" + v.asString() + "\"");
         }
-        o.host = hp.host();
-        o.port = port;
+        return new Address(hp.host(), port);
     }
 
-    /** {@code https: port} or {@code https: "host:port"}: like {@code http}, served over TLS. */
-    private static void https(Field f, ServerOptions o) throws ConfigException {
-        int plain = o.httpPort;
-        http(f, o);
-        o.httpsPort = o.httpPort;
-        o.httpPort = plain;
+    /** {@code listen: 4222} or {@code listen: "host:port"}: the client listener. */
+    private static void listen(Field f, ServerOptions o) throws ConfigException {
+        Address a = address(f);
+        if (a.host() != null) {
+            o.host = a.host();
+        }
+        o.port = a.port();
     }
 
     /** {@code http: 8222} or {@code http: "host:port"}: the monitoring listener. */
     private static void http(Field f, ServerOptions o) throws ConfigException {
-        ConfigValue v = f.value();
-        if (v.kind() == ConfigValue.Kind.INTEGER) {
-            o.httpPort = intRange(f, -1, 65535);
-            return;
+        Address a = address(f);
+        if (a.host() != null) {
+            o.httpHost = a.host();
         }
-        if (v.kind() != ConfigValue.Kind.STRING) {
-            throw fail(f, "expected port or host:port, got " + v.kind().label());
+        o.httpPort = a.port();
+    }
+
+    /** {@code https: port} or {@code https: "host:port"}: like {@code http}, served over TLS. */
+    private static void https(Field f, ServerOptions o) throws ConfigException {
+        Address a = address(f);
+        if (a.host() != null) {
+            o.httpHost = a.host();
         }
-        HostPort hp = HostPort.parse(v.asString());
-        if (hp == null) {
-            throw fail(f, "could not parse address string \"" + v.asString() + "\"");
-        }
-        int port;
-        try {
-            port = Integer.parseInt(hp.port());
-        } catch (NumberFormatException e) {
-            throw fail(f, "could not parse port \"" + hp.port() + "\"");
-        }
-        if (port < -1 || port > 65535) {
-            throw fail(f, "invalid port " + port + " in \"" + v.asString() + "\"");
-        }
-        o.httpHost = hp.host();
-        o.httpPort = port;
+        o.httpsPort = a.port();
     }
 
     private static String serverName(Field f) throws ConfigException {

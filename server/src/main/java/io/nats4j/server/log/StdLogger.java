@@ -32,14 +32,12 @@ import java.util.stream.Stream;
  * lock, so lines never interleave. Debug and trace lines are dropped unless enabled. {@link #fatal}
  * only logs: the caller decides to exit (nats-server exits; an embedded server must not).
  */
-public final class StdLogger implements ServerLogger, Closeable {
+public final class StdLogger extends LevelLogger implements Closeable {
 
     private static final DateTimeFormatter BACKUP_SUFFIX = DateTimeFormatter.ofPattern("yyyy.MM.dd.HH.mm.ss.nnnnnnnnn");
 
     private final String pidPrefix;
     private final boolean logTime;
-    private final boolean debug;
-    private final boolean trace;
     private final InstantSource clock;
     private final ZoneId zone;
     private final ReentrantLock lock = new ReentrantLock();
@@ -52,10 +50,9 @@ public final class StdLogger implements ServerLogger, Closeable {
     private long written;
 
     private StdLogger(Builder b) throws IOException {
+        super(b.debug, b.trace);
         this.pidPrefix = "[" + b.pid + "] ";
         this.logTime = b.logTime;
-        this.debug = b.debug;
-        this.trace = b.trace;
         this.clock = b.clock;
         this.zone = b.zone;
         this.file = b.file;
@@ -82,50 +79,6 @@ public final class StdLogger implements ServerLogger, Closeable {
     }
 
     @Override
-    public void notice(String message) {
-        log(LogLevel.NOTICE, message);
-    }
-
-    @Override
-    public void warn(String message) {
-        log(LogLevel.WARN, message);
-    }
-
-    @Override
-    public void error(String message) {
-        log(LogLevel.ERROR, message);
-    }
-
-    @Override
-    public void fatal(String message) {
-        log(LogLevel.FATAL, message);
-    }
-
-    @Override
-    public void debug(String message) {
-        if (debug) {
-            log(LogLevel.DEBUG, message);
-        }
-    }
-
-    @Override
-    public void trace(String message) {
-        if (trace) {
-            log(LogLevel.TRACE, message);
-        }
-    }
-
-    @Override
-    public boolean isDebugEnabled() {
-        return debug;
-    }
-
-    @Override
-    public boolean isTraceEnabled() {
-        return trace;
-    }
-
-    /** Writes one line at {@code level} whether or not debug/trace are enabled. */
     public void log(LogLevel level, String message) {
         byte[] line = format(level, message).getBytes(StandardCharsets.UTF_8);
         lock.lock();

@@ -39,7 +39,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Severities: notice 5, warn 4, error 3, fatal 2 (crit), debug 7, trace 5 (notice).
  */
-public final class SyslogLogger implements ServerLogger, Closeable {
+public final class SyslogLogger extends LevelLogger implements Closeable {
 
     public static final String DEFAULT_TAG = "nats4j";
     private static final int FACILITY_KERN = 0;
@@ -53,8 +53,6 @@ public final class SyslogLogger implements ServerLogger, Closeable {
     private final boolean local;
     private final int facility;
     private final String header; // "hostname tag[pid]: " or "tag[pid]: "
-    private final boolean debug;
-    private final boolean trace;
     private final InstantSource clock;
     private final ZoneId zone;
     private final ReentrantLock lock = new ReentrantLock();
@@ -67,14 +65,13 @@ public final class SyslogLogger implements ServerLogger, Closeable {
 
     private SyslogLogger(ChannelOpener opener, boolean stream, boolean local, String tag, boolean debug, boolean trace,
             InstantSource clock, ZoneId zone) throws IOException {
+        super(debug, trace);
         this.opener = opener;
         this.stream = stream;
         this.local = local;
         this.facility = local ? FACILITY_DAEMON : FACILITY_KERN;
         long pid = ProcessHandle.current().pid();
         this.header = local ? tag + "[" + pid + "]: " : hostname() + " " + tag + "[" + pid + "]: ";
-        this.debug = debug;
-        this.trace = trace;
         this.clock = clock;
         this.zone = zone;
         this.channel = opener.open();
@@ -166,50 +163,6 @@ public final class SyslogLogger implements ServerLogger, Closeable {
         }
     }
 
-    @Override
-    public void notice(String message) {
-        log(LogLevel.NOTICE, message);
-    }
-
-    @Override
-    public void warn(String message) {
-        log(LogLevel.WARN, message);
-    }
-
-    @Override
-    public void error(String message) {
-        log(LogLevel.ERROR, message);
-    }
-
-    @Override
-    public void fatal(String message) {
-        log(LogLevel.FATAL, message);
-    }
-
-    @Override
-    public void debug(String message) {
-        if (debug) {
-            log(LogLevel.DEBUG, message);
-        }
-    }
-
-    @Override
-    public void trace(String message) {
-        if (trace) {
-            log(LogLevel.TRACE, message);
-        }
-    }
-
-    @Override
-    public boolean isDebugEnabled() {
-        return debug;
-    }
-
-    @Override
-    public boolean isTraceEnabled() {
-        return trace;
-    }
-
     String format(LogLevel level, String message, Instant now) {
         ZonedDateTime t = now.atZone(zone);
         StringBuilder sb = new StringBuilder(header.length() + message.length() + 40);
@@ -222,7 +175,8 @@ public final class SyslogLogger implements ServerLogger, Closeable {
         return sb.toString();
     }
 
-    private void log(LogLevel level, String message) {
+    @Override
+    public void log(LogLevel level, String message) {
         ByteBuffer line = ByteBuffer.wrap(format(level, message, clock.instant()).getBytes(StandardCharsets.UTF_8));
         lock.lock();
         try {

@@ -14,7 +14,6 @@ import java.util.Map;
  */
 public final class GoJson {
 
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private GoJson() {
     }
@@ -123,26 +122,6 @@ public final class GoJson {
     }
 
     static void quote(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c == '\u2028' || c == '\u2029') {
-                        sb.append("\\u").append(Integer.toHexString(c));
-                    } else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-                        sb.append("\\u00").append(HEX[(c >> 4) & 0xF]).append(HEX[c & 0xF]);
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
+        io.nats4j.server.protocol.Json.quote(sb, s);
     }
 }

@@ -9,7 +9,12 @@ public final class Json {
     private Json() {
     }
 
-    /** Appends {@code s} as a quoted JSON string. */
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    /**
+     * Appends {@code s} as a quoted JSON string escaped as Go's encoding/json does (so INFO and monitoring
+     * output match nats-server's bytes): {@code < > &} and U+2028/U+2029 as unicode escapes.
+     */
     public static StringBuilder quote(StringBuilder sb, String s) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
@@ -20,12 +25,11 @@ public final class Json {
                 case '\n' -> sb.append("\\n");
                 case '\r' -> sb.append("\\r");
                 case '\t' -> sb.append("\\t");
-                case '<' -> sb.append("\\u003c");
-                case '>' -> sb.append("\\u003e");
-                case '&' -> sb.append("\\u0026");
                 default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
+                    if (c == '\u2028' || c == '\u2029') {
+                        sb.append("\\u").append(Integer.toHexString(c));
+                    } else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+                        sb.append("\\u00").append(HEX[(c >> 4) & 0xF]).append(HEX[c & 0xF]);
                     } else {
                         sb.append(c);
                     }
