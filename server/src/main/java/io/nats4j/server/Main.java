@@ -60,6 +60,15 @@ public final class Main {
             log.warn(warning);
         }
         NatsServer server = new NatsServer(options, log);
+        // a reload reads the config file again and re-applies the flags on top, as nats-server does
+        server.reloadSource(() -> CommandLine.parse(args).options());
+        server.loggerFactory(o -> {
+            try {
+                return ServerLoggers.forStandalone(o);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
         try {
             server.start();
         } catch (IOException e) {
