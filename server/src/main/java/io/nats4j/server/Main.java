@@ -61,7 +61,9 @@ public final class Main {
         }
         NatsServer server = new NatsServer(options, log);
         // a reload reads the config file again and re-applies the flags on top, as nats-server does
-        server.reloadSource(() -> CommandLine.parse(args).options());
+        if (options.configFile != null) {
+            server.reloadSource(() -> CommandLine.parse(args).options());
+        }
         server.loggerFactory(o -> {
             try {
                 return ServerLoggers.forStandalone(o);
@@ -76,7 +78,7 @@ public final class Main {
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "nats4j-shutdown"));
-        Signals.install(server, log);
+        Signals.install(server, server.logger()); // the server's logger follows reloads
         try {
             server.awaitShutdown();
         } catch (InterruptedException e) {

@@ -90,8 +90,11 @@ public final class ConfigReload {
                 | !Objects.equals(old.password, neu.password)
                 | !Objects.equals(old.authorizationToken, neu.authorizationToken);
         auth |= changed(changed, "auth_timeout", old.authTimeout, neu.authTimeout);
-        auth |= changed(changed, "users", old.auth.users, neu.auth.users)
+        auth |= !Objects.equals(old.auth.users, neu.auth.users)
                 | !Objects.equals(old.auth.defaultPermissions, neu.auth.defaultPermissions);
+        if (auth && !changed.contains("authorization users")) {
+            changed.add("authorization users");
+        }
         // accounts have no value equality: every reload re-checks them (and every connected client), as
         // nats-server does whenever the accounts block is present
         if (!old.auth.accounts.isEmpty() || !neu.auth.accounts.isEmpty()) {
@@ -176,7 +179,9 @@ public final class ConfigReload {
         if (Objects.equals(old, neu)) {
             return false;
         }
-        changed.add(name);
+        // nats-server's "Reloaded: max_payload = 100"
+        String v = neu instanceof java.time.Duration d ? GoDuration.format(d) : String.valueOf(neu);
+        changed.add(name.equals("users") || name.equals("authorization") ? "authorization users" : name + " = " + v);
         return true;
     }
 
