@@ -188,9 +188,19 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         if (options.httpPort != 0) {
             startMonitoring(host);
         }
+        if (accounts.system() != null) {
+            // before the listener: the first client already finds the system services and its imports
+            io.nats4j.server.sys.SystemAccountService s = new io.nats4j.server.sys.SystemAccountService(this);
+            s.start();
+            sys = s;
+        }
         try {
             listener = b.bind(new InetSocketAddress(host, port)).sync().channel();
         } catch (Exception e) {
+            if (sys != null) {
+                sys.shutdown();
+                sys = null;
+            }
             shutdownGroups();
             stopMonitoring();
             throw new IOException("Error listening on port: " + host + ":" + port + ", \"" + e.getMessage() + "\"", e);
@@ -198,11 +208,6 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         boundPort = ((InetSocketAddress) listener.localAddress()).getPort();
         infoPrefix = buildInfoPrefix(host);
         running = true;
-        if (accounts.system() != null) {
-            io.nats4j.server.sys.SystemAccountService s = new io.nats4j.server.sys.SystemAccountService(this);
-            s.start();
-            sys = s;
-        }
         housekeeping = bossGroup.next().scheduleAtFixedRate(this::housekeeping,
                 HOUSEKEEPING_INTERVAL_MS, HOUSEKEEPING_INTERVAL_MS, TimeUnit.MILLISECONDS);
         log.notice("Listening for client connections on " + hostPort(host, boundPort));
