@@ -60,6 +60,17 @@ public final class Main {
             log.warn(warning);
         }
         NatsServer server = new NatsServer(options, log);
+        // a reload reads the config file again and re-applies the flags on top, as nats-server does
+        if (options.configFile != null) {
+            server.reloadSource(() -> CommandLine.parse(args).options());
+        }
+        server.loggerFactory(o -> {
+            try {
+                return ServerLoggers.forStandalone(o);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
         try {
             server.start();
         } catch (IOException e) {
@@ -67,7 +78,7 @@ public final class Main {
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "nats4j-shutdown"));
-        Signals.install(server, log);
+        Signals.install(server, server.logger()); // the server's logger follows reloads
         try {
             server.awaitShutdown();
         } catch (InterruptedException e) {

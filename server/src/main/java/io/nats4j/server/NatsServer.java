@@ -71,7 +71,7 @@ public final class NatsServer implements AutoCloseable, ServerContext {
     private static final long HOUSEKEEPING_INTERVAL_MS = 250;
 
     private final ServerOptions options;
-    private final ServerLogger log;
+    private final io.nats4j.server.config.ReloadableLogger log;
     private final String serverId;
     private final String serverName;
     private volatile Accounts accounts;
@@ -94,11 +94,18 @@ public final class NatsServer implements AutoCloseable, ServerContext {
     private EventLoopGroup workerGroup;
     private Channel listener;
     private int boundPort;
-    private byte[] infoPrefix;
+    private volatile byte[] infoPrefix;
     private ScheduledFuture<?> housekeeping;
     private Path portsFile;
     /** The client port's TLS (loaded at start, off the event loops); null when TLS is off. */
-    private ServerTls tls;
+    private volatile ServerTls tls;
+    /** System account events and services; null with no_system_account or before start. */
+    private volatile io.nats4j.server.sys.SystemAccountService sys;
+    /** Where {@link #reload()} reads the new options; null = the config file the options came from. */
+    private volatile java.util.concurrent.Callable<ServerOptions> reloadSource;
+    /** Builds the logger for reloaded options (the standalone server's); null = keep the logger. */
+    private volatile java.util.function.Function<ServerOptions, ServerLogger> loggerFactory;
+    private volatile Instant configLoadTime = Instant.now();
 
     public NatsServer(ServerOptions options) {
         this(options, null);
@@ -107,7 +114,7 @@ public final class NatsServer implements AutoCloseable, ServerContext {
     /** With a logger of your own; null means SLF4J (embedded use). */
     public NatsServer(ServerOptions options, ServerLogger logger) {
         this.options = options.copy();
-        this.log = logger != null ? logger : ServerLoggers.forEmbedded();
+        this.log = new io.nats4j.server.config.ReloadableLogger(logger != null ? logger : ServerLoggers.forEmbedded());
         this.serverId = newServerId();
         this.serverName = options.serverName != null && !options.serverName.isEmpty() ? options.serverName : serverId;
         this.closedConnections = new ClosedConnections(this.options.maxClosedClients);
@@ -190,9 +197,19 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         if (options.httpPort != 0 || options.httpsPort != 0) {
             startMonitoring(host);
         }
+        if (accounts.system() != null) {
+            // before the listener: the first client already finds the system services and its imports
+            io.nats4j.server.sys.SystemAccountService s = new io.nats4j.server.sys.SystemAccountService(this);
+            s.start();
+            sys = s;
+        }
         try {
             listener = b.bind(new InetSocketAddress(host, port)).sync().channel();
         } catch (Exception e) {
+            if (sys != null) {
+                sys.shutdown();
+                sys = null;
+            }
             shutdownGroups();
             stopMonitoring();
             throw new IOException("Error listening on port: " + host + ":" + port + ", \"" + e.getMessage() + "\"", e);
@@ -406,9 +423,9 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         return startTime;
     }
 
-    /** When the configuration was loaded (the server's creation; there is no reload yet). */
+    /** When the configuration was loaded (the server's creation, or the last successful reload). */
     public Instant configLoadTime() {
-        return startTime;
+        return configLoadTime;
     }
 
     /** The host the client listener was asked to bind (INFO's and /varz's {@code host}). */
@@ -455,6 +472,10 @@ public final class NatsServer implements AutoCloseable, ServerContext {
             lameDuck = true;
         }
         log.notice("Entering lame duck mode, stop accepting new clients");
+        io.nats4j.server.sys.SystemAccountService s = sys;
+        if (s != null) {
+            s.lameDuck();
+        }
         if (listener != null) {
             listener.close().syncUninterruptibly();
         }
@@ -526,7 +547,7 @@ public final class NatsServer implements AutoCloseable, ServerContext {
 
     /** nats-server's SIGUSR1: reopens the log file (for external rotation). */
     public void reopenLogFile() {
-        if (log instanceof StdLogger std && options.logFile != null) {
+        if (log.delegate() instanceof StdLogger std && options.logFile != null) {
             try {
                 std.reopen();
                 log.notice("File log re-opened");
@@ -562,6 +583,10 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         if (listener != null) {
             listener.close().syncUninterruptibly();
         }
+        io.nats4j.server.sys.SystemAccountService s = sys;
+        if (s != null) {
+            s.shutdown(); // $SYS.SERVER.<id>.SHUTDOWN reaches its listeners before they are closed
+        }
         for (ClientConnection c : clients.values()) {
             c.close(ClosedState.SERVER_SHUTDOWN);
         }
@@ -581,6 +606,150 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         if (bossGroup != null) {
             bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    @Override
+    public void clientConnected(ClientConnection client) {
+        io.nats4j.server.sys.SystemAccountService s = sys;
+        if (s != null) {
+            s.clientConnected(client);
+        }
+    }
+
+    @Override
+    public void clientClosed(ClientConnection client, ClosedState reason) {
+        io.nats4j.server.sys.SystemAccountService s = sys;
+        if (s != null) {
+            s.clientClosed(client, reason);
+        }
+    }
+
+    @Override
+    public void clientAuthError(ClientConnection client) {
+        io.nats4j.server.sys.SystemAccountService s = sys;
+        if (s != null) {
+            s.clientAuthError(client);
+        }
+    }
+
+    /** The system account's events and services, or null (no_system_account, not started). */
+    public io.nats4j.server.sys.SystemAccountService systemAccountService() {
+        return sys;
+    }
+
+    /** nats-server's DisconnectClientByID: closes the client with reason Kicked; false when there is none. */
+    public boolean kickClient(long cid) {
+        ClientConnection c = clients.get(cid);
+        if (c == null) {
+            return false;
+        }
+        c.close(ClosedState.KICKED);
+        return true;
+    }
+
+    /** nats-server's LDMClientByID: sends that client an INFO with {@code "ldm":true}; false when there is none. */
+    public boolean lameDuckClient(long cid) {
+        ClientConnection c = clients.get(cid);
+        if (c == null) {
+            return false;
+        }
+        c.sendAsyncInfo(lameDuckInfo(c));
+        return true;
+    }
+
+    // ---------------------------------------------------------------- config reload
+
+    /**
+     * Where {@link #reload()} reads the new options from (the standalone server re-reads its config file and
+     * re-applies its command line flags). Default: {@link ServerOptions#fromConfigFile} of the file the
+     * options were read from.
+     */
+    public void reloadSource(java.util.concurrent.Callable<ServerOptions> source) {
+        this.reloadSource = source;
+    }
+
+    /** Builds a new logger when a reload changes logging options (the standalone server's). */
+    public void loggerFactory(java.util.function.Function<ServerOptions, ServerLogger> factory) {
+        this.loggerFactory = factory;
+    }
+
+    /**
+     * nats-server's config reload (SIGHUP, {@code --signal reload}, {@code $SYS.REQ.SERVER.<id>.RELOAD}):
+     * re-reads the configuration, refuses it whole if an option that cannot change at run time changed
+     * ({@code config reload not supported for <Field>: old=..., new=...}), otherwise applies logging, limits,
+     * authorization (every connected client is re-checked) and TLS, and logs
+     * {@code Reloaded server configuration}.
+     *
+     * @throws IOException with nats-server's error text; the running configuration is then unchanged
+     */
+    public synchronized void reload() throws IOException {
+        if (!running || shuttingDown) {
+            throw new IOException("server is not running");
+        }
+        java.util.concurrent.Callable<ServerOptions> source = reloadSource;
+        if (source == null) {
+            Path file = options.configFile;
+            if (file == null) {
+                throw new IOException("can only reload config when a file is provided using -c or --config");
+            }
+            source = () -> ServerOptions.fromConfigFile(file);
+        }
+        ServerOptions neu;
+        try {
+            neu = source.call();
+        } catch (io.nats4j.server.config.ConfigException e) {
+            throw new IOException(String.join("\n", e.errors()), e);
+        } catch (Exception e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        io.nats4j.server.config.ConfigReload.Changes changes;
+        try {
+            changes = io.nats4j.server.config.ConfigReload.diff(options, neu);
+        } catch (io.nats4j.server.config.ConfigException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        // build everything that can fail before changing anything
+        Accounts next = null;
+        if (changes.auth()) {
+            try {
+                next = Accounts.rebuild(neu, accounts);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }
+        ServerTls nextTls = changes.tls() ? ServerTls.load(neu.tls) : tls;
+        ServerLogger nextLog = null;
+        java.util.function.Function<ServerOptions, ServerLogger> lf = loggerFactory;
+        if (changes.logging() && lf != null) {
+            try {
+                nextLog = lf.apply(neu);
+            } catch (RuntimeException e) {
+                throw new IOException(e.getCause() != null ? e.getCause().getMessage() : e.getMessage(), e);
+            }
+        }
+        io.nats4j.server.config.ConfigReload.apply(options, neu);
+        if (nextLog != null) {
+            log.swap(nextLog);
+        }
+        for (String c : changes.changed()) {
+            log.notice("Reloaded: " + c);
+        }
+        if (next != null) {
+            Accounts previous = accounts;
+            accounts = next;
+            previous.replaced(next);
+        }
+        tls = nextTls;
+        infoPrefix = buildInfoPrefix(infoHost);
+        for (ClientConnection c : clients.values()) {
+            c.reloaded(accounts);
+        }
+        io.nats4j.server.sys.SystemAccountService s = sys;
+        if (s != null && next != null) {
+            s.accountsChanged(next);
+        }
+        configLoadTime = Instant.now();
+        log.notice("Reloaded server configuration");
     }
 
     // ---------------------------------------------------------------- files

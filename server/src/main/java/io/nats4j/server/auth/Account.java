@@ -51,8 +51,16 @@ public final class Account {
 
     /** @param sublistCache false for nats-server's {@code disable_sublist_cache} */
     public Account(String name, boolean sublistCache) {
+        this(name, sublistCache ? new Sublist() : new Sublist(0));
+    }
+
+    /**
+     * An account over an existing subject index: a config reload rebuilds the accounts and hands each one
+     * that still exists its old sublist, so the subscriptions of connected clients (and internal ones) stay.
+     */
+    public Account(String name, Sublist sublist) {
         this.name = name;
-        this.sublist = sublistCache ? new Sublist() : new Sublist(0);
+        this.sublist = sublist;
     }
 
     public String name() {

@@ -36,18 +36,30 @@ public final class Accounts {
     private final String singlePass;
     private final UserEntry noAuthUser;
     private final boolean authRequired;
+    /** The import relays this instance inserted (removed again when a reload replaces it). */
+    private final List<Wired> importSubs = new ArrayList<>();
 
-    private Accounts(ServerOptions o) throws IllegalArgumentException {
+    private record Wired(io.nats4j.server.subject.Sublist sublist, Subscription sub) {
+    }
+    /** Sublists of the accounts replaced by a reload, by name; empty otherwise. */
+    private final Map<String, io.nats4j.server.subject.Sublist> inherited = new HashMap<>();
+
+    private Accounts(ServerOptions o, Accounts previous) throws IllegalArgumentException {
         AuthOptions ao = o.auth;
         List<String> errors = new ArrayList<>();
-        global = new Account(Account.GLOBAL, !o.noSublistCache);
+        if (previous != null) {
+            for (Account a : previous.byName.values()) {
+                inherited.put(a.name(), a.sublist());
+            }
+        }
+        global = newAccount(Account.GLOBAL, o);
         byName.put(Account.GLOBAL, global);
         for (AccountConfig ac : ao.accounts) {
             if (byName.containsKey(ac.name)) {
                 errors.add("Duplicate Account Entry: " + ac.name);
                 continue;
             }
-            Account a = new Account(ac.name, !o.noSublistCache);
+            Account a = newAccount(ac.name, o);
             a.limits(ac.maxConnections, ac.maxSubscriptions, ac.maxPayload);
             for (AccountConfig.Export e : ac.exports) {
                 a.addExport(e);
@@ -61,7 +73,7 @@ public final class Accounts {
             if (ao.systemAccount != null && !byName.containsKey(sysName)) {
                 errors.add("system account \"" + sysName + "\" not defined");
             }
-            system = byName.computeIfAbsent(sysName, Account::new);
+            system = byName.computeIfAbsent(sysName, n -> newAccount(n, o));
         }
         // users: authorization users (global unless they name an account), then account users
         List<User> all = new ArrayList<>();
@@ -127,13 +139,40 @@ public final class Accounts {
             wireImports(ao, errors);
         }
         if (!errors.isEmpty()) {
+            replaced(null); // a failed reload must leave the running accounts' sublists as they were
             throw new IllegalArgumentException(String.join("\n", errors));
         }
     }
 
     /** Builds the accounts and users of {@code o}; throws IllegalArgumentException listing every problem. */
     public static Accounts build(ServerOptions o) {
-        return new Accounts(o);
+        return new Accounts(o, null);
+    }
+
+    /**
+     * Rebuilds for a config reload: accounts that exist in {@code previous} keep their subject index (with
+     * every client and internal subscription in it). Nothing in {@code previous} changes until
+     * {@link #replaced(Accounts)} is called with the result, so a failed build leaves it running.
+     */
+    public static Accounts rebuild(ServerOptions o, Accounts previous) {
+        return new Accounts(o, previous);
+    }
+
+    /**
+     * Completes a reload that produced {@code next}: the import relays wired by this (old) instance leave the
+     * shared sublists, so only {@code next}'s imports deliver from now on.
+     */
+    public void replaced(Accounts next) {
+        for (Wired w : importSubs) {
+            w.sub().closed = true;
+            w.sublist().remove(w.sub());
+        }
+        importSubs.clear();
+    }
+
+    private Account newAccount(String name, ServerOptions o) {
+        io.nats4j.server.subject.Sublist sl = inherited.get(name);
+        return sl != null ? new Account(name, sl) : new Account(name, !o.noSublistCache);
     }
 
     private void wireImports(AuthOptions ao, List<String> errors) {
@@ -161,17 +200,22 @@ public final class Accounts {
                         SubjectMapping m = local.equals(im.subject()) ? SubjectMapping.identity() : SubjectMapping.map(local, im.subject());
                         AccountConfig.ResponseType rt = ex.responseType() == null ? AccountConfig.ResponseType.SINGLETON : ex.responseType();
                         ServiceImport relay = new ServiceImport(importer, exporter, m, rt, ex.responseThreshold());
-                        importer.sublist().insert(new Subscription(relay, local, null, new byte[0]));
+                        wire(importer, new Subscription(relay, local, null, new byte[0]));
                     } else {
                         SubjectMapping m = im.prefix() != null ? SubjectMapping.prefix(im.prefix())
                                 : im.to() != null ? SubjectMapping.map(im.subject(), im.to()) : SubjectMapping.identity();
-                        exporter.sublist().insert(new Subscription(new StreamImport(importer, m), im.subject(), null, new byte[0]));
+                        wire(exporter, new Subscription(new StreamImport(importer, m), im.subject(), null, new byte[0]));
                     }
                 } catch (IllegalArgumentException e) {
                     errors.add("Error adding " + kind + " import \"" + im.subject() + "\": " + e.getMessage());
                 }
             }
         }
+    }
+
+    private void wire(Account a, Subscription s) {
+        a.sublist().insert(s);
+        importSubs.add(new Wired(a.sublist(), s));
     }
 
     /** True when clients must authenticate (INFO auth_required). */
@@ -246,6 +290,26 @@ public final class Accounts {
             return new AuthResult(User.withPassword(singleUser, null), global, null);
         }
         return null;
+    }
+
+    /**
+     * For a config reload (nats-server's clientHasMovedToDifferentAccount): the account of the configured user
+     * a client named in CONNECT (by nkey, else by user name); "" when it named none; null when no such user
+     * exists any more.
+     */
+    public String accountOfUser(ConnectOptions co) {
+        UserEntry e;
+        if (!isEmpty(co.nkey)) {
+            e = usersByNkey.get(co.nkey);
+        } else if (!isEmpty(co.user)) {
+            e = usersByName.get(co.user);
+            if (e == null && co.user.equals(singleUser)) {
+                return global.name();
+            }
+        } else {
+            return "";
+        }
+        return e == null ? null : e.account().name();
     }
 
     private static AuthResult result(UserEntry e) {

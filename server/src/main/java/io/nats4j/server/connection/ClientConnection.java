@@ -73,7 +73,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private final ServerOptions opts;
     private final ServerLogger log;
     private final long cid;
-    private final long maxPending;
+    /** Changed by a config reload (max_pending); read by publishers' loops. */
+    private volatile long maxPending;
 
     private Channel channel;
     private EventLoop loop;
@@ -97,7 +98,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private String nonce;
     private ScheduledFuture<?> authTimer;
     private String userName;
-    private ClientPermissions perms;
+    /** Replaced by a config reload (on this loop); read by publishers' loops, hence volatile. */
+    private volatile ClientPermissions perms;
     private int maxSubs;
     /** Imports can chain (A exports to B, B to C); this bounds a cycle. */
     private static final int MAX_RELAY_DEPTH = 8;
@@ -186,6 +188,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     /** The nonce sent in INFO for nkey signatures, or null. */
     public String nonce() {
         return nonce;
+    }
+
+    /** The user's permissions (null = everything allowed), for $SYS.REQ.USER.INFO. */
+    public io.nats4j.server.auth.Permissions permissions() {
+        ClientPermissions p = perms;
+        return p == null ? null : p.compiled().source();
     }
 
     /** The authenticated user's name or nkey, or null. */
@@ -569,6 +577,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (verbose) {
             queueOwn(OK);
         }
+        if (!authenticated) {
+            authenticated = true;
+            server.clientConnected(this);
+        }
     }
 
     /** Checks the CONNECT credentials and binds the connection to its account; false when it was closed. */
@@ -619,7 +631,92 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         return true;
     }
 
+    /**
+     * A config reload happened: new limits are in the options, {@code next} holds the new accounts and users.
+     * Re-checks this client on its own loop as nats-server's reloadAuthorization does: a client whose user is
+     * gone or now belongs to another account is closed (Client Closed), one whose credentials no longer pass
+     * gets an Authorization Violation, the others move to the new account object (same sublist) with their
+     * new permissions; subscriptions the new permissions deny are removed. Any thread.
+     */
+    public void reloaded(Accounts next) {
+        EventLoop l = loop;
+        if (l != null) {
+            l.execute(() -> applyReload(next));
+        }
+    }
+
+    private void applyReload(Accounts next) {
+        if (closed || parser == null) {
+            return;
+        }
+        maxPending = opts.maxPending;
+        parser.maxControlLine(opts.maxControlLine);
+        if (!connectReceived || awaitingAuth) {
+            // CONNECT has not been accepted yet: it will be checked against the new accounts
+            if (next.authRequired() && !awaitingAuth) {
+                awaitingAuth = true;
+                parser.connectRequired(true);
+            }
+            limitsFor(account);
+            return;
+        }
+        ConnectOptions co = connectOptions;
+        String accName = next.accountOfUser(co);
+        if (accName == null || (!accName.isEmpty() && !accName.equals(account.name()))) {
+            if (log.isDebugEnabled()) {
+                log.debug(prefix() + "Closing client: user removed or moved to another account by a config reload");
+            }
+            closeNow(ClosedState.CLIENT_CLOSED);
+            return;
+        }
+        Accounts.AuthResult r = next.authenticate(co, nonce);
+        if (r == null || !r.account().name().equals(account.name())) {
+            log.error(prefix() + "authentication error - User \"" + (co.user == null ? "" : co.user) + "\"");
+            authViolation();
+            flushOutbound();
+            return;
+        }
+        Account a = r.account();
+        if (a != account) {
+            a.addConnection();
+            account.removeConnection();
+            account = a;
+            sublist = a.sublist();
+            matchCache.clear();
+        }
+        userName = r.user() == null ? null : r.user().displayName();
+        ClientPermissions np = r.permissions() == null ? null : new ClientPermissions(r.permissions());
+        perms = np;
+        limitsFor(a);
+        if (np != null) {
+            for (Subscription sub : new ArrayList<>(subs.values())) {
+                if (!np.canSubscribe(sub.subject, sub.queue)) {
+                    removeSubscription(sub);
+                    log.error(prefix() + "Removed subscription on \"" + sub.subject + "\" after a config reload: permissions changed");
+                    queueOwnOutsideRead(("-ERR 'Permissions Violation for Subscription to \"" + sub.subject + "\"'\r\n")
+                            .getBytes(StandardCharsets.UTF_8));
+                }
+            }
+        }
+    }
+
+    /** The server's limits combined with the account's (at CONNECT and after a reload). */
+    private void limitsFor(Account a) {
+        maxSubs = opts.maxSubscriptions;
+        if (a.maxSubscriptions() > 0 && (maxSubs <= 0 || a.maxSubscriptions() < maxSubs)) {
+            maxSubs = a.maxSubscriptions();
+        }
+        int mp = opts.maxPayload;
+        if (a.maxPayload() > 0 && a.maxPayload() < mp) {
+            mp = a.maxPayload();
+        }
+        parser.maxPayload(mp);
+    }
+
     private void authViolation() {
+        if (!closed) {
+            server.clientAuthError(this);
+        }
         sendErrAndClose("Authorization Violation", ClosedState.AUTHENTICATION_VIOLATION);
     }
 
@@ -840,6 +937,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private boolean deliver(Subscription sub, ProtocolParser p, ByteBuf payload) {
         if (!(sub.owner instanceof ClientConnection receiver)) {
             byte[] l = p.line();
+            if (sub.owner instanceof InternalSubscriber is) {
+                return toInternal(is, sub, this, l, p.subjectOffset(), p.subjectLength(), l,
+                        p.hasReply() ? p.replyOffset() : 0, p.hasReply() ? p.replyLength() : -1, p, payload);
+            }
             return relay((Relay) sub.owner, l, p.subjectOffset(), p.subjectLength(), l,
                     p.hasReply() ? p.replyOffset() : 0, p.hasReply() ? p.replyLength() : -1, p, payload, 0);
         }
@@ -900,8 +1001,49 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (s.owner instanceof Relay next) {
             return relay(next, subj, 0, subj.length, reply, 0, replyLen, p, payload, depth + 1);
         }
+        if (s.owner instanceof InternalSubscriber is) {
+            return toInternal(is, s, this, subj, 0, subj.length, reply, 0, replyLen, p, payload);
+        }
         ClientConnection receiver = (ClientConnection) s.owner;
         return delivered(receiver, receiver.appendMessage(s, subj, 0, subj.length, reply, 0, replyLen, p, payload), p);
+    }
+
+    /** Hands a message to a server-side subscriber as arrays (headers split off). */
+    static boolean toInternal(InternalSubscriber is, Subscription sub, ClientConnection from, byte[] subj, int subjOff,
+            int subjLen, byte[] reply, int replyOff, int replyLen, ProtocolParser p, ByteBuf payload) {
+        if (sub.closed) {
+            return false;
+        }
+        int hs = p.headerSize();
+        int total = p.totalSize();
+        int at = payload.readerIndex();
+        byte[] hdr = null;
+        if (hs > 0) {
+            hdr = new byte[hs];
+            payload.getBytes(at, hdr);
+        }
+        byte[] body = new byte[total - Math.max(hs, 0)];
+        payload.getBytes(at + Math.max(hs, 0), body);
+        is.deliverInternal(sub, from, new String(subj, subjOff, subjLen, StandardCharsets.UTF_8),
+                replyLen < 0 ? null : new String(reply, replyOff, replyLen, StandardCharsets.UTF_8), hdr, body);
+        return true;
+    }
+
+    /**
+     * Delivers a message the server publishes itself (system account events and service responses), parsed
+     * by the publisher's own {@link ProtocolParser}: appends it and has this connection's loop flush it. Any
+     * thread; false when nothing was delivered.
+     */
+    public boolean deliverFromServer(Subscription sub, byte[] subj, byte[] reply, ProtocolParser p, ByteBuf payload) {
+        int n = appendMessage(sub, subj, 0, subj.length, reply, 0, reply == null ? -1 : reply.length, p, payload);
+        if (n < 0) {
+            return false;
+        }
+        EventLoop l = loop;
+        if (l != null && flushScheduled.compareAndSet(false, true)) {
+            l.execute(flushTask);
+        }
+        return true;
     }
 
     /**
@@ -1258,6 +1400,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     private boolean detached;
     private boolean registered;
+    /** CONNECT was accepted (a connect event went out; a disconnect event follows). */
+    private boolean authenticated;
 
     /** Removes the connection from the server and its account: once. */
     private void detach(ClosedState reason) {
@@ -1292,6 +1436,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (registered) {
             server.unregister(this);
             account.removeConnection();
+            if (authenticated) {
+                server.clientClosed(this, reason);
+            }
         }
         if (log.isDebugEnabled()) {
             log.debug(prefix() + "Client connection closed: " + reason.text());

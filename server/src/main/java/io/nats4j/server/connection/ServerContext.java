@@ -8,7 +8,10 @@ import io.nats4j.server.tls.ServerTls;
 /** What a connection needs from its server. Implemented by the server; keeps connections testable. */
 public interface ServerContext {
 
-    /** The server's options (never changed while a connection reads them). */
+    /**
+     * The server's options. A config reload changes the reloadable limits in place, then tells every
+     * connection ({@link ClientConnection#reloaded}) on its loop.
+     */
     ServerOptions options();
 
     ServerLogger logger();
@@ -30,6 +33,18 @@ public interface ServerContext {
 
     /** The next client id (cid). */
     long nextClientId();
+
+    /** A client's CONNECT was accepted (system account connect event). On the client's loop; must not block. */
+    default void clientConnected(ClientConnection client) {
+    }
+
+    /** A client that had connected closed (system account disconnect event). On the client's loop. */
+    default void clientClosed(ClientConnection client, ClosedState reason) {
+    }
+
+    /** A client failed authentication (system account auth error event). On the client's loop. */
+    default void clientAuthError(ClientConnection client) {
+    }
 
     /** The client port's TLS, or null when TLS is off. */
     default ServerTls tls() {

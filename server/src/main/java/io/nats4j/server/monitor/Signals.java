@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * nats-server's signal handling for the standalone server: SIGUSR1 reopens the log file, SIGUSR2 enters
- * lame duck mode, SIGHUP would reload the configuration (not built yet: logged as an error, the server keeps
+ * lame duck mode, SIGHUP reloads the configuration ({@link NatsServer#reload()}; a failure is logged and the server keeps
  * running instead of the JVM's default exit). SIGINT and SIGTERM stay with the JVM's shutdown hook.
  *
  * <p>Uses {@code sun.misc.Signal} (module jdk.unsupported) through reflection, so the code compiles
@@ -26,8 +26,13 @@ public final class Signals {
         List<String> failed = new ArrayList<>();
         handle("USR1", "user defined signal 1", failed, log, server::reopenLogFile);
         handle("USR2", "user defined signal 2", failed, log, server::enterLameDuckMode);
-        handle("HUP", "hangup", failed, log,
-                () -> log.error("Failed to reload server configuration: config reload is not supported yet by nats4j"));
+        handle("HUP", "hangup", failed, log, () -> {
+            try {
+                server.reload();
+            } catch (java.io.IOException e) {
+                log.error("Failed to reload server configuration: " + e.getMessage());
+            }
+        });
         if (!failed.isEmpty()) {
             log.warn("Signal handling unavailable for " + String.join(", ", failed)
                     + " (no sun.misc.Signal, or -Xrs): use the embedding API or the monitoring port instead");

@@ -61,6 +61,11 @@ public final class ProtocolParser {
         this.maxPayload = maxPayload;
     }
 
+    /** Changes the control line limit (a config reload). */
+    public void maxControlLine(int maxControlLine) {
+        this.maxControlLine = maxControlLine;
+    }
+
     /**
      * While set, a line that does not start with CONNECT fails with {@link ProtocolError#AUTH_VIOLATION} as
      * soon as its first byte arrives. The handler clears it once CONNECT is accepted.

@@ -56,11 +56,12 @@ class SignalCommandTest {
     }
 
     /** The standalone server (io.nats4j.server.Main) in a child JVM, with a pid file and a log file. */
-    private Process startServer(Path pidFile, Path logFile) throws Exception {
+    private Process startServer(Path pidFile, Path logFile, String... extra) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
                 "io.nats4j.server.Main", "-a", "127.0.0.1", "-p", Integer.toString(freePort()),
                 "-P", pidFile.toString(), "-l", logFile.toString()));
+        cmd.addAll(List.of(extra));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("stdout.txt").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -88,15 +89,38 @@ class SignalCommandTest {
             Files.move(logFile, rotated);
             assertEquals(new SignalCommand.Result(0, null), SignalCommand.run("reopen=" + pidFile));
             waitForLog(logFile, "File log re-opened");
-            // reload is not built: the server logs it and keeps running (instead of the JVM's SIGHUP exit)
+            // no config file to reload: the server logs nats-server's error and keeps running
             assertEquals(new SignalCommand.Result(0, null), SignalCommand.run("reload=" + pidFile));
-            waitForLog(logFile, "config reload is not supported yet");
+            waitForLog(logFile, "Failed to reload server configuration: can only reload config when a file is provided using -c or --config");
             assertTrue(p.isAlive());
             assertEquals(new SignalCommand.Result(0, null), SignalCommand.run("ldm=" + pidFile));
             assertTrue(p.waitFor(15, TimeUnit.SECONDS), "server did not exit after lame duck mode");
             assertEquals(0, p.exitValue());
             String log = Files.readString(logFile);
             assertTrue(log.contains("Entering lame duck mode, stop accepting new clients"), log);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    @Tag("slow")
+    void reloadSignalAppliesTheEditedConfigFileOrLogsWhyNot() throws Exception {
+        Path pidFile = dir.resolve("server.pid");
+        Path logFile = dir.resolve("server.log");
+        Path conf = dir.resolve("server.conf");
+        Files.writeString(conf, "server_name: one\nmax_payload: 1000\n");
+        Process p = startServer(pidFile, logFile, "-c", conf.toString());
+        try {
+            Files.writeString(conf, "server_name: one\nmax_payload: 100\ndebug: true\n");
+            assertEquals(new SignalCommand.Result(0, null), SignalCommand.run("reload=" + pidFile));
+            waitForLog(logFile, "Reloaded: max_payload = 100");
+            waitForLog(logFile, "Reloaded server configuration");
+            // flags still override the file after a reload (-a and -p were given on the command line)
+            Files.writeString(conf, "server_name: two\n");
+            assertEquals(new SignalCommand.Result(0, null), SignalCommand.run("reload=" + pidFile));
+            waitForLog(logFile, "Failed to reload server configuration: config reload not supported for ServerName: old=one, new=two");
+            assertTrue(p.isAlive());
         } finally {
             p.destroyForcibly();
         }
