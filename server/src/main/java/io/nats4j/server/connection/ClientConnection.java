@@ -165,8 +165,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private volatile TlsConnectionState tlsState;
 
     // write deadline tracking (read by the server's housekeeping thread)
-    private long lastWrittenSample;
-    private long stalledSinceNanos;
+    /** Bytes handed off when the current write-deadline window began (-1: nothing pending). */
+    private long deadlineMarkBytes = -1;
+    private long deadlineMarkNanos;
 
     public ClientConnection(ServerContext server) {
         this.server = server;
@@ -1500,16 +1501,22 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (closed || deadlineNanos <= 0) {
             return;
         }
+        // Like a write call in nats-server that must finish within write_deadline: the bytes handed to the
+        // socket by the time a window starts must all be written before the window is write_deadline old.
+        // Partial progress does not reset it, so a reader that trickles is caught as well as one that stopped.
+        long handed = handedOff;
         long pending = channelPendingBytes();
-        long written = handedOff - pending;
-        if (pending == 0 || written != lastWrittenSample) {
-            lastWrittenSample = written;
-            stalledSinceNanos = 0;
+        long written = handed - pending;
+        if (deadlineMarkBytes < 0 || written >= deadlineMarkBytes) {
+            if (pending > 0) {
+                deadlineMarkBytes = handed;
+                deadlineMarkNanos = nowNanos;
+            } else {
+                deadlineMarkBytes = -1;
+            }
             return;
         }
-        if (stalledSinceNanos == 0) {
-            stalledSinceNanos = nowNanos;
-        } else if (nowNanos - stalledSinceNanos > deadlineNanos) {
+        if (nowNanos - deadlineMarkNanos > deadlineNanos) {
             synchronized (outLock) {
                 markSlowConsumer(ClosedState.SLOW_CONSUMER_WRITE_DEADLINE);
             }
