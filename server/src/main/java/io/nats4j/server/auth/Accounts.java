@@ -4,6 +4,7 @@ import io.nats4j.server.ServerOptions;
 import io.nats4j.server.protocol.ConnectOptions;
 import io.nats4j.server.subject.Subjects;
 import io.nats4j.server.subject.Subscription;
+import io.nats4j.server.tls.TlsIdentity;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -36,6 +37,8 @@ public final class Accounts {
     private final String singlePass;
     private final UserEntry noAuthUser;
     private final boolean authRequired;
+    /** tls { verify_and_map }: with users configured, the client certificate names the user. */
+    private final boolean tlsMap;
 
     private Accounts(ServerOptions o) throws IllegalArgumentException {
         AuthOptions ao = o.auth;
@@ -122,6 +125,7 @@ public final class Accounts {
         } else {
             noAuthUser = null;
         }
+        tlsMap = o.tls != null && o.tls.map;
         authRequired = token != null || singleUser != null || !usersByName.isEmpty() || !usersByNkey.isEmpty();
         if (errors.isEmpty()) {
             wireImports(ao, errors);
@@ -214,17 +218,36 @@ public final class Accounts {
      * token, then the single user/password. Null when the client is not authorized.
      */
     public AuthResult authenticate(ConnectOptions co, String nonce) {
+        return authenticate(co, nonce, null);
+    }
+
+    /**
+     * Same, with the identity of the client's TLS certificate: with {@code verify_and_map} and a users
+     * list, the certificate (not the CONNECT user name) picks the user, as nats-server does; a password
+     * configured for that user must still match.
+     */
+    public AuthResult authenticate(ConnectOptions co, String nonce, TlsIdentity tlsIdentity) {
         if (!authRequired) {
             return new AuthResult(null, global, null);
         }
         boolean noCredentials = isEmpty(co.user) && isEmpty(co.pass) && isEmpty(co.authToken) && isEmpty(co.nkey)
                 && isEmpty(co.jwt);
-        if (noCredentials && noAuthUser != null) {
+        if (noCredentials && noAuthUser != null && !(tlsMap && !usersByName.isEmpty())) {
             return result(noAuthUser);
         }
         if (!usersByNkey.isEmpty() && !isEmpty(co.nkey)) {
             UserEntry e = usersByNkey.get(co.nkey);
             if (e == null || !NKeys.verify(co.nkey, nonce, co.sig)) {
+                return null;
+            }
+            return result(e);
+        }
+        if (!usersByName.isEmpty() && tlsMap) {
+            if (tlsIdentity == null) {
+                return null;
+            }
+            UserEntry e = tlsIdentity.findUser(usersByName.keySet()).map(usersByName::get).orElse(null);
+            if (e == null || !Passwords.matches(e.user().password(), co.pass == null ? "" : co.pass)) {
                 return null;
             }
             return result(e);

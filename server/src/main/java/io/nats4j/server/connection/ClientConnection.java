@@ -573,9 +573,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     /** Checks the CONNECT credentials and binds the connection to its account; false when it was closed. */
     private boolean authenticate(ConnectOptions co) {
-        Accounts.AuthResult r = server.accounts().authenticate(co, nonce);
+        Accounts.AuthResult r = server.accounts().authenticate(co, nonce, tlsIdentity());
         if (r == null) {
-            if (co.nkey != null && !co.nkey.isEmpty()) {
+            if (tls != null && tls.map() && (co.nkey == null || co.nkey.isEmpty())) {
+                TlsIdentity id = tlsIdentity();
+                log.error(prefix() + "authentication error - User \"" + (id == null ? "" : id.subject()) + "\"");
+            } else if (co.nkey != null && !co.nkey.isEmpty()) {
                 log.error(prefix() + "authentication error - Nkey \"" + co.nkey + "\"");
             } else {
                 log.error(prefix() + "authentication error - User \"" + (co.user == null ? "" : co.user) + "\"");
