@@ -323,6 +323,17 @@ class TlsTest {
     }
 
     @Test
+    void verifyAndMapTriesDnsSansWhenNoEmailSanMatchesAndMatchesThemLiterally() throws Exception {
+        startMapped();
+        // nats-server falls through from e-mail SANs to DNS SANs to URIs before trying the subject
+        Issued carol = ca.client("carol2", "CN=nobody", List.of("carol@example.com"), List.of("carol.example.com"));
+        assertEquals("PONG", rawConnectOverTls(carol, "CONNECT {\"verbose\":false}"));
+        // a wildcard DNS SAN is a user name like any other, not a pattern
+        Issued wild = ca.client("wild", "CN=nobody", List.of(), List.of("*.example.com"));
+        assertEquals("-ERR 'Authorization Violation'", rawConnectOverTls(wild, "CONNECT {\"verbose\":false}"));
+    }
+
+    @Test
     void verifyAndMapRejectsACertificateThatNamesNoUser() throws Exception {
         startMapped();
         Issued mallory = ca.client("mallory", "CN=mallory", List.of("mallory@example.com"), List.of());
