@@ -135,6 +135,7 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         refuseUnsupported();
         try {
             accounts = Accounts.build(options);
+            accounts.warnings(log::warn);
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }

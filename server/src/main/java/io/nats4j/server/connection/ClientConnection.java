@@ -96,6 +96,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private boolean awaitingAuth;
     private String nonce;
     private ScheduledFuture<?> authTimer;
+    /** Closes the client when its user or account JWT expires (operator mode). */
+    private ScheduledFuture<?> expiryTimer;
     private String userName;
     private ClientPermissions perms;
     private int maxSubs;
@@ -573,9 +575,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     /** Checks the CONNECT credentials and binds the connection to its account; false when it was closed. */
     private boolean authenticate(ConnectOptions co) {
-        Accounts.AuthResult r = server.accounts().authenticate(co, nonce, tlsIdentity());
-        if (r == null) {
-            if (tls != null && tls.map() && (co.nkey == null || co.nkey.isEmpty())) {
+        Accounts.AuthResult r = server.accounts().authenticate(co, nonce, tlsIdentity(), remoteIp);
+        if (r == null || r.failed()) {
+            if (r != null && r.error() != null) {
+                // operator mode: nats-server logs the reason at debug and a bare "authentication error"
+                if (log.isDebugEnabled()) {
+                    log.debug(prefix() + r.error());
+                }
+                log.error(prefix() + "authentication error");
+            } else if (tls != null && tls.map() && (co.nkey == null || co.nkey.isEmpty())) {
                 TlsIdentity id = tlsIdentity();
                 log.error(prefix() + "authentication error - User \"" + (id == null ? "" : id.subject()) + "\"");
             } else if (co.nkey != null && !co.nkey.isEmpty()) {
@@ -616,10 +624,35 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
                 parser.maxPayload(a.maxPayload());
             }
         }
+        if (r.limits() != null) {
+            applyJwtLimits(r.limits());
+        }
         if (log.isDebugEnabled() && userName != null) {
             log.debug(prefix() + "Client authenticated as \"" + userName + "\" in account \"" + account.name() + "\"");
         }
         return true;
+    }
+
+    /** Limits and expiry of a user JWT (operator mode): the tighter limit wins; expiry closes the client. */
+    private void applyJwtLimits(Accounts.ConnectionLimits l) {
+        if (l.maxSubscriptions() > 0 && (maxSubs <= 0 || l.maxSubscriptions() < maxSubs)) {
+            maxSubs = l.maxSubscriptions();
+        }
+        if (l.maxPayload() > 0 && l.maxPayload() < opts.maxPayload) {
+            parser.maxPayload(l.maxPayload());
+        }
+        if (l.expiresAtMillis() > 0) {
+            long delayMillis = Math.max(0, l.expiresAtMillis() - System.currentTimeMillis());
+            String text = l.expiredError();
+            expiryTimer = loop.schedule(() -> {
+                if (!closed) {
+                    if (log.isDebugEnabled()) {
+                        log.debug(prefix() + text);
+                    }
+                    sendErrAndClose(text, ClosedState.AUTHENTICATION_EXPIRED);
+                }
+            }, delayMillis, TimeUnit.MILLISECONDS);
+        }
     }
 
     private void authViolation() {
@@ -1276,6 +1309,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         }
         if (authTimer != null) {
             authTimer.cancel(false);
+        }
+        if (expiryTimer != null) {
+            expiryTimer.cancel(false);
         }
         List<Subscription> all = new ArrayList<>(subs.values());
         subsAtClose = all;
