@@ -101,6 +101,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private String userName;
     private ClientPermissions perms;
     private int maxSubs;
+    /** A user JWT allows no subscriptions at all (its subs limit is 0). */
+    private boolean noSubscriptions;
     /** Imports can chain (A exports to B, B to C); this bounds a cycle. */
     private static final int MAX_RELAY_DEPTH = 8;
     private static final byte[] SERVICE_REPLY_PREFIX = Account.SERVICE_REPLY_PREFIX.getBytes(StandardCharsets.US_ASCII);
@@ -638,8 +640,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (l.maxSubscriptions() > 0 && (maxSubs <= 0 || l.maxSubscriptions() < maxSubs)) {
             maxSubs = l.maxSubscriptions();
         }
+        // nats-io/jwt: a limit the JWT leaves out is 0, and 0 allows no subscriptions (here maxSubs 0 = none)
+        noSubscriptions = l.maxSubscriptions() == 0;
         if (l.maxPayload() > 0 && l.maxPayload() < opts.maxPayload) {
             parser.maxPayload(l.maxPayload());
+        } else if (l.maxPayload() == 0) {
+            // nats-io/jwt: a payload limit of 0 (also a JWT that leaves it out) allows empty messages only;
+            // the parser reads 0 as "unlimited" and has MIN_VALUE for this
+            parser.maxPayload(Integer.MIN_VALUE);
         }
         if (l.expiresAtMillis() > 0) {
             long delayMillis = Math.max(0, l.expiresAtMillis() - System.currentTimeMillis());
@@ -717,8 +725,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             return;
         }
         String sidKey = new String(sid, StandardCharsets.US_ASCII);
-        if (maxSubs > 0 && subs.size() >= maxSubs && !subs.containsKey(sidKey)) {
-            log.error(prefix() + "Maximum Subscriptions Exceeded (max " + maxSubs + ")");
+        if ((noSubscriptions || (maxSubs > 0 && subs.size() >= maxSubs)) && !subs.containsKey(sidKey)) {
+            log.error(prefix() + "Maximum Subscriptions Exceeded (max " + (noSubscriptions ? 0 : maxSubs) + ")");
             queueErr("maximum subscriptions exceeded");
             return;
         }

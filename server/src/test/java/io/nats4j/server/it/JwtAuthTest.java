@@ -306,6 +306,39 @@ class JwtAuthTest {
     }
 
     @Test
+    void limitsAJwtDoesNotStateAreZeroAsInNatsServer() throws Exception {
+        NKey a = op.account("A");
+        NKey u = TestJwts.userKey();
+        ObjectNode bare = TestJwts.JSON.createObjectNode();
+        bare.put("type", "user").put("version", 2);
+        start();
+        try (RawClient raw = RawClient.open(server)) {
+            assertEquals("PONG", rawConnect(raw, encode(a, pub(u), "u", bare), u));
+            // nats-io/jwt reads a missing "subs" or "payload" as 0: no subscriptions, no payload
+            raw.send("SUB a 1\r\nPING\r\n");
+            // (nats-server 2.9.10 sends this error twice when the limit is 0)
+            raw.expectMatch(Pattern.compile("(-ERR 'maximum subscriptions exceeded'\r\n){1,2}PONG\r\n"), WAIT);
+            raw.send("PUB a 0\r\n\r\nPING\r\n");
+            raw.expect("PONG\r\n");
+            raw.send("PUB a 5\r\nhello\r\n");
+            raw.expect("-ERR 'Maximum Payload Violation'\r\n");
+            raw.expectClosed(WAIT);
+        }
+    }
+
+    @Test
+    void clientsOfAnExpiringAccountAreDisconnectedAtItsExpiry() throws Exception {
+        NKey a = TestJwts.accountKey();
+        op.accountJwt(a, encode(op.key, pub(a), "A", TestJwts.accountNats(), now(), now() + 3));
+        NKey u = TestJwts.userKey();
+        start();
+        try (RawClient raw = RawClient.open(server)) {
+            assertEquals("PONG", rawConnect(raw, op.user(a, u), u));
+            raw.expectSkippingPings("-ERR 'Account Authentication Expired'", Duration.ofSeconds(7));
+        }
+    }
+
+    @Test
     void malformedJwtsNeverDisturbTheServer() throws Exception {
         NKey a = op.account("A");
         NKey u = TestJwts.userKey();
