@@ -193,6 +193,25 @@ public final class TestJwts {
             return sb.append("}\n").toString();
         }
 
+        /**
+         * The config text for the {@code full} resolver over {@code jwtDir}; with {@code preload} the account
+         * JWTs also go to {@code resolver_preload} (the server stores them in the directory).
+         */
+        public String fullResolverConfig(Path jwtDir, boolean preload) throws IOException {
+            String memory = config();
+            String head = memory.substring(0, memory.indexOf("resolver: MEMORY"));
+            String full = head + "resolver: { type: full, dir: \"" + jwtDir.toAbsolutePath() + "\" }\n";
+            return preload ? full + memory.substring(memory.indexOf("resolver_preload")) : full;
+        }
+
+        /** Writes every account JWT to {@code <dir>/<public key>.jwt}, as the full resolver stores them. */
+        public void writeAccountFiles(Path jwtDir) throws IOException {
+            Files.createDirectories(jwtDir);
+            for (Map.Entry<String, String> e : accountJwts.entrySet()) {
+                Files.writeString(jwtDir.resolve(e.getKey() + ".jwt"), e.getValue());
+            }
+        }
+
         /** Writes a .creds file and returns its path. */
         public Path credsFile(String name, String userJwt, NKey user) throws IOException {
             Path p = dir.resolve(name + ".creds");
