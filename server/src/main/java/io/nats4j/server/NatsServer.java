@@ -142,6 +142,7 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         refuseUnsupported();
         try {
             accounts = Accounts.build(options);
+            accounts.warnings(log::warn);
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
@@ -741,8 +742,22 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         }
         tls = nextTls;
         infoPrefix = buildInfoPrefix(infoHost);
+        // as nats-server, reload returns once every client runs with the new settings: each client applies
+        // them on its own event loop, and this waits (bounded) for all of them
+        List<java.util.concurrent.Future<?>> applied = new ArrayList<>();
         for (ClientConnection c : clients.values()) {
-            c.reloaded(accounts);
+            applied.add(c.reloaded(accounts));
+        }
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (java.util.concurrent.Future<?> f : applied) {
+            try {
+                f.get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                log.warn("Config reload: a client did not apply the new settings in time: " + e);
+            }
         }
         io.nats4j.server.sys.SystemAccountService s = sys;
         if (s != null && next != null) {

@@ -4,6 +4,7 @@ import io.nats4j.server.ServerOptions;
 import io.nats4j.server.protocol.ConnectOptions;
 import io.nats4j.server.subject.Subjects;
 import io.nats4j.server.subject.Subscription;
+import io.nats4j.server.tls.TlsIdentity;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -19,8 +20,33 @@ import java.util.Map;
  */
 public final class Accounts {
 
-    /** A successful authentication: who, in which account, with which permissions (null = all allowed). */
-    public record AuthResult(User user, Account account, CompiledPermissions permissions) {
+    /**
+     * An authentication outcome: who, in which account, with which permissions (null = all allowed) and
+     * per-connection limits (null = none beyond the server's and account's); or, when {@link #failed()},
+     * why not ({@code error}, for the log).
+     */
+    public record AuthResult(User user, Account account, CompiledPermissions permissions, ConnectionLimits limits,
+            String error) {
+
+        public AuthResult(User user, Account account, CompiledPermissions permissions) {
+            this(user, account, permissions, null, null);
+        }
+
+        static AuthResult failure(String error) {
+            return new AuthResult(null, null, null, null, error);
+        }
+
+        public boolean failed() {
+            return account == null;
+        }
+    }
+
+    /**
+     * Limits of one connection from its user JWT: subscriptions and payload (-1 = no limit from the JWT;
+     * they already include the account's), and when the authentication expires (epoch millis, 0 = never)
+     * with the error text the client then gets.
+     */
+    public record ConnectionLimits(int maxSubscriptions, int maxPayload, long expiresAtMillis, String expiredError) {
     }
 
     private record UserEntry(User user, Account account, CompiledPermissions permissions) {
@@ -38,6 +64,10 @@ public final class Accounts {
     private final boolean authRequired;
     /** The import relays this instance inserted (removed again when a reload replaces it). */
     private final List<Wired> importSubs = new ArrayList<>();
+    /** Operator (JWT) mode, or null in configuration mode. */
+    private final OperatorMode operator;
+    /** tls { verify_and_map }: with users configured, the client certificate names the user. */
+    private final boolean tlsMap;
 
     private record Wired(io.nats4j.server.subject.Sublist sublist, Subscription sub) {
     }
@@ -66,8 +96,15 @@ public final class Accounts {
             }
             byName.put(ac.name, a);
         }
+        operator = ao.operatorMode() ? new OperatorMode(ao, !o.noSublistCache, errors) : null;
         if (ao.noSystemAccount) {
             system = null;
+        } else if (operator != null) {
+            // operator mode: the system account is an account public key (config, else the operator JWT's)
+            String sysName = ao.systemAccount != null ? ao.systemAccount
+                    : operator.operatorSystemAccount() != null ? operator.operatorSystemAccount() : AuthOptions.DEFAULT_SYSTEM_ACCOUNT;
+            Account sys = errors.isEmpty() ? operator.lookup(sysName) : null;
+            system = sys != null ? sys : byName.computeIfAbsent(sysName, n -> new Account(n, !o.noSublistCache));
         } else {
             String sysName = ao.systemAccount != null ? ao.systemAccount : AuthOptions.DEFAULT_SYSTEM_ACCOUNT;
             if (ao.systemAccount != null && !byName.containsKey(sysName)) {
@@ -134,7 +171,11 @@ public final class Accounts {
         } else {
             noAuthUser = null;
         }
-        authRequired = token != null || singleUser != null || !usersByName.isEmpty() || !usersByNkey.isEmpty();
+        tlsMap = o.tls != null && o.tls.map;
+        if (operator != null && (token != null || singleUser != null)) {
+            errors.add("operators do not allow users to be configured directly");
+        }
+        authRequired = operator != null || token != null || singleUser != null || !usersByName.isEmpty() || !usersByNkey.isEmpty();
         if (errors.isEmpty()) {
             wireImports(ao, errors);
         }
@@ -225,7 +266,19 @@ public final class Accounts {
 
     /** True when INFO carries a nonce for nkey signatures. */
     public boolean nonceRequired() {
-        return !usersByNkey.isEmpty();
+        return operator != null || !usersByNkey.isEmpty();
+    }
+
+    /** Where operator mode reports accounts and imports it could not use (the server's log). */
+    public void warnings(java.util.function.Consumer<String> sink) {
+        if (operator != null) {
+            operator.warnings(sink);
+        }
+    }
+
+    /** Operator (JWT) mode, or null in configuration mode. */
+    public OperatorMode operatorMode() {
+        return operator;
     }
 
     public Account global() {
@@ -238,16 +291,26 @@ public final class Accounts {
     }
 
     public Account get(String name) {
-        return byName.get(name);
+        Account a = byName.get(name);
+        return a == null && operator != null ? operator.loadedAccount(name) : a;
     }
 
     public Collection<Account> all() {
-        return Collections.unmodifiableCollection(byName.values());
+        if (operator == null) {
+            return Collections.unmodifiableCollection(byName.values());
+        }
+        List<Account> out = new ArrayList<>(byName.values());
+        for (Account a : operator.accounts()) {
+            if (!byName.containsKey(a.name())) {
+                out.add(a);
+            }
+        }
+        return Collections.unmodifiableList(out);
     }
 
     /** Expires service response mappings; called periodically. */
     public void expireResponses(long nowNanos) {
-        for (Account a : byName.values()) {
+        for (Account a : all()) {
             a.expireResponses(nowNanos);
         }
     }
@@ -258,17 +321,47 @@ public final class Accounts {
      * token, then the single user/password. Null when the client is not authorized.
      */
     public AuthResult authenticate(ConnectOptions co, String nonce) {
+        return authenticate(co, nonce, null);
+    }
+
+    /**
+     * Same, with the identity of the client's TLS certificate: with {@code verify_and_map} and a users
+     * list, the certificate (not the CONNECT user name) picks the user, as nats-server does; a password
+     * configured for that user must still match.
+     */
+    public AuthResult authenticate(ConnectOptions co, String nonce, TlsIdentity tlsIdentity) {
+        return authenticate(co, nonce, tlsIdentity, null);
+    }
+
+    /**
+     * Same, with the client's IP address (for the {@code src} of user JWTs). In operator mode only user JWTs
+     * are accepted; the result then tells why a client was refused ({@link AuthResult#failed()}).
+     */
+    public AuthResult authenticate(ConnectOptions co, String nonce, TlsIdentity tlsIdentity, String clientIp) {
+        if (operator != null) {
+            return operator.authenticate(co, nonce, clientIp);
+        }
         if (!authRequired) {
             return new AuthResult(null, global, null);
         }
         boolean noCredentials = isEmpty(co.user) && isEmpty(co.pass) && isEmpty(co.authToken) && isEmpty(co.nkey)
                 && isEmpty(co.jwt);
-        if (noCredentials && noAuthUser != null) {
+        if (noCredentials && noAuthUser != null && !(tlsMap && !usersByName.isEmpty())) {
             return result(noAuthUser);
         }
         if (!usersByNkey.isEmpty() && !isEmpty(co.nkey)) {
             UserEntry e = usersByNkey.get(co.nkey);
             if (e == null || !NKeys.verify(co.nkey, nonce, co.sig)) {
+                return null;
+            }
+            return result(e);
+        }
+        if (!usersByName.isEmpty() && tlsMap) {
+            if (tlsIdentity == null) {
+                return null;
+            }
+            UserEntry e = tlsIdentity.findUser(usersByName.keySet()).map(usersByName::get).orElse(null);
+            if (e == null || !Passwords.matches(e.user().password(), co.pass == null ? "" : co.pass)) {
                 return null;
             }
             return result(e);

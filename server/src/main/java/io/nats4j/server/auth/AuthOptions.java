@@ -26,6 +26,18 @@ public final class AuthOptions {
     /** {@code no_system_account: true}: no system account at all. */
     public boolean noSystemAccount;
 
+    /** Operator mode: the trusted operators' JWTs ({@code operator}: the token or a file's text). */
+    public List<String> trustedOperators = new ArrayList<>();
+    /** Operator mode without operator JWTs: trusted operator public keys ({@code trusted_keys}). */
+    public List<String> trustedKeys = new ArrayList<>();
+    /** The account resolver of operator mode; null = none. */
+    public ResolverOptions resolver;
+
+    /** True in operator (decentralized JWT) mode. */
+    public boolean operatorMode() {
+        return !trustedOperators.isEmpty() || !trustedKeys.isEmpty();
+    }
+
     /** True when user lists or accounts are configured. */
     public boolean hasUsers() {
         if (!users.isEmpty()) {
@@ -49,6 +61,9 @@ public final class AuthOptions {
         c.noAuthUser = noAuthUser;
         c.systemAccount = systemAccount;
         c.noSystemAccount = noSystemAccount;
+        c.trustedOperators = new ArrayList<>(trustedOperators);
+        c.trustedKeys = new ArrayList<>(trustedKeys);
+        c.resolver = resolver == null ? null : resolver.copy();
         return c;
     }
 }

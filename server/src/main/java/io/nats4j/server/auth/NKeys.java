@@ -158,7 +158,27 @@ public final class NKeys {
         }
     }
 
-    private static byte[] decodeSignature(String sig) {
+    /** An Ed25519 signature over {@code data} by the raw 32-byte public key; false on any problem. */
+    static boolean verifyRaw(byte[] key32, byte[] data, byte[] signature) {
+        if (key32 == null || signature == null || signature.length != 64) {
+            return false;
+        }
+        try {
+            Signature v = Signature.getInstance("Ed25519");
+            v.initVerify(publicKey(key32));
+            v.update(data);
+            return v.verify(signature);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** True for a well-formed public operator nkey (O...). */
+    public static boolean isValidOperatorKey(String key) {
+        return decodePublic(key, PREFIX_OPERATOR) != null;
+    }
+
+    static byte[] decodeSignature(String sig) {
         try {
             return Base64.getUrlDecoder().decode(sig);
         } catch (IllegalArgumentException e) {

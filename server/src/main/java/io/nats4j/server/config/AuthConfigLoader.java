@@ -2,10 +2,18 @@ package io.nats4j.server.config;
 
 import io.nats4j.server.ServerOptions;
 import io.nats4j.server.auth.AccountConfig;
+import io.nats4j.server.auth.Jwt;
+import io.nats4j.server.auth.NKeys;
+import io.nats4j.server.auth.ResolverOptions;
 import io.nats4j.server.auth.Permissions;
 import io.nats4j.server.auth.ResponsePermission;
 import io.nats4j.server.auth.SubjectPermission;
 import io.nats4j.server.auth.User;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +22,8 @@ import java.util.Map;
 
 /**
  * The security keys of a NATS config file: {@code authorization}, {@code accounts}, {@code no_auth_user},
- * {@code system_account}, {@code no_system_account}. Keys and aliases as nats-server's opts.go; unknown keys
+ * {@code system_account}, {@code no_system_account}; operator mode's {@code operator}, {@code trusted_keys},
+ * {@code resolver} and {@code resolver_preload}. Keys and aliases as nats-server's opts.go; unknown keys
  * inside these blocks are errors ({@code unknown field "x"}), as there.
  */
 final class AuthConfigLoader {
@@ -320,6 +329,126 @@ final class AuthConfigLoader {
             }
             ac.imports.add(new AccountConfig.Import(service != null, account, subject, prefix, to));
         }
+    }
+
+    // ---------------------------------------------------------------- operator mode (JWT)
+
+    /**
+     * {@code operator}: a JWT, or the path of a file holding one (nsc's decorated form included); a list of
+     * them for several operators.
+     */
+    static void operators(Position at, String key, ConfigValue v, ServerOptions o) throws ConfigException {
+        ConfigValue.Entry e = new ConfigValue.Entry(key, at, v);
+        for (String item : strings(e, v)) {
+            String text = item.strip();
+            if (!text.startsWith("eyJ")) {
+                try {
+                    text = Files.readString(Path.of(item), StandardCharsets.UTF_8);
+                } catch (IOException | InvalidPathException ex) {
+                    throw new ConfigException(at, "error parsing operator JWT: " + ex.getMessage());
+                }
+            }
+            String jwt = Jwt.extract(text);
+            try {
+                Jwt j = Jwt.decode(jwt);
+                if (!"operator".equals(j.type())) {
+                    throw new ConfigException(at, "error parsing operator JWT: not operator claim");
+                }
+            } catch (Jwt.JwtException ex) {
+                throw new ConfigException(at, "error parsing operator JWT: " + ex.getMessage());
+            }
+            o.auth.trustedOperators.add(jwt);
+        }
+    }
+
+    /** {@code trusted_keys}: operator public keys (a string or a list). */
+    static void trustedKeys(Position at, String key, ConfigValue v, ServerOptions o) throws ConfigException {
+        for (String k : strings(new ConfigValue.Entry(key, at, v), v)) {
+            if (!NKeys.isValidOperatorKey(k)) {
+                throw new ConfigException(at, "trusted Keys \"" + k + "\" are required to be a valid public operator nkey");
+            }
+            o.auth.trustedKeys.add(k);
+        }
+    }
+
+    /**
+     * {@code resolver: MEMORY}, or {@code resolver { type: full, dir: "...", allow_delete, hard_delete,
+     * limit, timeout, interval }}. The URL resolver and {@code type: cache} are not supported yet.
+     */
+    static void resolver(Position at, String key, ConfigValue v, ServerOptions o) throws ConfigException {
+        ResolverOptions r = o.auth.resolver != null ? o.auth.resolver : new ResolverOptions();
+        if (v.kind() == ConfigValue.Kind.STRING) {
+            String s = v.asString().strip();
+            if (s.equalsIgnoreCase("MEMORY") || s.equalsIgnoreCase("MEM")) {
+                r.type = ResolverOptions.Type.MEMORY;
+            } else if (s.toUpperCase(java.util.Locale.ROOT).startsWith("URL(")) {
+                throw new ConfigException(at, "\"" + key + ": URL(...)\" is not supported yet by nats4j");
+            } else {
+                throw new ConfigException(at, "resolver not supported: \"" + s + "\"");
+            }
+            o.auth.resolver = r;
+            return;
+        }
+        for (ConfigValue.Entry e : map(at, key, v).values()) {
+            switch (e.key().toLowerCase(java.util.Locale.ROOT)) {
+                case "type" -> {
+                    String t = string(e).toLowerCase(java.util.Locale.ROOT);
+                    switch (t) {
+                        case "full" -> r.type = ResolverOptions.Type.FULL;
+                        case "mem", "memory" -> r.type = ResolverOptions.Type.MEMORY;
+                        case "cache" -> throw new ConfigException(e.keyPosition(), "\"resolver.type: cache\" is not supported yet by nats4j");
+                        default -> throw new ConfigException(e.keyPosition(), "resolver type \"" + t + "\" unknown");
+                    }
+                }
+                case "dir" -> r.dir = Path.of(string(e));
+                case "allow_delete" -> r.allowDelete = bool(e);
+                case "hard_delete" -> r.hardDelete = bool(e);
+                case "limit" -> r.limit = (int) e.value().asLong();
+                case "timeout", "interval" -> {
+                    Duration d;
+                    try {
+                        d = GoDuration.parse(string(e));
+                    } catch (IllegalArgumentException ex) {
+                        throw new ConfigException(e.keyPosition(), "error parsing resolver " + e.key() + ": " + ex.getMessage());
+                    }
+                    if (e.key().equalsIgnoreCase("timeout")) {
+                        r.timeout = d;
+                    } else {
+                        r.interval = d;
+                    }
+                }
+                default -> throw unknown(e);
+            }
+        }
+        if (r.type == ResolverOptions.Type.FULL && r.dir == null) {
+            throw new ConfigException(at, "resolver: full requires a dir");
+        }
+        o.auth.resolver = r;
+    }
+
+    /** {@code resolver_preload { <account public key>: <account JWT> }}. */
+    static void resolverPreload(Position at, String key, ConfigValue v, ServerOptions o) throws ConfigException {
+        ResolverOptions r = o.auth.resolver != null ? o.auth.resolver : new ResolverOptions();
+        for (ConfigValue.Entry e : map(at, key, v).values()) {
+            String jwt = string(e).strip();
+            try {
+                Jwt j = Jwt.decode(jwt);
+                if (!"account".equals(j.type()) || !j.subject().equals(e.key())) {
+                    throw new ConfigException(e.keyPosition(), "preload for account \"" + e.key() + "\" is not its account JWT");
+                }
+            } catch (Jwt.JwtException ex) {
+                throw new ConfigException(e.keyPosition(), "error in resolver_preload for \"" + e.key() + "\": " + ex.getMessage());
+            }
+            r.preload.put(e.key(), jwt);
+        }
+        o.auth.resolver = r;
+    }
+
+    private static boolean bool(ConfigValue.Entry e) throws ConfigException {
+        if (e.value().kind() != ConfigValue.Kind.BOOLEAN) {
+            throw wrongType(e, "a boolean");
+        }
+        return e.value().asBoolean();
     }
 
     // ---------------------------------------------------------------- helpers

@@ -97,10 +97,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private boolean awaitingAuth;
     private String nonce;
     private ScheduledFuture<?> authTimer;
+    /** Closes the client when its user or account JWT expires (operator mode). */
+    private ScheduledFuture<?> expiryTimer;
     private String userName;
     /** Replaced by a config reload (on this loop); read by publishers' loops, hence volatile. */
     private volatile ClientPermissions perms;
     private int maxSubs;
+    /** A user JWT allows no subscriptions at all (its subs limit is 0). */
+    private boolean noSubscriptions;
     /** Imports can chain (A exports to B, B to C); this bounds a cycle. */
     private static final int MAX_RELAY_DEPTH = 8;
     private static final byte[] SERVICE_REPLY_PREFIX = Account.SERVICE_REPLY_PREFIX.getBytes(StandardCharsets.US_ASCII);
@@ -586,9 +590,18 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     /** Checks the CONNECT credentials and binds the connection to its account; false when it was closed. */
     private boolean authenticate(ConnectOptions co) {
-        Accounts.AuthResult r = server.accounts().authenticate(co, nonce);
-        if (r == null) {
-            if (co.nkey != null && !co.nkey.isEmpty()) {
+        Accounts.AuthResult r = server.accounts().authenticate(co, nonce, tlsIdentity(), remoteIp);
+        if (r == null || r.failed()) {
+            if (r != null && r.error() != null) {
+                // operator mode: nats-server logs the reason at debug and a bare "authentication error"
+                if (log.isDebugEnabled()) {
+                    log.debug(prefix() + r.error());
+                }
+                log.error(prefix() + "authentication error");
+            } else if (tls != null && tls.map() && (co.nkey == null || co.nkey.isEmpty())) {
+                TlsIdentity id = tlsIdentity();
+                log.error(prefix() + "authentication error - User \"" + (id == null ? "" : id.subject()) + "\"");
+            } else if (co.nkey != null && !co.nkey.isEmpty()) {
                 log.error(prefix() + "authentication error - Nkey \"" + co.nkey + "\"");
             } else {
                 log.error(prefix() + "authentication error - User \"" + (co.user == null ? "" : co.user) + "\"");
@@ -626,6 +639,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
                 parser.maxPayload(a.maxPayload());
             }
         }
+        if (r.limits() != null) {
+            applyJwtLimits(r.limits());
+        }
         if (log.isDebugEnabled() && userName != null) {
             log.debug(prefix() + "Client authenticated as \"" + userName + "\" in account \"" + account.name() + "\"");
         }
@@ -639,11 +655,16 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
      * gets an Authorization Violation, the others move to the new account object (same sublist) with their
      * new permissions; subscriptions the new permissions deny are removed. Any thread.
      */
-    public void reloaded(Accounts next) {
+    public java.util.concurrent.Future<?> reloaded(Accounts next) {
         EventLoop l = loop;
-        if (l != null) {
-            l.execute(() -> applyReload(next));
+        if (l == null) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
         }
+        if (l.inEventLoop()) {
+            applyReload(next);
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        return l.submit(() -> applyReload(next));
     }
 
     private void applyReload(Accounts next) {
@@ -670,7 +691,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             closeNow(ClosedState.CLIENT_CLOSED);
             return;
         }
-        Accounts.AuthResult r = next.authenticate(co, nonce);
+        Accounts.AuthResult r = next.authenticate(co, nonce, tlsIdentity(), remoteIp);
         if (r == null || !r.account().name().equals(account.name())) {
             log.error(prefix() + "authentication error - User \"" + (co.user == null ? "" : co.user) + "\"");
             authViolation();
@@ -712,6 +733,34 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             mp = a.maxPayload();
         }
         parser.maxPayload(mp);
+    }
+
+    /** Limits and expiry of a user JWT (operator mode): the tighter limit wins; expiry closes the client. */
+    private void applyJwtLimits(Accounts.ConnectionLimits l) {
+        if (l.maxSubscriptions() > 0 && (maxSubs <= 0 || l.maxSubscriptions() < maxSubs)) {
+            maxSubs = l.maxSubscriptions();
+        }
+        // nats-io/jwt: a limit the JWT leaves out is 0, and 0 allows no subscriptions (here maxSubs 0 = none)
+        noSubscriptions = l.maxSubscriptions() == 0;
+        if (l.maxPayload() > 0 && l.maxPayload() < opts.maxPayload) {
+            parser.maxPayload(l.maxPayload());
+        } else if (l.maxPayload() == 0) {
+            // nats-io/jwt: a payload limit of 0 (also a JWT that leaves it out) allows empty messages only;
+            // the parser reads 0 as "unlimited" and has MIN_VALUE for this
+            parser.maxPayload(Integer.MIN_VALUE);
+        }
+        if (l.expiresAtMillis() > 0) {
+            long delayMillis = Math.max(0, l.expiresAtMillis() - System.currentTimeMillis());
+            String text = l.expiredError();
+            expiryTimer = loop.schedule(() -> {
+                if (!closed) {
+                    if (log.isDebugEnabled()) {
+                        log.debug(prefix() + text);
+                    }
+                    sendErrAndClose(text, ClosedState.AUTHENTICATION_EXPIRED);
+                }
+            }, delayMillis, TimeUnit.MILLISECONDS);
+        }
     }
 
     private void authViolation() {
@@ -779,8 +828,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             return;
         }
         String sidKey = new String(sid, StandardCharsets.US_ASCII);
-        if (maxSubs > 0 && subs.size() >= maxSubs && !subs.containsKey(sidKey)) {
-            log.error(prefix() + "Maximum Subscriptions Exceeded (max " + maxSubs + ")");
+        if ((noSubscriptions || (maxSubs > 0 && subs.size() >= maxSubs)) && !subs.containsKey(sidKey)) {
+            log.error(prefix() + "Maximum Subscriptions Exceeded (max " + (noSubscriptions ? 0 : maxSubs) + ")");
             queueErr("maximum subscriptions exceeded");
             return;
         }
@@ -1418,6 +1467,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         }
         if (authTimer != null) {
             authTimer.cancel(false);
+        }
+        if (expiryTimer != null) {
+            expiryTimer.cancel(false);
         }
         List<Subscription> all = new ArrayList<>(subs.values());
         subsAtClose = all;

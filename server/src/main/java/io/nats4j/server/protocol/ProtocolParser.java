@@ -56,7 +56,10 @@ public final class ProtocolParser {
         this.maxPayload = maxPayload;
     }
 
-    /** Changes the payload limit, e.g. once the connection's account is known (0 or less = unlimited). */
+    /**
+     * Changes the payload limit, e.g. once the connection's account is known (0 = unlimited;
+     * {@link Integer#MIN_VALUE} = empty payloads only, for a user JWT whose payload limit is 0).
+     */
     public void maxPayload(int maxPayload) {
         this.maxPayload = maxPayload;
     }
@@ -368,8 +371,8 @@ public final class ProtocolParser {
             fail(ProtocolError.BAD_ARGUMENTS, verb + " Header Size larger then TotalSize: '" + text(argsStart, length) + "'");
             return;
         }
-        if (maxPayload > 0 && totalSize > maxPayload) {
-            fail(ProtocolError.MAX_PAYLOAD, "Maximum Payload Violation: " + totalSize + " > " + maxPayload);
+        if ((maxPayload > 0 && totalSize > maxPayload) || (maxPayload == Integer.MIN_VALUE && totalSize > 0)) {
+            fail(ProtocolError.MAX_PAYLOAD, "Maximum Payload Violation: " + totalSize + " > " + Math.max(0, maxPayload));
             return;
         }
         state = STATE_PAYLOAD;

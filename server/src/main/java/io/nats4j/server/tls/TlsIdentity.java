@@ -17,9 +17,10 @@ import java.util.Optional;
  *
  * <p>The hook for authentication: with {@code verify_and_map}, the auth code calls
  * {@link #findUser(Collection)} with the configured user names; the result is the user the client connects
- * as (nats-server's order: the e-mail SANs if the certificate has any, otherwise its DNS SANs (a leading
- * {@code *} label in the certificate matches one label), otherwise its URI SANs; then the subject DN,
- * compared RDN by RDN in any order, then its exact string form {@link #subject()}).
+ * as (nats-server's order: the e-mail SANs, then the DNS SANs, then the URI SANs, each compared literally;
+ * then the subject DN, compared RDN by RDN in any order, then its exact string form {@link #subject()}).
+ * {@link #dnsNameMatches} is the RFC 6125 wildcard match nats-server uses for routes and gateways, not
+ * for clients.
  *
  * @param subject the subject as nats-server prints and matches it (see {@link #goSubjectString}), e.g.
  *                {@code CN=alice,OU=Eng+OU=Ops,O=Acme\, Inc.,C=US,DC=example,DC=com}
@@ -95,24 +96,12 @@ public record TlsIdentity(String subject, List<Rdn> rdns, List<String> emails, L
      * or empty when none matches.
      */
     public Optional<String> findUser(Collection<String> usernames) {
-        if (!emails.isEmpty()) {
-            for (String e : emails) {
-                if (usernames.contains(e)) {
-                    return Optional.of(e);
-                }
-            }
-        } else if (!dnsNames.isEmpty()) {
-            for (String d : dnsNames) {
-                for (String u : usernames) {
-                    if (dnsNameMatches(d, u)) {
-                        return Optional.of(u);
-                    }
-                }
-            }
-        } else if (!uris.isEmpty()) {
-            for (String uri : uris) {
-                if (usernames.contains(uri)) {
-                    return Optional.of(uri);
+        // nats-server tries every e-mail SAN, then every DNS SAN, then every URI SAN (its switch falls
+        // through), each as a literal user name: a wildcard DNS SAN is not a pattern here
+        for (List<String> names : List.of(emails, dnsNames, uris)) {
+            for (String n : names) {
+                if (usernames.contains(n)) {
+                    return Optional.of(n);
                 }
             }
         }
@@ -125,7 +114,7 @@ public record TlsIdentity(String subject, List<Rdn> rdns, List<String> emails, L
         return usernames.contains(subject) ? Optional.of(subject) : Optional.empty();
     }
 
-    /** A certificate DNS name (whose leftmost label may be {@code *}) against a user name, case-insensitively. */
+    /** A certificate DNS name (whose leftmost label may be {@code *}) against a host name, case-insensitively. */
     static boolean dnsNameMatches(String certName, String user) {
         String[] c = certName.toLowerCase(Locale.ROOT).split("\\.", -1);
         String[] u = user.toLowerCase(Locale.ROOT).split("\\.", -1);

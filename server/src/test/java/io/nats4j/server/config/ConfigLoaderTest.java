@@ -181,9 +181,21 @@ class ConfigLoaderTest {
                 + "f:4:1: \"leafnodes\" is not supported yet by nats4j",
                 error("cluster { port: 6222 }\nauthorization { timeout: 2 }\njetstream: enabled\nleafnodes: {}\n"));
         for (String key : List.of("leafnodes",
-                "gateway", "websocket", "mqtt", "operator", "resolver")) {
+                "gateway", "websocket", "mqtt", "resolver_tls", "resolver_pinned_accounts")) {
             assertEquals("f:1:1: \"" + key + "\" is not supported yet by nats4j", error(key + ": 1\n"), key);
         }
+    }
+
+    @Test
+    void operatorModeKeysAreCheckedWhenRead() throws Exception {
+        assertEquals("f:1:1: error parsing operator JWT: expected 3 chunks", error("operator: \"eyJnotajwt\"\n"));
+        assertEquals("f:1:1: \"resolver: URL(...)\" is not supported yet by nats4j",
+                error("resolver: URL(http://localhost:9090/jwt/v1/accounts/)\n"));
+        assertEquals("f:1:1: resolver: full requires a dir", error("resolver: { type: full }\n"));
+        assertEquals("f:1:1: trusted Keys \"OABC\" are required to be a valid public operator nkey",
+                error("trusted_keys: [\"OABC\"]\n"));
+        assertEquals("f:2:3: error in resolver_preload for \"ABC\": expected 3 chunks",
+                error("resolver_preload: {\n  ABC: \"nope\"\n}\n"));
     }
 
     @Test

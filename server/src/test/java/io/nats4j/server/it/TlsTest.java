@@ -260,6 +260,90 @@ class TlsTest {
         assertThrows(Exception.class, () -> connectAndFlush(ca.clientContext(null)));
     }
 
+    private static final String MAPPED_USERS = """
+            authorization {
+              users = [
+                { user: "alice@example.com", permissions: { publish: "alice.>", subscribe: "alice.>" } }
+                { user: "CN=bob,OU=eng,O=Acme\\\\, Inc.,C=US" }
+                { user: "carol.example.com" }
+              ]
+            }
+            """;
+
+    private TestServer startMapped() throws IOException {
+        TlsOptions t = tls(serverCert);
+        t.verify = true;
+        t.map = true;
+        ServerOptions o = TestServer.defaultOptions();
+        o.tls = t;
+        server = TestServer.start(o, MAPPED_USERS);
+        return server;
+    }
+
+    /** INFO in plain text, TLS with {@code cert}, then CONNECT and PING: the first line the server answers. */
+    private String rawConnectOverTls(Issued cert, String connect) throws Exception {
+        try (Socket plain = new Socket()) {
+            plain.connect(new InetSocketAddress("127.0.0.1", server.port()), 2000);
+            plain.setSoTimeout(3000);
+            String info = readLine(plain.getInputStream());
+            assertTrue(info.contains("\"auth_required\":true"), info);
+            SSLSocket s = (SSLSocket) ca.clientContext(cert).getSocketFactory()
+                    .createSocket(plain, "localhost", server.port(), false);
+            s.startHandshake();
+            s.getOutputStream().write((connect + "\r\nPING\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            return readLine(s.getInputStream());
+        }
+    }
+
+    @Test
+    void verifyAndMapAuthenticatesTheUserNamedByTheEmailSan() throws Exception {
+        startMapped();
+        Issued alice = ca.client("alice", "CN=alice", List.of("alice@example.com"), List.of("ignored.example.com"));
+        try (Connection c = connect(ca.clientContext(alice))) {
+            Subscription sub = c.subscribe("alice.in");
+            c.publish("alice.in", "hi".getBytes(StandardCharsets.UTF_8));
+            assertNotNull(sub.nextMessage(WAIT), "alice's own subject");
+        }
+        // the mapped user's permissions apply: subscribing outside alice.> is a violation
+        assertEquals("-ERR 'Permissions Violation for Subscription to \"other\"'",
+                rawConnectOverTls(alice, "CONNECT {\"verbose\":false}\r\nSUB other 1"));
+    }
+
+    @Test
+    void verifyAndMapAuthenticatesBySubjectDnAndDnsSan() throws Exception {
+        startMapped();
+        // RDNs in another order than configured still match
+        Issued bob = ca.client("bob", "C=US,O=Acme\\, Inc.,OU=eng,CN=bob", List.of(), List.of());
+        assertEquals("PONG", rawConnectOverTls(bob, "CONNECT {\"verbose\":false}"));
+        Issued carol = ca.client("carol", "CN=carol", List.of(), List.of("carol.example.com"));
+        try (Connection c = connect(ca.clientContext(carol))) {
+            roundTrip(c);
+        }
+    }
+
+    @Test
+    void verifyAndMapTriesDnsSansWhenNoEmailSanMatchesAndMatchesThemLiterally() throws Exception {
+        startMapped();
+        // nats-server falls through from e-mail SANs to DNS SANs to URIs before trying the subject
+        Issued carol = ca.client("carol2", "CN=nobody", List.of("carol@example.com"), List.of("carol.example.com"));
+        assertEquals("PONG", rawConnectOverTls(carol, "CONNECT {\"verbose\":false}"));
+        // a wildcard DNS SAN is a user name like any other, not a pattern
+        Issued wild = ca.client("wild", "CN=nobody", List.of(), List.of("*.example.com"));
+        assertEquals("-ERR 'Authorization Violation'", rawConnectOverTls(wild, "CONNECT {\"verbose\":false}"));
+    }
+
+    @Test
+    void verifyAndMapRejectsACertificateThatNamesNoUser() throws Exception {
+        startMapped();
+        Issued mallory = ca.client("mallory", "CN=mallory", List.of("mallory@example.com"), List.of());
+        assertEquals("-ERR 'Authorization Violation'", rawConnectOverTls(mallory, "CONNECT {\"verbose\":false}"));
+        // a user name in CONNECT does not help: the certificate decides
+        assertEquals("-ERR 'Authorization Violation'",
+                rawConnectOverTls(mallory, "CONNECT {\"verbose\":false,\"user\":\"carol.example.com\"}"));
+        assertThrows(Exception.class, () -> connectAndFlush(ca.clientContext(mallory)));
+    }
+
     // ------------------------------------------------------------ nats-server 2.10 features (nats4j only)
 
     @Test

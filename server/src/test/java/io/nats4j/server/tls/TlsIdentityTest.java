@@ -46,16 +46,18 @@ class TlsIdentityTest {
         TlsIdentity id = new TlsIdentity("CN=alice", TlsIdentity.parseDn("CN=alice"), List.of("alice@example.com"),
                 List.of("alice.example.com"), List.of());
         assertEquals(Optional.of("alice@example.com"), id.findUser(List.of("CN=alice", "alice@example.com")));
-        // with e-mail SANs present, DNS SANs are not looked at (nats-server's order)
-        assertEquals(Optional.of("CN=alice"), id.findUser(List.of("alice.example.com", "CN=alice")));
-        assertEquals(Optional.empty(), id.findUser(List.of("alice.example.com", "bob")));
+        // no e-mail SAN matches: DNS SANs come next, then the subject (nats-server's order)
+        assertEquals(Optional.of("alice.example.com"), id.findUser(List.of("alice.example.com", "CN=alice")));
+        assertEquals(Optional.of("CN=alice"), id.findUser(List.of("CN=alice", "bob")));
+        assertEquals(Optional.empty(), id.findUser(List.of("carol.example.com", "bob")));
     }
 
     @Test
-    void dnsSansMatchWithALeadingWildcardLabel() {
+    void dnsSansAreUserNamesNotPatternsForClients() {
         TlsIdentity id = new TlsIdentity("CN=x", TlsIdentity.parseDn("CN=x"), List.of(), List.of("*.example.com"),
                 List.of());
-        assertEquals(Optional.of("app.example.com"), id.findUser(List.of("example.com", "app.example.com")));
+        assertEquals(Optional.empty(), id.findUser(List.of("example.com", "app.example.com")));
+        assertEquals(Optional.of("*.example.com"), id.findUser(List.of("app.example.com", "*.example.com")));
         assertFalse(TlsIdentity.dnsNameMatches("*.example.com", "a.b.example.com"));
         assertTrue(TlsIdentity.dnsNameMatches("App.Example.com", "app.example.COM"));
     }

@@ -1,0 +1,126 @@
+package io.nats4j.server.auth;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Where operator mode finds account JWTs by account public key (nats-server's AccountResolver).
+ * {@link Memory}: the preloaded JWTs only. {@link Directory}: nats-server's {@code full} resolver store, one
+ * {@code <public key>.jwt} file per account in a directory, written by claim updates.
+ */
+public interface AccountResolver {
+
+    /** The account's JWT, or null when unknown. May read a file: not for hot paths. */
+    String fetch(String accountKey) throws IOException;
+
+    /** Stores a (verified) account JWT; false when this resolver takes no updates. */
+    boolean store(String accountKey, String jwt) throws IOException;
+
+    /** Deletes an account JWT; false when it takes no deletes. */
+    boolean delete(String accountKey) throws IOException;
+
+    /** nats-server's {@code MEMORY} resolver: {@code resolver_preload} only, no updates. */
+    final class Memory implements AccountResolver {
+        private final Map<String, String> jwts = new ConcurrentHashMap<>();
+
+        public Memory(Map<String, String> preload) {
+            jwts.putAll(preload);
+        }
+
+        @Override
+        public String fetch(String accountKey) {
+            return jwts.get(accountKey);
+        }
+
+        @Override
+        public boolean store(String accountKey, String jwt) {
+            return false;
+        }
+
+        @Override
+        public boolean delete(String accountKey) {
+            return false;
+        }
+    }
+
+    /**
+     * The {@code full} resolver's directory: {@code <dir>/<account public key>.jwt}. Writes go to a
+     * temporary file first and are then moved into place, so a reader never sees half a JWT.
+     */
+    final class Directory implements AccountResolver {
+        static final String SUFFIX = ".jwt";
+        static final String DELETED_SUFFIX = ".jwt.deleted";
+
+        private final Path dir;
+        private final boolean allowDelete;
+        private final boolean hardDelete;
+
+        public Directory(Path dir, boolean allowDelete, boolean hardDelete) throws IOException {
+            this.dir = dir;
+            this.allowDelete = allowDelete;
+            this.hardDelete = hardDelete;
+            Files.createDirectories(dir);
+        }
+
+        private Path file(String accountKey) {
+            if (!NKeys.isValidAccountKey(accountKey)) {
+                throw new IllegalArgumentException("not an account public key: " + accountKey);
+            }
+            return dir.resolve(accountKey + SUFFIX);
+        }
+
+        @Override
+        public String fetch(String accountKey) throws IOException {
+            if (!NKeys.isValidAccountKey(accountKey)) {
+                return null;
+            }
+            try {
+                return Files.readString(file(accountKey), StandardCharsets.UTF_8).strip();
+            } catch (NoSuchFileException e) {
+                return null;
+            }
+        }
+
+        @Override
+        public boolean store(String accountKey, String jwt) throws IOException {
+            Path target = file(accountKey);
+            Path tmp = Files.createTempFile(dir, accountKey, ".tmp");
+            try {
+                Files.writeString(tmp, jwt, StandardCharsets.UTF_8);
+                try {
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+            return true;
+        }
+
+        @Override
+        public boolean delete(String accountKey) throws IOException {
+            if (!allowDelete) {
+                return false;
+            }
+            Path f = file(accountKey);
+            if (hardDelete) {
+                Files.deleteIfExists(f);
+            } else if (Files.exists(f)) {
+                Files.move(f, dir.resolve(accountKey + DELETED_SUFFIX), StandardCopyOption.REPLACE_EXISTING);
+            }
+            return true;
+        }
+
+        public Path dir() {
+            return dir;
+        }
+    }
+}

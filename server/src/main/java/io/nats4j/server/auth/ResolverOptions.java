@@ -1,0 +1,48 @@
+package io.nats4j.server.auth;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * nats-server's account resolver settings for operator mode: {@code resolver: MEMORY} (accounts only from
+ * {@code resolver_preload}) or {@code resolver { type: full, dir: ... }} (account JWTs kept in a directory,
+ * one {@code <account public key>.jwt} file each, updated through {@code $SYS.REQ} claim updates).
+ */
+public final class ResolverOptions {
+
+    public enum Type { MEMORY, FULL }
+
+    /** nats-server's defaults for the full resolver. */
+    public static final int DEFAULT_LIMIT = 1000;
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_INTERVAL = Duration.ofMinutes(2);
+
+    public Type type = Type.MEMORY;
+    /** {@code resolver_preload}: account public key to account JWT, in file order. */
+    public Map<String, String> preload = new LinkedHashMap<>();
+    /** Full resolver: the directory of account JWTs. */
+    public Path dir;
+    /** Full resolver: accounts may be deleted through {@code $SYS.REQ.CLAIMS.DELETE}. */
+    public boolean allowDelete;
+    /** Full resolver: deleted JWT files are removed (true) or renamed to {@code .jwt.deleted} (false). */
+    public boolean hardDelete;
+    /** Full resolver: the most account JWTs kept. */
+    public int limit = DEFAULT_LIMIT;
+    public Duration timeout = DEFAULT_TIMEOUT;
+    public Duration interval = DEFAULT_INTERVAL;
+
+    public ResolverOptions copy() {
+        ResolverOptions c = new ResolverOptions();
+        c.type = type;
+        c.preload = new LinkedHashMap<>(preload);
+        c.dir = dir;
+        c.allowDelete = allowDelete;
+        c.hardDelete = hardDelete;
+        c.limit = limit;
+        c.timeout = timeout;
+        c.interval = interval;
+        return c;
+    }
+}

@@ -1,0 +1,222 @@
+package io.nats4j.server.testsupport;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nats.client.NKey;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Test-only NATS JWT issuing: keys from jnats' {@link NKey}, claims as nats-io/jwt v2 JSON, signed by the
+ * issuer's seed. {@link Operator} sets up a trusted operator with a system account and writes the config
+ * (operator file, MEMORY resolver with preloaded account JWTs) that nats4j and nats-server both read.
+ */
+public final class TestJwts {
+
+    public static final ObjectMapper JSON = new ObjectMapper();
+    private static final String HEADER = b64("{\"typ\":\"JWT\",\"alg\":\"ed25519-nkey\"}".getBytes(StandardCharsets.UTF_8));
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private TestJwts() {
+    }
+
+    public static String b64(byte[] b) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    public static NKey operatorKey() {
+        return key(NKey.Type.OPERATOR);
+    }
+
+    public static NKey accountKey() {
+        return key(NKey.Type.ACCOUNT);
+    }
+
+    public static NKey userKey() {
+        return key(NKey.Type.USER);
+    }
+
+    private static NKey key(NKey.Type t) {
+        try {
+            return switch (t) {
+                case OPERATOR -> NKey.createOperator(RANDOM);
+                case ACCOUNT -> NKey.createAccount(RANDOM);
+                case USER -> NKey.createUser(RANDOM);
+                default -> throw new IllegalArgumentException(t.toString());
+            };
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static String pub(NKey k) {
+        try {
+            return new String(k.getPublicKey());
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static String seed(NKey k) {
+        return new String(k.getSeed());
+    }
+
+    /** Signs {@code data} with {@code k}, unpadded base64url (a CONNECT {@code sig}). */
+    public static String sign(NKey k, String data) {
+        try {
+            return b64(k.sign(data.getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** v2 user claims with nsc's defaults (no permissions, unlimited). */
+    public static ObjectNode userNats() {
+        ObjectNode n = JSON.createObjectNode();
+        n.putObject("pub");
+        n.putObject("sub");
+        n.put("subs", -1).put("data", -1).put("payload", -1).put("type", "user").put("version", 2);
+        return n;
+    }
+
+    /** v2 account claims with nsc's defaults (unlimited). */
+    public static ObjectNode accountNats() {
+        ObjectNode n = JSON.createObjectNode();
+        n.putObject("limits").put("subs", -1).put("data", -1).put("payload", -1).put("imports", -1)
+                .put("exports", -1).put("wildcards", true).put("conn", -1).put("leaf", -1);
+        n.putObject("default_permissions").putObject("pub");
+        ((ObjectNode) n.get("default_permissions")).putObject("sub");
+        n.put("type", "account").put("version", 2);
+        return n;
+    }
+
+    public static ObjectNode operatorNats() {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("type", "operator").put("version", 2);
+        return n;
+    }
+
+    /** A JWT of {@code subject} signed by {@code issuer}; {@code exp} 0 = none; {@code iat} in seconds. */
+    public static String encode(NKey issuer, String subject, String name, ObjectNode nats, long iat, long exp) {
+        ObjectNode c = JSON.createObjectNode();
+        c.put("jti", UUID.randomUUID().toString().replace("-", "").toUpperCase());
+        c.put("iat", iat);
+        c.put("iss", pub(issuer));
+        c.put("name", name);
+        c.put("sub", subject);
+        if (exp > 0) {
+            c.put("exp", exp);
+        }
+        c.set("nats", nats);
+        String body = HEADER + "." + b64(c.toString().getBytes(StandardCharsets.UTF_8));
+        return body + "." + sign(issuer, body);
+    }
+
+    public static String encode(NKey issuer, String subject, String name, ObjectNode nats) {
+        return encode(issuer, subject, name, nats, now(), 0);
+    }
+
+    public static long now() {
+        return System.currentTimeMillis() / 1000;
+    }
+
+    /** A .creds file as nsc writes it. */
+    public static String creds(String userJwt, NKey user) {
+        return "-----BEGIN NATS USER JWT-----\n" + userJwt + "\n------END NATS USER JWT------\n\n"
+                + "************************* IMPORTANT *************************\n"
+                + "NKEY Seed printed below can be used to sign and prove identity.\n"
+                + "NKEYs are sensitive and should be treated as secrets.\n\n"
+                + "-----BEGIN USER NKEY SEED-----\n" + seed(user) + "\n------END USER NKEY SEED------\n\n"
+                + "*************************************************************\n";
+    }
+
+    /** A trusted operator with a system account and any number of accounts, preloaded into a MEMORY resolver. */
+    public static final class Operator {
+        public final NKey key = operatorKey();
+        public final NKey systemAccount = accountKey();
+        /** Account public key to account JWT. */
+        public final Map<String, String> accountJwts = new LinkedHashMap<>();
+        private final Path dir;
+
+        public Operator(Path dir) {
+            this.dir = dir;
+            accountJwts.put(pub(systemAccount), encode(key, pub(systemAccount), "SYS", accountNats()));
+        }
+
+        public String jwt() {
+            ObjectNode n = operatorNats();
+            n.put("system_account", pub(systemAccount));
+            return encode(key, pub(key), "OP", n);
+        }
+
+        /** A new account with default claims, registered for preload. */
+        public NKey account(String name) {
+            return account(name, accountNats());
+        }
+
+        public NKey account(String name, ObjectNode nats) {
+            NKey a = accountKey();
+            accountJwts.put(pub(a), encode(key, pub(a), name, nats));
+            return a;
+        }
+
+        /** Replaces an account's JWT (e.g. with revocations or limits). */
+        public void accountJwt(NKey account, String jwt) {
+            accountJwts.put(pub(account), jwt);
+        }
+
+        /** A user of {@code account} with nsc's default claims. */
+        public String user(NKey account, NKey user) {
+            return encode(account, pub(user), "user", userNats());
+        }
+
+        /** The config text: operator file, system account, MEMORY resolver with preloads. */
+        public String config() throws IOException {
+            Path op = dir.resolve("operator-" + pub(key).substring(0, 8) + ".jwt");
+            Files.writeString(op, jwt());
+            StringBuilder sb = new StringBuilder();
+            sb.append("operator: \"").append(op.toAbsolutePath()).append("\"\n");
+            sb.append("system_account: ").append(pub(systemAccount)).append('\n');
+            sb.append("resolver: MEMORY\n");
+            sb.append("resolver_preload: {\n");
+            for (Map.Entry<String, String> e : accountJwts.entrySet()) {
+                sb.append("  ").append(e.getKey()).append(": \"").append(e.getValue()).append("\"\n");
+            }
+            return sb.append("}\n").toString();
+        }
+
+        /**
+         * The config text for the {@code full} resolver over {@code jwtDir}; with {@code preload} the account
+         * JWTs also go to {@code resolver_preload} (the server stores them in the directory).
+         */
+        public String fullResolverConfig(Path jwtDir, boolean preload) throws IOException {
+            String memory = config();
+            String head = memory.substring(0, memory.indexOf("resolver: MEMORY"));
+            String full = head + "resolver: { type: full, dir: \"" + jwtDir.toAbsolutePath() + "\" }\n";
+            return preload ? full + memory.substring(memory.indexOf("resolver_preload")) : full;
+        }
+
+        /** Writes every account JWT to {@code <dir>/<public key>.jwt}, as the full resolver stores them. */
+        public void writeAccountFiles(Path jwtDir) throws IOException {
+            Files.createDirectories(jwtDir);
+            for (Map.Entry<String, String> e : accountJwts.entrySet()) {
+                Files.writeString(jwtDir.resolve(e.getKey() + ".jwt"), e.getValue());
+            }
+        }
+
+        /** Writes a .creds file and returns its path. */
+        public Path credsFile(String name, String userJwt, NKey user) throws IOException {
+            Path p = dir.resolve(name + ".creds");
+            Files.writeString(p, creds(userJwt, user));
+            return p;
+        }
+    }
+}
