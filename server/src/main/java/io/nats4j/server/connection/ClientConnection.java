@@ -22,6 +22,7 @@ import io.nats4j.server.tls.TlsConnectionState;
 import io.nats4j.server.tls.TlsIdentity;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -134,7 +135,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     // outbound: guarded by outLock
     private final Object outLock = new Object();
-    private ByteBuf outBuf;
+    private final OutboundQueue out = new OutboundQueue();
+    /** What {@link #flushOutbound} is handing to the channel: this connection's loop only, empty in between. */
+    private final OutboundQueue flushing = new OutboundQueue();
     private long outMsgs;
     private long outBytes;
     /** Bytes handed to the channel so far; with the channel's pending bytes this shows write progress. */
@@ -1149,16 +1152,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
                 }
                 removeAfter = sub.delivered + 1 == sub.maxMsgs;
             }
-            ByteBuf b = outBuf;
-            long pending = (b == null ? 0 : b.readableBytes()) + channelPendingBytes();
+            long pending = out.readableBytes() + channelPendingBytes();
             if (pending + frame > maxPending) {
                 markSlowConsumer(ClosedState.SLOW_CONSUMER_PENDING_BYTES);
                 return -1;
             }
-            if (b == null) {
-                b = outBuf = alloc.directBuffer(Math.max(lastFlushBytes, frame));
-            }
-            b.ensureWritable(frame);
+            ByteBuf b = out.writable(alloc, frame, lastFlushBytes);
             b.writeBytes(hdr ? HMSG : MSG);
             b.writeBytes(subj, subjOff, subjLen);
             b.writeByte(' ');
@@ -1264,12 +1263,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     /** Must hold outLock. */
     private ByteBuf outBufForWrite(int bytes) {
-        ByteBuf b = outBuf;
-        if (b == null) {
-            b = outBuf = alloc.directBuffer(Math.max(lastFlushBytes, bytes));
-        }
-        b.ensureWritable(bytes);
-        return b;
+        return out.writable(alloc, bytes, lastFlushBytes);
     }
 
     /**
@@ -1303,7 +1297,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     public long pendingBytes() {
         long own;
         synchronized (outLock) {
-            own = outBuf == null ? 0 : outBuf.readableBytes();
+            own = out.readableBytes();
         }
         return own + channelPendingBytes();
     }
@@ -1346,24 +1340,19 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     /** Hands the queued bytes to the channel. On this connection's loop only. */
     void flushOutbound() {
-        ByteBuf b;
         synchronized (outLock) {
-            b = outBuf;
-            outBuf = null;
-            if (b != null) {
-                // a racy hint for the next allocation; bounded so one burst does not pin a huge buffer
-                lastFlushBytes = Math.min(Math.max(INITIAL_OUT_BUFFER, b.readableBytes()), MAX_OUT_BUFFER_HINT);
+            if (out.isEmpty()) {
+                return;
             }
+            // a racy hint for the next allocation; bounded so one burst does not pin a huge buffer
+            lastFlushBytes = (int) Math.min(Math.max(INITIAL_OUT_BUFFER, out.readableBytes()), MAX_OUT_BUFFER_HINT);
+            out.moveTo(flushing);
         }
-        if (b == null) {
+        if (closed) {
+            flushing.release();
             return;
         }
-        if (closed || !b.isReadable()) {
-            b.release();
-            return;
-        }
-        handedOff += b.readableBytes();
-        channel.writeAndFlush(b, channel.voidPromise());
+        handedOff += flushing.writeAndFlush(channel);
     }
 
     /** Sends {@code -ERR 'text'}, flushes, then closes with {@code reason}. */
@@ -1387,20 +1376,18 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (closedState == null) {
             closedState = reason;
         }
-        ByteBuf b;
         synchronized (outLock) {
-            b = outBuf;
-            outBuf = null;
+            out.moveTo(flushing);
         }
-        if (b != null && b.isReadable() && channel.isActive()) {
-            channel.writeAndFlush(b).addListener((ChannelFutureListener) f -> closeNow(reason));
+        if (flushing.readableBytes() > 0 && channel.isActive()) {
+            handedOff += flushing.writeAndFlush(channel);
+            // an empty write completes after the ones queued before it
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> closeNow(reason));
             // stop reading and delivering right away
             closed = true;
             detach(reason);
         } else {
-            if (b != null) {
-                b.release();
-            }
+            flushing.release();
             closeNow(reason);
         }
     }
@@ -1413,11 +1400,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         closed = true;
         closedState = reason;
         server.stats().slowConsumers.increment();
-        ByteBuf b = outBuf;
-        outBuf = null;
-        if (b != null) {
-            b.release();
-        }
+        out.release();
         log.notice(prefix() + "Slow Consumer Detected: " + (reason == ClosedState.SLOW_CONSUMER_PENDING_BYTES
                 ? "MaxPending of " + maxPending + " Exceeded"
                 : "WriteDeadline of " + opts.writeDeadline.toMillis() + "ms exceeded"));
@@ -1481,10 +1464,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             sublist.removeAll(all);
         }
         synchronized (outLock) {
-            if (outBuf != null) {
-                outBuf.release();
-                outBuf = null;
-            }
+            out.release();
         }
         if (registered) {
             server.unregister(this);
