@@ -2,6 +2,7 @@ package io.nats4j.bench.jmh;
 
 import io.nats4j.server.ServerOptions;
 import io.nats4j.server.auth.Account;
+import io.nats4j.server.auth.Accounts;
 import io.nats4j.server.connection.ClientConnection;
 import io.nats4j.server.connection.ServerContext;
 import io.nats4j.server.connection.ServerStats;
@@ -19,7 +20,7 @@ final class BenchServerContext implements ServerContext {
             .getBytes(StandardCharsets.US_ASCII);
 
     private final ServerOptions options = new ServerOptions();
-    private final Account account = new Account(Account.GLOBAL);
+    private final Accounts accounts = Accounts.build(options);
     private final ServerStats stats = new ServerStats();
     private final AtomicLong cids = new AtomicLong();
 
@@ -35,7 +36,12 @@ final class BenchServerContext implements ServerContext {
 
     @Override
     public Account globalAccount() {
-        return account;
+        return accounts.global();
+    }
+
+    @Override
+    public Accounts accounts() {
+        return accounts;
     }
 
     @Override
