@@ -88,7 +88,10 @@ public final class SystemAccountService {
     static final long STATSZ_MAX_INTERVAL_MS = 10_000;
     static final long STATSZ_FIRST_INTERVAL_MS = 250;
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Jackson, created on first use: building an ObjectMapper at start-up costs a fresh JVM ~100 ms. */
+    private static final class Lazy {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
     private static final List<String> SERVER_SERVICES = List.of("IDZ", "STATSZ", "VARZ", "SUBSZ", "CONNZ", "ROUTEZ",
             "GATEWAYZ", "LEAFZ", "ACCOUNTZ", "JSZ", "HEALTHZ");
     private static final List<String> ACCOUNT_SERVICES = List.of("SUBSZ", "CONNZ", "LEAFZ", "JSZ", "INFO", "STATZ", "CONNS");
@@ -374,7 +377,7 @@ public final class SystemAccountService {
         if (msg.length > 0) {
             JsonNode opts;
             try {
-                opts = MAPPER.readTree(msg);
+                opts = Lazy.MAPPER.readTree(msg);
             } catch (Exception e) {
                 ObjectNode resp = GoJson.object();
                 ObjectNode si = resp.putObject("server");
@@ -515,7 +518,7 @@ public final class SystemAccountService {
         if (msg.length > 0) {
             JsonNode opts;
             try {
-                opts = MAPPER.readTree(msg);
+                opts = Lazy.MAPPER.readTree(msg);
             } catch (Exception e) {
                 error(resp, 400, jsonError(e));
                 publish(a, reply, si, resp);
@@ -602,7 +605,7 @@ public final class SystemAccountService {
             boolean unused = "true".equals(q.get("unused"));
             ObjectNode all = server.monitor().accstatz(Map.of("unused", "true"));
             ArrayNode list = (ArrayNode) all.get("account_statz");
-            ArrayNode keep = MAPPER.createArrayNode();
+            ArrayNode keep = Lazy.MAPPER.createArrayNode();
             for (JsonNode n : list) {
                 boolean match = only == null || only.name().equals(n.path("acc").asText());
                 if (match && (unused || n.path("conns").asInt() != 0)) {
@@ -751,7 +754,7 @@ public final class SystemAccountService {
     /** The {@code cid} of a KICK/LDM request; -1 (logged, no reply) when the JSON is bad, as nats-server. */
     private long cidOf(byte[] msg, String what) {
         try {
-            JsonNode n = MAPPER.readTree(msg);
+            JsonNode n = Lazy.MAPPER.readTree(msg);
             return n == null ? 0 : n.path("cid").asLong(0);
         } catch (Exception e) {
             log.error("Error unmarshalling " + what + " client request: " + jsonError(e));
