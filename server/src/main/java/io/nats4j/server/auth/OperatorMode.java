@@ -587,59 +587,111 @@ public final class OperatorMode {
         return -1;
     }
 
-    // ---------------------------------------------------------------- updates (full resolver)
+    // ---------------------------------------------------------------- updates ($SYS claim requests)
+
+    /** nats-server's text for an account JWT whose issuer is not trusted (ErrAccountValidation). */
+    public static final String ACCOUNT_VALIDATION_FAILED = "account validation failed";
 
     /**
-     * A claim update: verifies the account JWT, stores it (full resolver) and, when the account is
-     * loaded, applies its new limits and revocations. Returns null on success, else the error text.
+     * The outcome of a claim update, as nats-server's respondToUpdate reports it: {@code account} (may be
+     * "n/a"), {@code message}, and {@code error} (null on success; the reply's description is
+     * {@code message + " - " + error}).
      */
-    public synchronized String update(String jwt) {
+    public record ClaimUpdate(String account, String message, String error) {
+        public boolean ok() {
+            return error == null;
+        }
+
+        /** The text nats-server logs and puts in an error reply's description. */
+        public String description() {
+            return error == null ? message : message + " - " + error;
+        }
+    }
+
+    /** True for the {@code full} resolver, whose directory takes claim updates and answers lookups. */
+    public boolean fullResolver() {
+        return resolver instanceof AccountResolver.Directory;
+    }
+
+    /**
+     * A claim update received on {@code $SYS.REQ.CLAIMS.UPDATE} ({@code subjectAccount} null) or
+     * {@code $SYS.REQ.ACCOUNT.<acc>.CLAIMS.UPDATE}. With the full resolver the JWT is stored in the directory
+     * (whether or not the account is loaded) and applied to the account when loaded; with MEMORY only a
+     * loaded account is updated in memory (nats-server's accountClaimUpdate; others are "skipped").
+     * Unlike nats-server, whose full resolver stores a JWT of any issuer (then fails to use it), an account
+     * JWT not signed by a trusted operator key is refused before it is stored.
+     */
+    public synchronized ClaimUpdate claimUpdate(String subjectAccount, String jwt) {
+        boolean full = fullResolver();
+        if (!full && (jwt == null || jwt.isEmpty())) {
+            return new ClaimUpdate(subjectAccount, "jwt update error", "request body is empty");
+        }
+        Jwt j;
+        try {
+            j = Jwt.decode(jwt == null ? "" : jwt.strip());
+            if (!"account".equals(j.type())) {
+                throw new Jwt.JwtException("not account claim");
+            }
+        } catch (Jwt.JwtException e) {
+            return new ClaimUpdate(full || subjectAccount == null ? "n/a" : subjectAccount,
+                    "jwt update resulted in error", e.getMessage());
+        }
+        String key = j.subject();
+        if (subjectAccount != null && !subjectAccount.equals(key)) {
+            return new ClaimUpdate(subjectAccount, "jwt update resulted in error", "subject does not match jwt content");
+        }
+        if (full && strictOperators.contains(j.issuer())) {
+            return new ClaimUpdate(key, "jwt update resulted in error", "operator requires issuer to be a signing key");
+        }
+        Loaded l = loaded.get(key);
+        if (!full && l == null) {
+            return new ClaimUpdate(key, "jwt update skipped", null);
+        }
         JwtClaims.Account c;
         try {
-            c = verifyAccount(null, jwt);
+            c = verifyAccount(key, jwt.strip());
         } catch (Jwt.JwtException e) {
-            return "jwt update resulted in error - " + e.getMessage();
+            return new ClaimUpdate(key, "jwt update resulted in error", ACCOUNT_VALIDATION_FAILED);
         }
-        if (resolver == null) {
-            return "no resolver";
-        }
-        try {
-            String old = resolver.fetch(c.publicKey());
-            if (old != null) {
-                try {
-                    Jwt o = Jwt.decode(old);
-                    if (o.issuedAt() > c.issuedAt()) {
-                        return "jwt update resulted in error - the existing JWT is newer";
-                    }
-                } catch (Jwt.JwtException e) {
-                    // a broken stored JWT is replaced
-                }
+        if (full) {
+            try {
+                resolver.store(key, jwt.strip());
+            } catch (IOException | IllegalArgumentException e) {
+                return new ClaimUpdate(key, "jwt update resulted in error", e.getMessage());
             }
-            if (!resolver.store(c.publicKey(), jwt)) {
-                return "jwt update resulted in error - resolver takes no updates";
-            }
-        } catch (IOException e) {
-            return "jwt update resulted in error - " + e.getMessage();
         }
-        Loaded l = loaded.get(c.publicKey());
+        l = loaded.get(key);
         if (l != null) {
-            // limits, revocations, signing keys and expiry apply to new connections through the new claims;
-            // exports and imports already wired stay as they were
+            // conn limit, subs/payload limits, revocations, signing keys and expiry apply to new connections
+            // through the new claims; exports and imports already wired stay as they were
             l.account.limits((int) Math.max(-1, Math.min(Integer.MAX_VALUE, c.conn())), -1, -1);
-            loaded.put(c.publicKey(), new Loaded(l.account, c, jwt));
+            loaded.put(key, new Loaded(l.account, c, jwt.strip()));
         }
-        return null;
+        return new ClaimUpdate(key, "jwt updated", null);
+    }
+
+    /**
+     * A claim update from outside a request (an account JWT for any account): null on success, else the
+     * error description.
+     */
+    public String update(String jwt) {
+        ClaimUpdate u = claimUpdate(null, jwt);
+        return u.ok() ? null : u.description();
     }
 
     /** The stored JWT of an account, or null. */
     public String lookupJwt(String accountKey) {
-        Loaded l = loaded.get(accountKey);
-        if (l != null) {
-            return l.jwt;
-        }
         try {
+            String stored = fullResolver() ? resolver.fetch(accountKey) : null;
+            if (stored != null) {
+                return stored;
+            }
+            Loaded l = loaded.get(accountKey);
+            if (l != null) {
+                return l.jwt;
+            }
             return resolver == null ? null : resolver.fetch(accountKey);
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             return null;
         }
     }

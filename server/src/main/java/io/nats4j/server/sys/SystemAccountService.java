@@ -8,6 +8,7 @@ import io.nats4j.server.NatsServer;
 import io.nats4j.server.Version;
 import io.nats4j.server.auth.Account;
 import io.nats4j.server.auth.Accounts;
+import io.nats4j.server.auth.OperatorMode;
 import io.nats4j.server.auth.Permissions;
 import io.nats4j.server.auth.SubjectPermission;
 import io.nats4j.server.connection.ClientConnection;
@@ -76,6 +77,11 @@ public final class SystemAccountService {
     static final String USER_DIRECT_INFO = "$SYS.REQ.USER.%s.INFO";
     static final String ACC_CONNS_EVENT_NEW = "$SYS.ACCOUNT.%s.SERVER.CONNS";
     static final String ACC_CONNS_EVENT_OLD = "$SYS.SERVER.ACCOUNT.%s.CONNS";
+    // account JWT claim requests (operator mode)
+    static final String CLAIMS_UPDATE = "$SYS.REQ.CLAIMS.UPDATE";
+    static final String ACC_CLAIMS_UPDATE_NEW = "$SYS.REQ.ACCOUNT.%s.CLAIMS.UPDATE";
+    static final String ACC_CLAIMS_UPDATE_OLD = "$SYS.ACCOUNT.%s.CLAIMS.UPDATE";
+    static final String ACC_CLAIMS_LOOKUP = "$SYS.REQ.ACCOUNT.%s.CLAIMS.LOOKUP";
     /** nats-server's eventsHBInterval: account connection counts are repeated this often while non-zero. */
     static final long ACC_CONNS_HEARTBEAT_MS = 30_000;
 
@@ -152,6 +158,7 @@ public final class SystemAccountService {
             subscribe(sys, String.format(SERVER_DIRECT_REQ, id, "RELOAD"), this::reloadRequest);
             subscribe(sys, String.format(SERVER_DIRECT_REQ, id, "KICK"), this::kickRequest);
             subscribe(sys, String.format(SERVER_DIRECT_REQ, id, "LDM"), this::ldmRequest);
+            subscribeClaimRequests(sys);
             wireAccounts(server.accounts());
         });
         exec.schedule(this::statszHeartbeat, statszIntervalMs, TimeUnit.MILLISECONDS);
@@ -711,6 +718,79 @@ public final class SystemAccountService {
         if (sp.deny() != null && !sp.deny().isEmpty()) {
             ArrayNode d = n.putArray("deny");
             sp.deny().forEach(d::add);
+        }
+    }
+
+    /**
+     * Operator mode: account JWT claim updates on {@code $SYS.REQ.ACCOUNT.<acc>.CLAIMS.UPDATE} (and the older
+     * {@code $SYS.ACCOUNT.<acc>.CLAIMS.UPDATE}); with the full resolver also {@code $SYS.REQ.CLAIMS.UPDATE}
+     * and {@code $SYS.REQ.ACCOUNT.<acc>.CLAIMS.LOOKUP} (nats-server's DirAccResolver.Start and, for MEMORY,
+     * its accountClaimUpdate).
+     */
+    private void subscribeClaimRequests(Account sys) {
+        OperatorMode om = server.accounts().operatorMode();
+        if (om == null) {
+            return;
+        }
+        subscribe(sys, String.format(ACC_CLAIMS_UPDATE_NEW, "*"), (a, c, s, r, h, p) -> claimUpdate(a, s, 3, r, p));
+        subscribe(sys, String.format(ACC_CLAIMS_UPDATE_OLD, "*"), (a, c, s, r, h, p) -> claimUpdate(a, s, 2, r, p));
+        if (om.fullResolver()) {
+            subscribe(sys, CLAIMS_UPDATE, (a, c, s, r, h, p) -> claimUpdate(a, null, -1, r, p));
+            subscribe(sys, String.format(ACC_CLAIMS_LOOKUP, "*"), this::claimLookup);
+        }
+    }
+
+    /** {@code accountToken}: which subject token names the account (-1: the JWT's subject decides). */
+    private void claimUpdate(Account a, String subject, int accountToken, String reply, byte[] msg) {
+        OperatorMode om = server.accounts().operatorMode();
+        if (om == null) {
+            return;
+        }
+        String account = null;
+        if (accountToken >= 0) {
+            String[] tokens = subject.split("\\.");
+            account = tokens.length > accountToken ? tokens[accountToken] : "";
+        }
+        OperatorMode.ClaimUpdate u = om.claimUpdate(account, new String(msg, StandardCharsets.UTF_8));
+        String acc = u.account() == null ? "" : u.account();
+        if (u.ok()) {
+            log.debug(acc.isEmpty() ? u.message() : u.message() + " - " + acc);
+        } else {
+            log.error(acc.isEmpty() ? u.description() : u.message() + " - " + acc + " - " + u.error());
+        }
+        if (reply == null || reply.isEmpty()) {
+            return;
+        }
+        ObjectNode resp = GoJson.object();
+        ObjectNode body = resp.putObject(u.ok() ? "data" : "error");
+        if (!acc.isEmpty()) {
+            body.put("account", acc);
+        }
+        body.put("code", u.ok() ? 200 : 500);
+        if (u.ok()) {
+            body.put("message", u.message());
+        } else {
+            body.put("description", u.description());
+        }
+        ObjectNode si = resp.putObject("server");
+        publish(a, reply, si, resp);
+    }
+
+    /** {@code $SYS.REQ.ACCOUNT.<acc>.CLAIMS.LOOKUP}: the stored JWT as the payload, empty when unknown. */
+    private void claimLookup(Account a, ClientConnection from, String subject, String reply, byte[] hdr, byte[] msg) {
+        OperatorMode om = server.accounts().operatorMode();
+        String[] tokens = subject.split("\\.");
+        if (om == null || reply == null || reply.isEmpty() || tokens.length != 6) {
+            return;
+        }
+        String jwt = om.lookupJwt(tokens[3]);
+        if (jwt == null) {
+            log.debug("DirResolver - Could not find account \"" + tokens[3] + "\"");
+        }
+        try {
+            client.publish(a, reply, null, null, jwt == null ? new byte[0] : jwt.getBytes(StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            log.error("Error publishing on \"" + reply + "\": " + e.getMessage());
         }
     }
 
