@@ -66,7 +66,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * Several servers can run in one JVM; each owns its event loops.
  */
-public final class NatsServer implements AutoCloseable, ServerContext {
+public final class NatsServer implements AutoCloseable {
 
     private static final long HOUSEKEEPING_INTERVAL_MS = 250;
 
@@ -180,7 +180,7 @@ public final class NatsServer implements AutoCloseable, ServerContext {
                             // handler itself right after sending INFO
                             ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
                         }
-                        ch.pipeline().addLast("client", new ClientConnection(NatsServer.this));
+                        ch.pipeline().addLast("client", new ClientConnection(context));
                     }
                 });
         int port = options.port <= 0 ? 0 : options.port;
@@ -281,8 +281,7 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    @Override
-    public byte[] infoFor(ClientConnection client) {
+    private byte[] infoFor(ClientConnection client) {
         StringBuilder sb = new StringBuilder(64).append(",\"client_id\":").append(client.id()).append(",\"client_ip\":");
         // nats-server ends INFO with "} \r\n" (a space before CRLF); some harnesses match its bytes
         Json.quote(sb, client.remoteIp());
@@ -308,28 +307,96 @@ public final class NatsServer implements AutoCloseable, ServerContext {
 
     // ---------------------------------------------------------------- ServerContext
 
-    @Override
+    /**
+     * What connections see of the server. A separate object so that the embedding API does not expose the
+     * connection plumbing (register, INFO building, client ids, event hooks).
+     */
+    private final class Context implements ServerContext {
+        @Override
+        public ServerOptions options() {
+            return options;
+        }
+
+        @Override
+        public ServerLogger logger() {
+            return log;
+        }
+
+        @Override
+        public Account globalAccount() {
+            return NatsServer.this.globalAccount();
+        }
+
+        @Override
+        public Accounts accounts() {
+            return accounts;
+        }
+
+        @Override
+        public byte[] infoFor(ClientConnection client) {
+            return NatsServer.this.infoFor(client);
+        }
+
+        @Override
+        public boolean register(ClientConnection client) {
+            return NatsServer.this.register(client);
+        }
+
+        @Override
+        public void unregister(ClientConnection client) {
+            NatsServer.this.unregister(client);
+        }
+
+        @Override
+        public ServerStats stats() {
+            return stats;
+        }
+
+        @Override
+        public long nextClientId() {
+            return NatsServer.this.nextClientId();
+        }
+
+        @Override
+        public void clientConnected(ClientConnection client) {
+            NatsServer.this.clientConnected(client);
+        }
+
+        @Override
+        public void clientClosed(ClientConnection client, ClosedState reason) {
+            NatsServer.this.clientClosed(client, reason);
+        }
+
+        @Override
+        public void clientAuthError(ClientConnection client) {
+            NatsServer.this.clientAuthError(client);
+        }
+
+        @Override
+        public ServerTls tls() {
+            return tls;
+        }
+    }
+
+    private final ServerContext context = new Context();
+
     public ServerOptions options() {
         return options;
     }
 
-    @Override
     public ServerLogger logger() {
         return log;
     }
 
-    @Override
     public Account globalAccount() {
         return accounts.global();
     }
 
-    @Override
     public Accounts accounts() {
         return accounts;
     }
 
-    @Override
-    public boolean register(ClientConnection client) {
+    private boolean register(ClientConnection client) {
         if (shuttingDown) {
             return false;
         }
@@ -350,26 +417,22 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         return true;
     }
 
-    @Override
-    public void unregister(ClientConnection client) {
+    private void unregister(ClientConnection client) {
         if (clients.remove(client.id(), client)) {
             clientCount.decrementAndGet();
             closedConnections.add(client);
         }
     }
 
-    @Override
     public ServerStats stats() {
         return stats;
     }
 
-    @Override
     public ServerTls tls() {
         return tls;
     }
 
-    @Override
-    public long nextClientId() {
+    private long nextClientId() {
         return cidGenerator.incrementAndGet();
     }
 
@@ -609,24 +672,21 @@ public final class NatsServer implements AutoCloseable, ServerContext {
         }
     }
 
-    @Override
-    public void clientConnected(ClientConnection client) {
+    private void clientConnected(ClientConnection client) {
         io.nats4j.server.sys.SystemAccountService s = sys;
         if (s != null) {
             s.clientConnected(client);
         }
     }
 
-    @Override
-    public void clientClosed(ClientConnection client, ClosedState reason) {
+    private void clientClosed(ClientConnection client, ClosedState reason) {
         io.nats4j.server.sys.SystemAccountService s = sys;
         if (s != null) {
             s.clientClosed(client, reason);
         }
     }
 
-    @Override
-    public void clientAuthError(ClientConnection client) {
+    private void clientAuthError(ClientConnection client) {
         io.nats4j.server.sys.SystemAccountService s = sys;
         if (s != null) {
             s.clientAuthError(client);
