@@ -1211,8 +1211,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     private void sendNoResponders(ProtocolParser p) {
         byte[] l = p.line();
-        String reply = new String(l, p.replyOffset(), p.replyLength(), StandardCharsets.UTF_8);
-        SublistResult r = sublist.match(reply);
+        SublistResult r = sublist.match(l, p.replyOffset(), p.replyLength());
         Subscription mine = null;
         for (Subscription s : r.psubs) {
             if (s.owner == this) {

@@ -68,6 +68,16 @@ public final class Monitor {
         v.put("go", server.goVersion());
         v.put("host", server.infoHost());
         v.put("port", server.port());
+        io.nats4j.server.tls.ServerTls tls = server.tls();
+        if (server.accounts() != null && server.accounts().authRequired()) {
+            v.put("auth_required", true);
+        }
+        if (tls != null) {
+            v.put("tls_required", true);
+            if (tls.verify()) {
+                v.put("tls_verify", true);
+            }
+        }
         v.put("max_connections", o.maxConnections);
         if (o.maxSubscriptions > 0) {
             v.put("max_subscriptions", o.maxSubscriptions);
@@ -75,9 +85,10 @@ public final class Monitor {
         v.put("ping_interval", o.pingInterval.toNanos());
         v.put("ping_max", o.pingMax);
         v.put("http_host", httpHost);
-        v.put("http_port", httpPort);
+        boolean secure = o.httpsPort != 0;
+        v.put("http_port", secure ? 0 : httpPort);
         v.put("http_base_path", o.httpBasePath == null ? "" : o.httpBasePath);
-        v.put("https_port", 0);
+        v.put("https_port", secure ? httpPort : 0);
         v.put("auth_timeout", seconds(o.authTimeout));
         v.put("max_control_line", o.maxControlLine);
         v.put("max_payload", o.maxPayload);
@@ -88,7 +99,7 @@ public final class Monitor {
         v.putObject("mqtt");
         v.putObject("websocket");
         v.putObject("jetstream");
-        v.put("tls_timeout", 2); // nats-server's default TLS timeout in seconds (TLS is not built yet)
+        v.put("tls_timeout", seconds(o.tls != null ? o.tls.timeout : io.nats4j.server.tls.TlsOptions.DEFAULT_TIMEOUT));
         v.put("write_deadline", o.writeDeadline.toNanos());
         v.put("start", GoTime.rfc3339Nano(server.startTime()));
         v.put("now", GoTime.rfc3339Nano(now));
@@ -426,7 +437,7 @@ public final class Monitor {
         return n;
     }
 
-    /** The accounts (no system account yet), or one account's detail with {@code acc}. */
+    /** The accounts, or one account's detail with {@code acc}. */
     public ObjectNode accountz(Map<String, String> q) throws MonitorException {
         String acc = q.getOrDefault("acc", "");
         ObjectNode n = header();

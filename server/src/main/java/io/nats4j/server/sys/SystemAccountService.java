@@ -806,26 +806,23 @@ public final class SystemAccountService {
     }
 
     private void kickRequest(Account a, ClientConnection from, String subject, String reply, byte[] hdr, byte[] msg) {
-        long cid = cidOf(msg, "kick");
-        if (cid < 0) {
-            return;
-        }
-        zReq(a, reply, msg, q -> {
-            if (!server.kickClient(cid)) {
-                throw new MonitorException("no such client or leafnode id");
-            }
-            return null;
-        }, NO_PARAMS, true);
+        clientActionRequest(a, reply, msg, "kick", server::kickClient, "no such client or leafnode id");
     }
 
     private void ldmRequest(Account a, ClientConnection from, String subject, String reply, byte[] hdr, byte[] msg) {
-        long cid = cidOf(msg, "kick");
+        clientActionRequest(a, reply, msg, "ldm", server::lameDuckClient, "no such client id");
+    }
+
+    /** KICK and LDM: act on the client named by {@code cid}, answering {@code notFound} when there is none. */
+    private void clientActionRequest(Account a, String reply, byte[] msg, String what,
+            java.util.function.LongPredicate action, String notFound) {
+        long cid = cidOf(msg, what);
         if (cid < 0) {
             return;
         }
         zReq(a, reply, msg, q -> {
-            if (!server.lameDuckClient(cid)) {
-                throw new MonitorException("no such client id");
+            if (!action.test(cid)) {
+                throw new MonitorException(notFound);
             }
             return null;
         }, NO_PARAMS, true);

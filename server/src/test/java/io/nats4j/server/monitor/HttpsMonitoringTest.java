@@ -53,6 +53,12 @@ class HttpsMonitoringTest {
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode());
             assertTrue(r.body().contains("\"server_id\": \"" + server.serverId() + "\""), r.body());
+            // /varz reports the TLS settings and which monitoring port is in use, as nats-server's does
+            assertTrue(r.body().contains("\"tls_required\": true"), r.body());
+            assertTrue(r.body().contains("\"tls_verify\": true"), r.body());
+            assertTrue(r.body().contains("\"http_port\": 0,"), r.body());
+            assertTrue(r.body().contains("\"https_port\": " + server.monitorPort() + ","), r.body());
+            assertTrue(r.body().contains("\"tls_timeout\": 2,"), r.body());
         }
     }
 
