@@ -68,6 +68,10 @@ public final class Accounts {
     private final OperatorMode operator;
     /** tls { verify_and_map }: with users configured, the client certificate names the user. */
     private final boolean tlsMap;
+    /** authorization { auth_callout }, or null. */
+    private final AuthCalloutOptions callout;
+    /** The account the callout requests go to (the service's), or null without a callout. */
+    private final Account calloutAccount;
 
     private record Wired(io.nats4j.server.subject.Sublist sublist, Subscription sub) {
     }
@@ -124,11 +128,23 @@ public final class Accounts {
                 all.add(u.withPermissions(p).inAccount(ac.name));
             }
         }
+        callout = ao.authCallout;
+        if (callout != null && operator != null) {
+            errors.add("auth_callout with operators (the account JWT's authorization) is not supported yet by nats4j");
+        }
+        calloutAccount = callout == null ? null : byName.get(callout.account());
+        if (callout != null && calloutAccount == null) {
+            errors.add("Authorization callout account \"" + callout.account() + "\" not valid");
+        }
         for (User u : all) {
             Account a = u.account() == null ? global : byName.get(u.account());
             if (a == null) {
                 errors.add("Account \"" + u.account() + "\" for user \"" + u.displayName() + "\" not found");
                 continue;
+            }
+            if (a == calloutAccount) {
+                // as nats-server: nobody in the callout account may publish requests as if it were the server
+                u = u.withPermissions(withCalloutDeny(u.permissions()));
             }
             CompiledPermissions cp = null;
             if (u.permissions() != null) {
@@ -175,7 +191,15 @@ public final class Accounts {
         if (operator != null && (token != null || singleUser != null)) {
             errors.add("operators do not allow users to be configured directly");
         }
-        authRequired = operator != null || token != null || singleUser != null || !usersByName.isEmpty() || !usersByNkey.isEmpty();
+        if (callout != null) {
+            for (String name : callout.authUsers()) {
+                if (!usersByName.containsKey(name) && !usersByNkey.containsKey(name)) {
+                    errors.add("Authorization callout user \"" + name + "\" not valid");
+                }
+            }
+        }
+        authRequired = operator != null || callout != null || token != null || singleUser != null
+                || !usersByName.isEmpty() || !usersByNkey.isEmpty();
         if (errors.isEmpty()) {
             wireImports(ao, errors);
         }
@@ -267,6 +291,46 @@ public final class Accounts {
     /** True when INFO carries a nonce for nkey signatures. */
     public boolean nonceRequired() {
         return operator != null || !usersByNkey.isEmpty();
+    }
+
+    /** authorization { auth_callout }, or null. */
+    public AuthCalloutOptions callout() {
+        return callout;
+    }
+
+    /** The account of the auth callout service (where requests are published), or null without a callout. */
+    public Account calloutAccount() {
+        return calloutAccount;
+    }
+
+    /**
+     * True when this CONNECT is decided by the auth callout: one is configured and the client is not one of
+     * its {@code auth_users} (nats-server compares the raw user: the nkey, else the user name, else the token;
+     * a client without credentials is its {@code no_auth_user}). Those authenticate as configured.
+     */
+    public boolean needsCallout(ConnectOptions co) {
+        if (callout == null) {
+            return false;
+        }
+        String raw = !isEmpty(co.nkey) ? co.nkey : !isEmpty(co.user) ? co.user : !isEmpty(co.authToken) ? co.authToken : null;
+        if (raw == null && isEmpty(co.pass) && isEmpty(co.jwt) && noAuthUser != null) {
+            raw = noAuthUser.user().displayName();
+        }
+        return raw == null || !callout.authUsers().contains(raw);
+    }
+
+    /** {@code p} with publishing on {@value AuthCalloutOptions#SUBJECT} denied (users of the callout account). */
+    public static Permissions withCalloutDeny(Permissions p) {
+        SubjectPermission pub = p == null ? null : p.publish();
+        List<String> deny = new ArrayList<>();
+        if (pub != null && pub.deny() != null) {
+            deny.addAll(pub.deny());
+        }
+        if (!deny.contains(AuthCalloutOptions.SUBJECT)) {
+            deny.add(AuthCalloutOptions.SUBJECT);
+        }
+        SubjectPermission np = new SubjectPermission(pub == null ? null : pub.allow(), deny);
+        return p == null ? new Permissions(np, null, null) : new Permissions(np, p.subscribe(), p.response());
     }
 
     /** Where operator mode reports accounts and imports it could not use (the server's log). */

@@ -32,6 +32,8 @@ public final class AuthOptions {
     public List<String> trustedKeys = new ArrayList<>();
     /** The account resolver of operator mode; null = none. */
     public ResolverOptions resolver;
+    /** {@code authorization { auth_callout }} (configuration mode); null = none. */
+    public AuthCalloutOptions authCallout;
 
     /** True in operator (decentralized JWT) mode. */
     public boolean operatorMode() {
@@ -64,6 +66,7 @@ public final class AuthOptions {
         c.trustedOperators = new ArrayList<>(trustedOperators);
         c.trustedKeys = new ArrayList<>(trustedKeys);
         c.resolver = resolver == null ? null : resolver.copy();
+        c.authCallout = authCallout;
         return c;
     }
 }

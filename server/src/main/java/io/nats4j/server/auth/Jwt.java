@@ -89,6 +89,30 @@ public final class Jwt {
     }
 
     /**
+     * Encodes and signs {@code claims} (nats-io/jwt v2 form) with {@code key}: {@code iss} is set to the key,
+     * {@code jti} to the base32 of the SHA-512/256 of the claims without it, as nats-io/jwt does.
+     */
+    public static String encode(com.fasterxml.jackson.databind.node.ObjectNode claims, ServerKey key) {
+        claims.put("iss", key.publicKey());
+        claims.remove("jti");
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-512/256")
+                    .digest(JSON.writeValueAsBytes(claims));
+            claims.put("jti", NKeys.base32Encode(hash));
+            String body = base64Url(HEADER_V2) + "." + base64Url(JSON.writeValueAsBytes(claims));
+            return body + "." + base64Url(key.sign(body.getBytes(StandardCharsets.US_ASCII)));
+        } catch (java.security.NoSuchAlgorithmException | JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode claims: " + e.getMessage(), e);
+        }
+    }
+
+    private static final byte[] HEADER_V2 = "{\"typ\":\"JWT\",\"alg\":\"ed25519-nkey\"}".getBytes(StandardCharsets.US_ASCII);
+
+    private static String base64Url(byte[] b) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    /**
      * The JWT in the text of a file or config value: the token itself, or the first token between nsc's
      * {@code -----BEGIN ...-----} / {@code ------END ...------} lines.
      */

@@ -1,7 +1,9 @@
 package io.nats4j.server.config;
 
 import io.nats4j.server.ServerOptions;
+import io.nats4j.server.auth.Account;
 import io.nats4j.server.auth.AccountConfig;
+import io.nats4j.server.auth.AuthCalloutOptions;
 import io.nats4j.server.auth.Jwt;
 import io.nats4j.server.auth.NKeys;
 import io.nats4j.server.auth.ResolverOptions;
@@ -48,6 +50,7 @@ final class AuthConfigLoader {
                 case "timeout" -> o.authTimeout = timeout(e);
                 case "users" -> users = users(e);
                 case "default_permission", "default_permissions", "permissions" -> defaults = permissions(e);
+                case "auth_callout", "auth_hook" -> o.auth.authCallout = authCallout(e);
                 default -> throw unknown(e);
             }
         }
@@ -71,6 +74,52 @@ final class AuthConfigLoader {
             o.auth.users.addAll(users);
         }
         o.auth.defaultPermissions = defaults;
+    }
+
+    /**
+     * {@code auth_callout { issuer, account, auth_users, xkey }} with nats-server's aliases ({@code acc},
+     * {@code users}, {@code key}) and its errors. The account defaults to {@code $G}; the users and the
+     * account must exist, which is checked with the accounts (not here). Encrypted requests ({@code xkey})
+     * are not supported yet.
+     */
+    private static AuthCalloutOptions authCallout(ConfigValue.Entry e) throws ConfigException {
+        if (e.value().kind() != ConfigValue.Kind.MAP) {
+            throw new ConfigException(e.keyPosition(), "Expected authorization callout to be a map/struct, got "
+                    + e.value().kind().label());
+        }
+        String issuer = null;
+        String account = null;
+        List<String> authUsers = new ArrayList<>();
+        for (ConfigValue.Entry a : e.value().asMap().values()) {
+            switch (a.key().toLowerCase(Locale.ROOT)) {
+                case "issuer" -> {
+                    issuer = string(a);
+                    if (!NKeys.isValidAccountKey(issuer)) {
+                        throw new ConfigException(a.keyPosition(),
+                                "Expected callout user to be a valid public account nkey, got \"" + issuer + "\"");
+                    }
+                }
+                case "account", "acc" -> account = string(a);
+                case "auth_users", "users" -> {
+                    if (a.value().kind() != ConfigValue.Kind.ARRAY) {
+                        throw new ConfigException(a.keyPosition(), "Expected auth_users field to be an array, got "
+                                + a.value().kind().label());
+                    }
+                    authUsers.addAll(strings(a, a.value()));
+                }
+                case "xkey", "key" -> throw new ConfigException(a.keyPosition(),
+                        "\"auth_callout." + a.key() + "\" (encrypted auth callout requests) is not supported yet by nats4j");
+                default -> throw new ConfigException(a.keyPosition(),
+                        "Unknown field \"" + a.key() + "\" parsing authorization callout");
+            }
+        }
+        if (issuer == null || issuer.isEmpty()) {
+            throw new ConfigException(e.keyPosition(), "Authorization callouts require an issuer to be specified");
+        }
+        if (authUsers.isEmpty()) {
+            throw new ConfigException(e.keyPosition(), "Authorization callouts require authorized users to be specified");
+        }
+        return new AuthCalloutOptions(issuer, account == null || account.isEmpty() ? Account.GLOBAL : account, authUsers);
     }
 
     private static Duration timeout(ConfigValue.Entry e) throws ConfigException {

@@ -25,6 +25,8 @@ public final class ProtocolParser {
     private static final int STATE_LINE = 0;
     private static final int STATE_PAYLOAD = 1;
     private static final int STATE_DEAD = 2;
+    /** Above {@link #STATE_DEAD} so the parse loop's single comparison stops for both. */
+    private static final int STATE_PAUSED = 3;
 
     private final ProtocolHandler handler;
     private final ByteBufAllocator alloc;
@@ -79,7 +81,7 @@ public final class ProtocolParser {
 
     /** Decodes everything readable in {@code in}; the caller keeps ownership of {@code in}. */
     public void parse(ByteBuf in) {
-        while (state != STATE_DEAD && in.isReadable()) {
+        while (state < STATE_DEAD && in.isReadable()) {
             if (state == STATE_LINE) {
                 if (!readLine(in)) {
                     break;
@@ -104,6 +106,29 @@ public final class ProtocolParser {
 
     public boolean isDead() {
         return state == STATE_DEAD;
+    }
+
+    /**
+     * Stops after the operation being handled (called from a handler callback, e.g. while an auth callout
+     * decides on CONNECT): {@link #parse} leaves the rest of the input unread until {@link #resume()}.
+     */
+    public void pause() {
+        if (state == STATE_LINE) {
+            state = STATE_PAUSED;
+        }
+    }
+
+    /** True between {@link #pause()} and {@link #resume()}. */
+    public boolean isPaused() {
+        return state == STATE_PAUSED;
+    }
+
+    /** Continues with the next operation after {@link #pause()}. */
+    public void resume() {
+        if (state == STATE_PAUSED) {
+            state = STATE_LINE;
+            lineLength = 0;
+        }
     }
 
     // ---- accessors for the handler ----
