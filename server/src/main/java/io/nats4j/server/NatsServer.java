@@ -73,6 +73,10 @@ public final class NatsServer implements AutoCloseable {
     private final ServerOptions options;
     private final io.nats4j.server.config.ReloadableLogger log;
     private final String serverId;
+    /** The server's signing nkey (its public key is the server id); made only when an auth callout needs it. */
+    private final io.nats4j.server.auth.ServerKey serverKey;
+    /** The auth callout (configuration mode); null without one. */
+    private volatile io.nats4j.server.sys.AuthCalloutService authCallout;
     private final String serverName;
     private volatile Accounts accounts;
     private final ServerStats stats = new ServerStats();
@@ -115,7 +119,9 @@ public final class NatsServer implements AutoCloseable {
     public NatsServer(ServerOptions options, ServerLogger logger) {
         this.options = options.copy();
         this.log = new io.nats4j.server.config.ReloadableLogger(logger != null ? logger : ServerLoggers.forEmbedded());
-        this.serverId = newServerId();
+        // an Ed25519 key pair costs the first use tens of ms: only servers that sign (auth callout) make one
+        this.serverKey = this.options.auth.authCallout != null ? io.nats4j.server.auth.ServerKey.generate() : null;
+        this.serverId = serverKey != null ? serverKey.publicKey() : newServerId();
         this.serverName = options.serverName != null && !options.serverName.isEmpty() ? options.serverName : serverId;
         this.closedConnections = new ClosedConnections(this.options.maxClosedClients);
     }
@@ -204,12 +210,21 @@ public final class NatsServer implements AutoCloseable {
             s.start();
             sys = s;
         }
+        if (accounts.callout() != null) {
+            authCallout = new io.nats4j.server.sys.AuthCalloutService(this, serverKey);
+            log.notice("Authorization callout enabled: requests on \"" + io.nats4j.server.auth.AuthCalloutOptions.SUBJECT
+                    + "\" in account \"" + accounts.callout().account() + "\"");
+        }
         try {
             listener = b.bind(new InetSocketAddress(host, port)).sync().channel();
         } catch (Exception e) {
             if (sys != null) {
                 sys.shutdown();
                 sys = null;
+            }
+            if (authCallout != null) {
+                authCallout.shutdown();
+                authCallout = null;
             }
             shutdownGroups();
             stopMonitoring();
@@ -375,6 +390,13 @@ public final class NatsServer implements AutoCloseable {
         @Override
         public ServerTls tls() {
             return tls;
+        }
+
+        @Override
+        public boolean authCallout(ClientConnection client,
+                java.util.function.Consumer<io.nats4j.server.auth.Accounts.AuthResult> done) {
+            io.nats4j.server.sys.AuthCalloutService s = authCallout;
+            return s != null && s.request(client, done);
         }
     }
 
@@ -651,6 +673,10 @@ public final class NatsServer implements AutoCloseable {
         if (s != null) {
             s.shutdown(); // $SYS.SERVER.<id>.SHUTDOWN reaches its listeners before they are closed
         }
+        io.nats4j.server.sys.AuthCalloutService ac = authCallout;
+        if (ac != null) {
+            ac.shutdown();
+        }
         for (ClientConnection c : clients.values()) {
             c.close(ClosedState.SERVER_SHUTDOWN);
         }
@@ -772,6 +798,10 @@ public final class NatsServer implements AutoCloseable {
         // build everything that can fail before changing anything
         Accounts next = null;
         if (changes.auth()) {
+            if (neu.auth.authCallout != null && serverKey == null) {
+                throw new IOException("config reload not supported for auth_callout: the server started without one"
+                        + " (nats4j makes the server's signing key only then); restart the server");
+            }
             try {
                 next = Accounts.rebuild(neu, accounts);
             } catch (IllegalArgumentException e) {
@@ -799,6 +829,9 @@ public final class NatsServer implements AutoCloseable {
             Accounts previous = accounts;
             accounts = next;
             previous.replaced(next);
+            if (next.callout() != null && authCallout == null) {
+                authCallout = new io.nats4j.server.sys.AuthCalloutService(this, serverKey);
+            }
         }
         tls = nextTls;
         infoPrefix = buildInfoPrefix(infoHost);
@@ -902,15 +935,12 @@ public final class NatsServer implements AutoCloseable {
 
     // ---------------------------------------------------------------- ids
 
-    private static final String BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** A 56-character id starting with 'N', the shape of nats-server's server ids (public nkeys). */
     static String newServerId() {
-        StringBuilder sb = new StringBuilder(56).append('N');
-        for (int i = 1; i < 56; i++) {
-            sb.append(BASE32.charAt(RANDOM.nextInt(32)));
-        }
-        return sb.toString();
+        byte[] raw = new byte[32];
+        RANDOM.nextBytes(raw);
+        return io.nats4j.server.auth.NKeys.encodePublic(io.nats4j.server.auth.NKeys.PREFIX_SERVER, raw);
     }
 }

@@ -19,7 +19,7 @@ public final class AuthCalloutResponse {
     public static final class Rejected extends Exception {
         private static final long serialVersionUID = 1L;
 
-        Rejected(String reason) {
+        public Rejected(String reason) {
             super(reason);
         }
     }

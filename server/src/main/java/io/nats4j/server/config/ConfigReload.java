@@ -92,6 +92,7 @@ public final class ConfigReload {
         auth |= changed(changed, "auth_timeout", old.authTimeout, neu.authTimeout);
         auth |= !Objects.equals(old.auth.users, neu.auth.users)
                 | !Objects.equals(old.auth.defaultPermissions, neu.auth.defaultPermissions);
+        auth |= changed(changed, "auth_callout", old.auth.authCallout, neu.auth.authCallout);
         if (auth && !changed.contains("authorization users")) {
             changed.add("authorization users");
         }

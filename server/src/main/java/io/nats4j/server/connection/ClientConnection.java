@@ -111,6 +111,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private static final byte[] SERVICE_REPLY_PREFIX = Account.SERVICE_REPLY_PREFIX.getBytes(StandardCharsets.US_ASCII);
     private final PendingFlushSet pendingFlush = new PendingFlushSet();
 
+    // auth callout (event loop only): CONNECT waits for the service's answer with the parser paused and any
+    // input that arrived after CONNECT held here (reading is off until the answer came)
+    private boolean calloutPending;
+    private ByteBuf heldInput;
+    /** Authorized by the auth callout: a config reload keeps its account and permissions. */
+    private boolean calloutAuthorized;
+
     // CONNECT options (event loop only)
     private boolean connectReceived;
     private ConnectOptions connectOptions;
@@ -479,6 +486,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             if (!closed) {
                 lastInNanos = System.nanoTime();
                 parser.parse(in);
+                if (parser.isPaused()) {
+                    holdInput(in);
+                }
             }
         } finally {
             ReferenceCountUtil.release(in);
@@ -571,9 +581,20 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         version = co.version;
         int protocol = co.protocol;
         connectReceived = true;
-        if (awaitingAuth && !authenticate(co)) {
-            return;
+        if (awaitingAuth) {
+            if (server.accounts().needsCallout(co)) {
+                startCallout();
+                return;
+            }
+            if (!authenticate(co)) {
+                return;
+            }
         }
+        connectAccepted(protocol);
+    }
+
+    /** CONNECT passed authentication: the protocol checks, +OK, the connect event. */
+    private void connectAccepted(int protocol) {
         if (protocol < 0 || protocol > 1) {
             sendErrAndClose("invalid client protocol", ClosedState.BAD_CLIENT_PROTOCOL_VERSION);
             return;
@@ -593,7 +614,105 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     /** Checks the CONNECT credentials and binds the connection to its account; false when it was closed. */
     private boolean authenticate(ConnectOptions co) {
-        Accounts.AuthResult r = server.accounts().authenticate(co, nonce, tlsIdentity(), remoteIp);
+        return applyAuth(co, server.accounts().authenticate(co, nonce, tlsIdentity(), remoteIp));
+    }
+
+    // ------------------------------------------------------------------ auth callout
+
+    /**
+     * Hands CONNECT to the auth callout and stops reading until it answers: the parser pauses after CONNECT
+     * and what the client sent after it waits in {@link #heldInput}. As nats-server clears the auth timer
+     * once CONNECT arrived, the wait is bounded by the callout's own timeout (the auth timeout).
+     */
+    private void startCallout() {
+        if (authTimer != null) {
+            authTimer.cancel(false);
+            authTimer = null;
+        }
+        calloutPending = true;
+        parser.pause();
+        channel.config().setAutoRead(false);
+        EventLoop l = loop;
+        boolean sent = server.authCallout(this, r -> l.execute(() -> calloutDone(r)));
+        if (!sent) {
+            calloutPending = false;
+            applyAuth(connectOptions, null);
+        }
+    }
+
+    /** Input read while the callout decides: kept, in order, for when it answered. */
+    private void holdInput(ByteBuf in) {
+        if (!in.isReadable()) {
+            return;
+        }
+        if (heldInput == null) {
+            heldInput = alloc.buffer(in.readableBytes());
+        }
+        heldInput.writeBytes(in);
+    }
+
+    /** The auth callout answered (or not in time): on this loop. */
+    private void calloutDone(Accounts.AuthResult r) {
+        if (closed || !calloutPending) {
+            return;
+        }
+        calloutPending = false;
+        ConnectOptions co = connectOptions;
+        if (!applyAuth(co, r)) {
+            flushPending();
+            return;
+        }
+        calloutAuthorized = true;
+        connectAccepted(co.protocol);
+        parser.resume();
+        ByteBuf held = heldInput;
+        heldInput = null;
+        if (held != null) {
+            try {
+                if (!closed) {
+                    parser.parse(held);
+                    if (parser.isPaused()) {
+                        holdInput(held);
+                    }
+                }
+            } finally {
+                held.release();
+            }
+        }
+        flushPending();
+        if (!closed && !parser.isPaused()) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    /**
+     * The PEM text of the certificates the client presented over TLS (leaf first), for the auth callout
+     * request; empty without TLS or client certificates. Any thread.
+     */
+    public List<String> tlsPeerCertificatesPem() {
+        Channel ch = channel;
+        SslHandler h = ch == null ? null : ch.pipeline().get(SslHandler.class);
+        if (h == null) {
+            return List.of();
+        }
+        try {
+            java.security.cert.Certificate[] certs = h.engine().getSession().getPeerCertificates();
+            List<String> out = new ArrayList<>(certs.length);
+            java.util.Base64.Encoder b64 = java.util.Base64.getMimeEncoder(64, new byte[] {'\n'});
+            for (java.security.cert.Certificate c : certs) {
+                out.add("-----BEGIN CERTIFICATE-----\n" + b64.encodeToString(c.getEncoded()) + "\n-----END CERTIFICATE-----\n");
+            }
+            return out;
+        } catch (javax.net.ssl.SSLPeerUnverifiedException | java.security.cert.CertificateEncodingException e) {
+            return List.of();
+        }
+    }
+
+    /**
+     * Binds the connection to the outcome of authentication: its account, permissions and limits; on a
+     * failure (null or failed {@code r}) an Authorization Violation. False when the connection was closed.
+     */
+    private boolean applyAuth(ConnectOptions co, Accounts.AuthResult r) {
         if (r == null || r.failed()) {
             if (r != null && r.error() != null) {
                 // operator mode: nats-server logs the reason at debug and a bare "authentication error"
@@ -686,6 +805,26 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             return;
         }
         ConnectOptions co = connectOptions;
+        if (calloutAuthorized) {
+            // authorized by the callout service, not by the configuration: keep the account (the object of
+            // the same name after the reload) and the permissions it granted
+            Account a = next.get(account.name());
+            if (a == null || next.callout() == null) {
+                if (log.isDebugEnabled()) {
+                    log.debug(prefix() + "Closing client: auth callout or its account removed by a config reload");
+                }
+                closeNow(ClosedState.CLIENT_CLOSED);
+                return;
+            }
+            if (a != account) {
+                a.addConnection();
+                account.removeConnection();
+                account = a;
+                sublist = a.sublist();
+                matchCache.clear();
+            }
+            return;
+        }
         String accName = next.accountOfUser(co);
         if (accName == null || (!accName.isEmpty() && !accName.equals(account.name()))) {
             if (log.isDebugEnabled()) {
@@ -1464,6 +1603,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         }
         synchronized (outLock) {
             out.release();
+        }
+        if (heldInput != null) {
+            heldInput.release();
+            heldInput = null;
         }
         if (registered) {
             server.unregister(this);

@@ -46,6 +46,15 @@ public interface ServerContext {
     default void clientAuthError(ClientConnection client) {
     }
 
+    /**
+     * Hands a CONNECT to the auth callout (configuration mode). {@code done} is called once, on another
+     * thread, with the authorization or null (not authorized, no answer in time). False when no callout
+     * service runs; then {@code done} is never called.
+     */
+    default boolean authCallout(ClientConnection client, java.util.function.Consumer<io.nats4j.server.auth.Accounts.AuthResult> done) {
+        return false;
+    }
+
     /** The client port's TLS, or null when TLS is off. */
     default ServerTls tls() {
         return null;

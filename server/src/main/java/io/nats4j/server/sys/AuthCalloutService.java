@@ -1,0 +1,310 @@
+package io.nats4j.server.sys;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nats4j.server.NatsServer;
+import io.nats4j.server.Version;
+import io.nats4j.server.auth.Account;
+import io.nats4j.server.auth.Accounts;
+import io.nats4j.server.auth.AuthCalloutOptions;
+import io.nats4j.server.auth.AuthCalloutResponse;
+import io.nats4j.server.auth.Jwt;
+import io.nats4j.server.auth.NKeys;
+import io.nats4j.server.auth.ServerKey;
+import io.nats4j.server.connection.ClientConnection;
+import io.nats4j.server.connection.InternalSubscriber;
+import io.nats4j.server.log.ServerLogger;
+import io.nats4j.server.protocol.ConnectOptions;
+import io.nats4j.server.subject.Subscription;
+import io.nats4j.server.tls.TlsConnectionState;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The auth callout of configuration mode (nats-server's {@code processClientOrLeafCallout}): for a client's
+ * CONNECT it publishes an authorization request JWT, signed with the server's nkey, on
+ * {@value AuthCalloutOptions#SUBJECT} in the callout account with a reply subject of its own, and waits up
+ * to the auth timeout for the service's answer, which {@link AuthCalloutResponse} checks.
+ *
+ * <p>Threading: the client's event loop only hands the request over; building and signing the request,
+ * publishing it (through this service's {@link InternalClient}), checking the response and the timeout all
+ * run on this service's single thread. The outcome goes back through the callback, which the connection
+ * moves onto its own loop. Each request ends exactly once: answer, timeout or shutdown.
+ */
+public final class AuthCalloutService {
+
+    /** nats-server's request audience. */
+    static final String REQUEST_AUDIENCE = "nats-authorization-request";
+    static final String REQUEST_TYPE = "authorization_request";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** One request waiting for its answer. Service thread only, except {@code done} which is set once. */
+    private final class Pending implements InternalSubscriber {
+        final long id = -2_000_000_000L - ids.incrementAndGet();
+        final ClientConnection client;
+        final String userNkey;
+        final Consumer<Accounts.AuthResult> callback;
+        Subscription sub;
+        Account account;
+        ScheduledFuture<?> timer;
+        boolean done;
+
+        Pending(ClientConnection client, String userNkey, Consumer<Accounts.AuthResult> callback) {
+            this.client = client;
+            this.userNkey = userNkey;
+            this.callback = callback;
+        }
+
+        @Override
+        public long id() {
+            return id;
+        }
+
+        @Override
+        public void deliverInternal(Subscription s, ClientConnection from, String subject, String reply,
+                byte[] headers, byte[] payload) {
+            // on the responder's loop: the checks (signatures) run on the service thread
+            submit(() -> answered(this, payload));
+        }
+    }
+
+    private final NatsServer server;
+    private final ServerKey key;
+    private final ServerLogger log;
+    private final ScheduledExecutorService exec;
+    private final InternalClient client;
+    private final AtomicLong ids = new AtomicLong();
+    private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    /** Reply subjects: {@code $SYS._INBOX.<random>.<n>}, unique to this server. */
+    private final String inboxPrefix;
+    private volatile boolean stopped;
+
+    public AuthCalloutService(NatsServer server, ServerKey key) {
+        this.server = server;
+        this.key = key;
+        this.log = server.logger();
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "nats4j-auth-callout-" + server.serverName());
+            t.setDaemon(true);
+            return t;
+        });
+        e.setRemoveOnCancelPolicy(true);
+        this.exec = e;
+        this.client = new InternalClient(server.statistics());
+        this.inboxPrefix = "$SYS._INBOX." + Nuid.next() + ".";
+    }
+
+    /**
+     * Asks the callout service about {@code c}'s CONNECT (called on the client's loop, after CONNECT was
+     * parsed). {@code done} gets the authorization, or null when the client is not authorized; it runs on
+     * this service's thread. False when the service is stopped (nothing will be called).
+     */
+    public boolean request(ClientConnection c, Consumer<Accounts.AuthResult> done) {
+        if (stopped) {
+            return false;
+        }
+        try {
+            exec.execute(() -> send(c, done));
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    private void submit(Runnable r) {
+        try {
+            exec.execute(r);
+        } catch (RejectedExecutionException e) {
+            // stopped: shutdown() has ended every request
+        }
+    }
+
+    private void send(ClientConnection c, Consumer<Accounts.AuthResult> done) {
+        byte[] raw = new byte[32];
+        RANDOM.nextBytes(raw);
+        // the user nkey the answer must be issued to: fresh per request, so an answer cannot be replayed
+        Pending p = new Pending(c, NKeys.encodePublic(NKeys.PREFIX_USER, raw), done);
+        Accounts accounts = server.accounts();
+        AuthCalloutOptions cfg = accounts.callout();
+        Account acc = cfg == null ? null : accounts.calloutAccount();
+        if (stopped || acc == null) {
+            done.accept(null);
+            return;
+        }
+        p.account = acc;
+        String reply = inboxPrefix + (-p.id);
+        p.sub = new Subscription(p, reply, null, Long.toString(-p.id).getBytes(StandardCharsets.US_ASCII));
+        acc.sublist().insert(p.sub);
+        pending.put(p.id, p);
+        long timeoutNanos = server.options().authTimeout.toNanos();
+        p.timer = exec.schedule(() -> timedOut(p), timeoutNanos, TimeUnit.NANOSECONDS);
+        try {
+            String jwt = requestJwt(cfg, c, p.userNkey, timeoutNanos);
+            client.publish(acc, AuthCalloutOptions.SUBJECT, reply, null, jwt.getBytes(StandardCharsets.US_ASCII));
+        } catch (RuntimeException e) {
+            log.warn("Error sending authorization request: " + e.getMessage());
+            finish(p, null);
+        }
+    }
+
+    /** nats-io/jwt's AuthorizationRequestClaims, as nats-server fills them. */
+    private String requestJwt(AuthCalloutOptions cfg, ClientConnection c, String userNkey, long timeoutNanos) {
+        long now = System.currentTimeMillis() / 1000;
+        ObjectNode claims = JSON.createObjectNode();
+        claims.put("aud", REQUEST_AUDIENCE);
+        claims.put("exp", now + Math.max(1, TimeUnit.NANOSECONDS.toSeconds(timeoutNanos + 999_999_999L)));
+        claims.put("iat", now);
+        claims.put("sub", cfg.issuer());
+        ObjectNode nats = claims.putObject("nats");
+        ObjectNode sid = nats.putObject("server_id");
+        sid.put("name", server.serverName());
+        sid.put("host", server.infoHost());
+        sid.put("id", server.serverId());
+        sid.put("version", Version.NATS_SERVER);
+        nats.put("user_nkey", userNkey);
+        ConnectOptions co = c.connectOptions();
+        ObjectNode ci = nats.putObject("client_info");
+        putIfSet(ci, "host", c.remoteIp());
+        ci.put("id", c.id());
+        putIfSet(ci, "user", rawUser(co));
+        putIfSet(ci, "name", co.name);
+        ci.put("kind", "Client");
+        ci.put("type", "nats");
+        if (co.sig != null && !co.sig.isEmpty()) {
+            putIfSet(ci, "nonce", c.nonce());
+        }
+        ObjectNode opts = nats.putObject("connect_opts");
+        putIfSet(opts, "jwt", co.jwt);
+        putIfSet(opts, "nkey", co.nkey);
+        putIfSet(opts, "sig", co.sig);
+        putIfSet(opts, "auth_token", co.authToken);
+        putIfSet(opts, "user", co.user);
+        putIfSet(opts, "pass", co.pass);
+        putIfSet(opts, "name", co.name);
+        putIfSet(opts, "lang", co.lang);
+        putIfSet(opts, "version", co.version);
+        opts.put("protocol", co.protocol);
+        TlsConnectionState tls = c.tlsState();
+        if (tls != null) {
+            ObjectNode ct = nats.putObject("client_tls");
+            putIfSet(ct, "version", tls.version());
+            putIfSet(ct, "cipher", tls.cipherSuite());
+            List<String> certs = c.tlsPeerCertificatesPem();
+            if (!certs.isEmpty()) {
+                if (tls.peer() != null && server.options().tls != null && server.options().tls.verify) {
+                    // the handshake verified the chain the client sent: nats-server lists it as a verified chain
+                    ArrayNode chain = ct.putArray("verified_chains").addArray();
+                    certs.forEach(chain::add);
+                } else {
+                    ArrayNode list = ct.putArray("certs");
+                    certs.forEach(list::add);
+                }
+            }
+        }
+        nats.put("type", REQUEST_TYPE);
+        nats.put("version", 2);
+        return Jwt.encode(claims, key);
+    }
+
+    /** nats-server's getRawAuthUser: the nkey, else the user name, else the token. */
+    static String rawUser(ConnectOptions co) {
+        if (co.nkey != null && !co.nkey.isEmpty()) {
+            return co.nkey;
+        }
+        if (co.user != null && !co.user.isEmpty()) {
+            return co.user;
+        }
+        return co.authToken != null && !co.authToken.isEmpty() ? co.authToken : null;
+    }
+
+    private static void putIfSet(ObjectNode n, String field, String value) {
+        if (value != null && !value.isEmpty()) {
+            n.put(field, value);
+        }
+    }
+
+    private void answered(Pending p, byte[] payload) {
+        if (p.done) {
+            return;
+        }
+        Accounts accounts = server.accounts();
+        String accName = p.account.name();
+        Accounts.AuthResult r;
+        try {
+            if (accounts.callout() == null) {
+                throw new AuthCalloutResponse.Rejected("Auth callout no longer configured on account \"" + accName + "\"");
+            }
+            ConnectOptions co = p.client.connectOptions();
+            r = AuthCalloutResponse.check(payload, p.userNkey, server.serverId(), accounts,
+                    co.user != null && !co.user.isEmpty() ? co.user : co.nkey, System.currentTimeMillis() / 1000);
+        } catch (AuthCalloutResponse.Rejected e) {
+            log.warn(e.getMessage());
+            r = null;
+        } catch (RuntimeException e) {
+            // a malformed answer must never take the server down
+            log.warn("Auth callout response on account \"" + accName + "\" could not be read: " + e);
+            r = null;
+        }
+        finish(p, r);
+    }
+
+    private void timedOut(Pending p) {
+        if (p.done) {
+            return;
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("Authorization callout response not received in time on account \"" + p.account.name() + "\"");
+        }
+        finish(p, null);
+    }
+
+    private void finish(Pending p, Accounts.AuthResult r) {
+        if (p.done) {
+            return;
+        }
+        p.done = true;
+        pending.remove(p.id);
+        if (p.timer != null) {
+            p.timer.cancel(false);
+        }
+        if (p.sub != null) {
+            p.sub.closed = true;
+            p.account.sublist().remove(p.sub);
+        }
+        try {
+            p.callback.accept(r);
+        } catch (RuntimeException e) {
+            log.error("Auth callout: error handing the result to the client: " + e);
+        }
+    }
+
+    /** Ends every waiting request (the clients are not authorized) and stops the thread. */
+    public void shutdown() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        try {
+            exec.submit(() -> {
+                for (Pending p : List.copyOf(pending.values())) {
+                    finish(p, null);
+                }
+            }).get(1, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // best effort: the clients are being closed anyway
+        }
+        exec.shutdownNow();
+    }
+}
