@@ -290,4 +290,34 @@ class ConfigLoaderTest {
         assertEquals("1.5s", GoDuration.format(Duration.ofMillis(1500)));
         assertEquals("0s", GoDuration.format(Duration.ZERO));
     }
+
+    private static final String ISSUER = "ABJHLOVMPA4CI6R5KLNGOB4GSLNIY7IOUPAJC4YFNDLQVIOBYQGUWVLA";
+
+    @Test
+    void readsAuthCalloutWithNatsServersAliases() throws Exception {
+        ServerOptions o = load("authorization {\n users: [ {user: a, password: b} ]\n auth_callout {\n issuer: " + ISSUER
+                + "\n acc: AUTH\n users: [ a ]\n }\n}\n");
+        assertEquals(ISSUER, o.auth.authCallout.issuer());
+        assertEquals("AUTH", o.auth.authCallout.account());
+        assertEquals(List.of("a"), o.auth.authCallout.authUsers());
+        o = load("authorization { auth_callout { issuer: " + ISSUER + ", auth_users: [ a, b ] } }\n");
+        assertEquals("$G", o.auth.authCallout.account(), "the global account by default");
+        assertEquals(List.of("a", "b"), o.auth.authCallout.authUsers());
+    }
+
+    @Test
+    void authCalloutErrors() throws Exception {
+        assertEquals("f:1:32: Expected callout user to be a valid public account nkey, got \"UABC\"",
+                error("authorization { auth_callout { issuer: UABC, auth_users: [ a ] } }\n"));
+        assertEquals("f:1:17: Authorization callouts require an issuer to be specified",
+                error("authorization { auth_callout { auth_users: [ a ] } }\n"));
+        assertEquals("f:1:17: Authorization callouts require authorized users to be specified",
+                error("authorization { auth_callout { issuer: " + ISSUER + " } }\n"));
+        assertTrue(error("authorization { auth_callout { issuer: " + ISSUER + ", auth_users: [a], xkey: XAB } }\n")
+                .contains("\"auth_callout.xkey\" (encrypted auth callout requests) is not supported yet by nats4j"));
+        assertTrue(error("authorization { auth_callout { issuer: " + ISSUER + ", auth_users: [a], foo: 1 } }\n")
+                .contains("Unknown field \"foo\" parsing authorization callout"));
+        assertTrue(error("authorization { auth_callout: 1 }\n")
+                .contains("Expected authorization callout to be a map/struct"));
+    }
 }

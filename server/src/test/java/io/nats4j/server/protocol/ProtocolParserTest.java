@@ -195,4 +195,33 @@ class ProtocolParserTest {
             }
         }
     }
+
+    @Test
+    void pauseAfterConnectLeavesTheRestUnreadUntilResume() {
+        RecordingHandler h = new RecordingHandler() {
+            @Override
+            public void onConnect(ProtocolParser p, int off, int len) {
+                super.onConnect(p, off, len);
+                p.pause();
+            }
+        };
+        ProtocolParser p = new ProtocolParser(h, ALLOC, 4096, 1024);
+        ByteBuf buf = ALLOC.buffer();
+        buf.writeBytes("CONNECT {}\r\nPUB a 2\r\nhi\r\nPING\r\n".getBytes(StandardCharsets.UTF_8));
+        try {
+            p.parse(buf);
+            assertTrue(p.isPaused());
+            assertEquals(List.of("CONNECT {}"), h.events);
+            assertEquals("PUB a 2\r\nhi\r\nPING\r\n".length(), buf.readableBytes(), "the rest stays unread");
+            p.parse(buf);
+            assertEquals(List.of("CONNECT {}"), h.events, "nothing while paused");
+            p.resume();
+            p.parse(buf);
+            assertEquals(List.of("CONNECT {}", "PUB a size=2 digits=2 [hi]", "PING"), h.events);
+            assertEquals(0, buf.readableBytes());
+        } finally {
+            buf.release();
+            p.close();
+        }
+    }
 }

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Records every parser callback as a line of text, so runs over different splits can be compared. */
-final class RecordingHandler implements ProtocolHandler {
+class RecordingHandler implements ProtocolHandler {
 
     final List<String> events = new ArrayList<>();
 
