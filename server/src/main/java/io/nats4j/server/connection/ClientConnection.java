@@ -680,7 +680,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             }
         }
         flushPending();
-        if (!closed && !parser.isPaused()) {
+        if (closed || parser.isPaused()) {
+            return;
+        }
+        if (stalledOn != null) {
+            stallProducer(); // turns reading back on once the receiver drained
+        } else {
             channel.config().setAutoRead(true);
         }
     }

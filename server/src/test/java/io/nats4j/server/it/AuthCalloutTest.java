@@ -117,7 +117,11 @@ class AuthCalloutTest {
      * returns for it (null = no answer at all).
      */
     private void startService(Function<JsonNode, byte[]> answer) throws Exception {
-        service = Nats.connect(Options.builder().server(server.url()).userInfo("auth", "pwd").noReconnect()
+        startService(server.url(), answer);
+    }
+
+    private void startService(String url, Function<JsonNode, byte[]> answer) throws Exception {
+        service = Nats.connect(Options.builder().server(url).userInfo("auth", "pwd").noReconnect()
                 .connectionTimeout(WAIT).build());
         Dispatcher d = service.createDispatcher(m -> {
             JsonNode claims = verifyRequest(m);
@@ -538,5 +542,66 @@ class AuthCalloutTest {
                 """.formatted(pub(issuer));
         e = assertThrows(IOException.class, () -> TestServer.start(TestServer.defaultOptions(), noSuchAccount));
         assertTrue(e.getMessage().contains("Authorization callout account \"NOPE\" not valid"), e.getMessage());
+    }
+
+    @Test
+    void theUserJwtsExpiryClosesTheClient() throws Exception {
+        start();
+        startService(req -> {
+            ObjectNode c = JSON.createObjectNode();
+            c.put("sub", userNkey(req)).put("aud", "APP").put("exp", TestJwts.now() + 2);
+            c.set("nats", userNats());
+            return response(issuer, userNkey(req), serverId(req), jwt(issuer, c), null);
+        });
+        try (RawClient raw = RawClient.open(server)) {
+            raw.send("CONNECT {\"verbose\":false,\"pedantic\":false,\"user\":\"alice\",\"pass\":\"secret\"}\r\nPING\r\n");
+            raw.expect("PONG\r\n", WAIT);
+            raw.expectSkippingPings("-ERR 'User Authentication Expired'\r\n", Duration.ofSeconds(5));
+            raw.expectClosed(WAIT);
+        }
+    }
+
+    @Test
+    void configReloadKeepsCalloutClientsAndRemovingTheCalloutClosesThem(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("server.conf");
+        java.nio.file.Files.writeString(file, "host: 127.0.0.1\nport: -1\n" + config("2"));
+        try (io.nats4j.server.NatsServer ns = new io.nats4j.server.NatsServer(io.nats4j.server.ServerOptions.fromConfigFile(file))) {
+            ns.start();
+            startService(ns.clientUrl(), this::aliceOnly);
+            Connection alice = Nats.connect(Options.builder().server(ns.clientUrl()).userInfo("alice", "secret")
+                    .noReconnect().connectionTimeout(WAIT).build());
+            clients.add(alice);
+            Subscription sub = alice.subscribe("app.x");
+            alice.flush(WAIT);
+
+            java.nio.file.Files.writeString(file, "host: 127.0.0.1\nport: -1\n" + config("3"));
+            ns.reload();
+            alice.publish("app.x", "still".getBytes(StandardCharsets.UTF_8));
+            assertNotNull(sub.nextMessage(WAIT), "a reload keeps the callout's client with its account");
+
+            java.nio.file.Files.writeString(file, "host: 127.0.0.1\nport: -1\n" + config("3")
+                    .replaceAll("(?s)auth_callout \\{.*?\\}", ""));
+            ns.reload();
+            long until = System.nanoTime() + WAIT.toNanos();
+            while (alice.getStatus() == Connection.Status.CONNECTED && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+            assertFalse(alice.getStatus() == Connection.Status.CONNECTED, "no callout any more: its clients are closed");
+        }
+    }
+
+    @Test
+    void aReloadCannotAddACalloutToAServerStartedWithout(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("server.conf");
+        String cfg = config("2");
+        java.nio.file.Files.writeString(file, "host: 127.0.0.1\nport: -1\n" + cfg.replaceAll("(?s)auth_callout \\{.*?\\}", ""));
+        try (io.nats4j.server.NatsServer ns = new io.nats4j.server.NatsServer(io.nats4j.server.ServerOptions.fromConfigFile(file))) {
+            ns.start();
+            java.nio.file.Files.writeString(file, "host: 127.0.0.1\nport: -1\n" + cfg);
+            IOException e = assertThrows(IOException.class, ns::reload);
+            assertTrue(e.getMessage().startsWith("config reload not supported for auth_callout"), e.getMessage());
+        }
     }
 }
