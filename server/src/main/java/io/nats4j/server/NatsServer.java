@@ -77,6 +77,8 @@ public final class NatsServer implements AutoCloseable {
     private final io.nats4j.server.auth.ServerKey serverKey;
     /** The auth callout (configuration mode); null without one. */
     private volatile io.nats4j.server.sys.AuthCalloutService authCallout;
+    /** Guards making {@link #authCallout} (not the server's monitor: reload holds that while clients work). */
+    private final Object calloutLock = new Object();
     private final String serverName;
     private volatile Accounts accounts;
     private final ServerStats stats = new ServerStats();
@@ -211,7 +213,6 @@ public final class NatsServer implements AutoCloseable {
             sys = s;
         }
         if (accounts.callout() != null) {
-            authCallout = new io.nats4j.server.sys.AuthCalloutService(this, serverKey);
             log.notice("Authorization callout enabled: requests on \"" + io.nats4j.server.auth.AuthCalloutOptions.SUBJECT
                     + "\" in account \"" + accounts.callout().account() + "\"");
         }
@@ -395,12 +396,29 @@ public final class NatsServer implements AutoCloseable {
         @Override
         public boolean authCallout(ClientConnection client,
                 java.util.function.Consumer<io.nats4j.server.auth.Accounts.AuthResult> done) {
-            io.nats4j.server.sys.AuthCalloutService s = authCallout;
+            io.nats4j.server.sys.AuthCalloutService s = calloutService();
             return s != null && s.request(client, done);
         }
     }
 
     private final ServerContext context = new Context();
+
+    /**
+     * The auth callout service, made on the first client that needs it (its thread and JSON stay out of the
+     * start-up); null when no callout is configured or the server is shutting down.
+     */
+    private io.nats4j.server.sys.AuthCalloutService calloutService() {
+        io.nats4j.server.sys.AuthCalloutService s = authCallout;
+        if (s != null || serverKey == null) {
+            return s;
+        }
+        synchronized (calloutLock) {
+            if (authCallout == null && !shuttingDown && accounts.callout() != null) {
+                authCallout = new io.nats4j.server.sys.AuthCalloutService(this, serverKey);
+            }
+            return authCallout;
+        }
+    }
 
     public ServerOptions options() {
         return options;
@@ -673,7 +691,10 @@ public final class NatsServer implements AutoCloseable {
         if (s != null) {
             s.shutdown(); // $SYS.SERVER.<id>.SHUTDOWN reaches its listeners before they are closed
         }
-        io.nats4j.server.sys.AuthCalloutService ac = authCallout;
+        io.nats4j.server.sys.AuthCalloutService ac;
+        synchronized (calloutLock) {
+            ac = authCallout; // shuttingDown is set: no callout service is made after this
+        }
         if (ac != null) {
             ac.shutdown();
         }
@@ -829,9 +850,6 @@ public final class NatsServer implements AutoCloseable {
             Accounts previous = accounts;
             accounts = next;
             previous.replaced(next);
-            if (next.callout() != null && authCallout == null) {
-                authCallout = new io.nats4j.server.sys.AuthCalloutService(this, serverKey);
-            }
         }
         tls = nextTls;
         infoPrefix = buildInfoPrefix(infoHost);

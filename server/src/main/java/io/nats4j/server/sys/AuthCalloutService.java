@@ -47,7 +47,10 @@ public final class AuthCalloutService {
     /** nats-server's request audience. */
     static final String REQUEST_AUDIENCE = "nats-authorization-request";
     static final String REQUEST_TYPE = "authorization_request";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Jackson, made on first use (an ObjectMapper costs a fresh JVM about 100 ms). */
+    private static final class Lazy {
+        static final ObjectMapper JSON = new ObjectMapper();
+    }
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** One request waiting for its answer. Service thread only, except {@code done} which is set once. */
@@ -162,7 +165,7 @@ public final class AuthCalloutService {
     /** nats-io/jwt's AuthorizationRequestClaims, as nats-server fills them. */
     private String requestJwt(AuthCalloutOptions cfg, ClientConnection c, String userNkey, long timeoutNanos) {
         long now = System.currentTimeMillis() / 1000;
-        ObjectNode claims = JSON.createObjectNode();
+        ObjectNode claims = Lazy.JSON.createObjectNode();
         claims.put("aud", REQUEST_AUDIENCE);
         claims.put("exp", now + Math.max(1, TimeUnit.NANOSECONDS.toSeconds(timeoutNanos + 999_999_999L)));
         claims.put("iat", now);
