@@ -121,8 +121,11 @@ class AuthCalloutTest {
     }
 
     private void startService(String url, Function<JsonNode, byte[]> answer) throws Exception {
-        service = Nats.connect(Options.builder().server(url).userInfo("auth", "pwd").noReconnect()
-                .connectionTimeout(WAIT).build());
+        startService(Options.builder().server(url), answer);
+    }
+
+    private void startService(Options.Builder options, Function<JsonNode, byte[]> answer) throws Exception {
+        service = Nats.connect(options.userInfo("auth", "pwd").noReconnect().connectionTimeout(WAIT).build());
         Dispatcher d = service.createDispatcher(m -> {
             JsonNode claims = verifyRequest(m);
             if (claims == null) {
@@ -603,5 +606,49 @@ class AuthCalloutTest {
             IOException e = assertThrows(IOException.class, ns::reload);
             assertTrue(e.getMessage().startsWith("config reload not supported for auth_callout"), e.getMessage());
         }
+    }
+
+    @Test
+    void theRequestCarriesTheClientsTlsCertificates(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        io.nats4j.server.testsupport.TestCertificates ca = io.nats4j.server.testsupport.TestCertificates.create(dir, "callout CA");
+        var serverCert = ca.server("server", io.nats4j.server.testsupport.TestCertificates.KeyFormat.PKCS8);
+        var aliceCert = ca.client("alice", "CN=alice,O=example", List.of(), List.of());
+        var serviceCert = ca.client("service", "CN=service", List.of(), List.of());
+        io.nats4j.server.ServerOptions o = TestServer.defaultOptions();
+        o.tls = new io.nats4j.server.tls.TlsOptions();
+        o.tls.certFile = serverCert.certFile();
+        o.tls.keyFile = serverCert.keyFile();
+        o.tls.caFile = ca.caFile();
+        o.tls.verify = true;
+        server = TestServer.start(o, config("2"));
+        String url = "tls://127.0.0.1:" + server.port();
+        startService(Options.builder().server(url).sslContext(ca.clientContext(serviceCert)), req -> {
+            JsonNode tls = req.path("nats").path("client_tls");
+            try {
+                String pem = tls.path("verified_chains").path(0).path(0).asText();
+                String b64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+                var cert = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                        .generateCertificate(new java.io.ByteArrayInputStream(Base64.getDecoder().decode(b64)));
+                if (cert.getSubjectX500Principal().getName().startsWith("CN=alice")
+                        && tls.path("version").asText().startsWith("1.") && !tls.path("cipher").asText().isEmpty()) {
+                    ObjectNode c = JSON.createObjectNode();
+                    c.put("sub", userNkey(req)).put("aud", "APP").put("name", "alice-from-cert");
+                    c.set("nats", userNats());
+                    return response(issuer, userNkey(req), serverId(req), jwt(issuer, c), null);
+                }
+            } catch (Exception e) {
+                serviceProblems.add("bad client_tls " + tls + ": " + e);
+            }
+            return response(issuer, userNkey(req), serverId(req), null, "no certificate I know");
+        });
+        Connection alice = Nats.connect(Options.builder().server(url).sslContext(ca.clientContext(aliceCert))
+                .noReconnect().connectionTimeout(WAIT).build());
+        clients.add(alice);
+        JsonNode data = JSON.readTree(alice.request("$SYS.REQ.USER.INFO", new byte[0], WAIT).getData()).path("data");
+        assertEquals("alice-from-cert", data.path("user").asText());
+        assertEquals("APP", data.path("account").asText());
+        assertThrows(IOException.class, () -> Nats.connect(Options.builder().server(url)
+                .sslContext(ca.clientContext(ca.client("eve", "CN=eve", List.of(), List.of())))
+                .noReconnect().connectionTimeout(WAIT).build()));
     }
 }
