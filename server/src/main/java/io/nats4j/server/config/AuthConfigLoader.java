@@ -11,6 +11,7 @@ import io.nats4j.server.auth.Permissions;
 import io.nats4j.server.auth.ResponsePermission;
 import io.nats4j.server.auth.SubjectPermission;
 import io.nats4j.server.auth.User;
+import io.nats4j.server.auth.XKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -79,8 +80,8 @@ final class AuthConfigLoader {
     /**
      * {@code auth_callout { issuer, account, auth_users, xkey }} with nats-server's aliases ({@code acc},
      * {@code users}, {@code key}) and its errors. The account defaults to {@code $G}; the users and the
-     * account must exist, which is checked with the accounts (not here). Encrypted requests ({@code xkey})
-     * are not supported yet.
+     * account must exist, which is checked with the accounts (not here). With {@code xkey} the requests are
+     * encrypted to that curve key.
      */
     private static AuthCalloutOptions authCallout(ConfigValue.Entry e) throws ConfigException {
         if (e.value().kind() != ConfigValue.Kind.MAP) {
@@ -89,6 +90,7 @@ final class AuthConfigLoader {
         }
         String issuer = null;
         String account = null;
+        String xkey = null;
         List<String> authUsers = new ArrayList<>();
         for (ConfigValue.Entry a : e.value().asMap().values()) {
             switch (a.key().toLowerCase(Locale.ROOT)) {
@@ -107,8 +109,13 @@ final class AuthConfigLoader {
                     }
                     authUsers.addAll(strings(a, a.value()));
                 }
-                case "xkey", "key" -> throw new ConfigException(a.keyPosition(),
-                        "\"auth_callout." + a.key() + "\" (encrypted auth callout requests) is not supported yet by nats4j");
+                case "xkey", "key" -> {
+                    xkey = string(a);
+                    if (!XKey.isValidPublicKey(xkey)) {
+                        throw new ConfigException(a.keyPosition(),
+                                "Expected callout xkey to be a valid public xkey, got \"" + xkey + "\"");
+                    }
+                }
                 default -> throw new ConfigException(a.keyPosition(),
                         "Unknown field \"" + a.key() + "\" parsing authorization callout");
             }
@@ -119,7 +126,8 @@ final class AuthConfigLoader {
         if (authUsers.isEmpty()) {
             throw new ConfigException(e.keyPosition(), "Authorization callouts require authorized users to be specified");
         }
-        return new AuthCalloutOptions(issuer, account == null || account.isEmpty() ? Account.GLOBAL : account, authUsers);
+        return new AuthCalloutOptions(issuer, account == null || account.isEmpty() ? Account.GLOBAL : account, authUsers,
+                xkey == null || xkey.isEmpty() ? null : xkey);
     }
 
     private static Duration timeout(ConfigValue.Entry e) throws ConfigException {

@@ -12,6 +12,7 @@ import io.nats4j.server.auth.AuthCalloutResponse;
 import io.nats4j.server.auth.Jwt;
 import io.nats4j.server.auth.NKeys;
 import io.nats4j.server.auth.ServerKey;
+import io.nats4j.server.auth.XKey;
 import io.nats4j.server.connection.ClientConnection;
 import io.nats4j.server.connection.InternalSubscriber;
 import io.nats4j.server.log.ServerLogger;
@@ -85,6 +86,8 @@ public final class AuthCalloutService {
 
     private final NatsServer server;
     private final ServerKey key;
+    /** The server's curve key for encrypted requests (nats-server's {@code s.xkp}). */
+    private final XKey xkey = XKey.generate();
     private final ServerLogger log;
     private final ScheduledExecutorService exec;
     private final InternalClient client;
@@ -155,7 +158,14 @@ public final class AuthCalloutService {
         p.timer = exec.schedule(() -> timedOut(p), timeoutNanos, TimeUnit.NANOSECONDS);
         try {
             String jwt = requestJwt(cfg, c, p.userNkey, timeoutNanos);
-            client.publish(acc, AuthCalloutOptions.SUBJECT, reply, null, jwt.getBytes(StandardCharsets.US_ASCII));
+            byte[] payload = jwt.getBytes(StandardCharsets.US_ASCII);
+            byte[] headers = null;
+            if (cfg.xkey() != null) {
+                payload = xkey.seal(payload, cfg.xkey());
+                headers = ("NATS/1.0\r\n" + AuthCalloutOptions.XKEY_HEADER + ": " + xkey.publicKey() + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII);
+            }
+            client.publish(acc, AuthCalloutOptions.SUBJECT, reply, headers, payload);
         } catch (RuntimeException e) {
             log.warn("Error sending authorization request: " + e.getMessage());
             finish(p, null);
@@ -176,6 +186,9 @@ public final class AuthCalloutService {
         sid.put("host", server.infoHost());
         sid.put("id", server.serverId());
         sid.put("version", Version.NATS_SERVER);
+        if (cfg.xkey() != null) {
+            sid.put("xkey", xkey.publicKey());
+        }
         nats.put("user_nkey", userNkey);
         ConnectOptions co = c.connectOptions();
         ObjectNode ci = nats.putObject("client_info");
@@ -250,6 +263,15 @@ public final class AuthCalloutService {
                 throw new AuthCalloutResponse.Rejected("Auth callout no longer configured on account \"" + accName + "\"");
             }
             ConnectOptions co = p.client.connectOptions();
+            String serviceXkey = accounts.callout().xkey();
+            if (serviceXkey != null && payload != null && payload.length > 0 && !startsWithJwt(payload)) {
+                // an encrypted answer (a plain JWT is accepted too, as nats-server does)
+                payload = xkey.open(payload, serviceXkey);
+                if (payload == null) {
+                    throw new AuthCalloutResponse.Rejected("Error decrypting auth callout response on account \""
+                            + accName + "\": nkeys: could not decrypt message");
+                }
+            }
             r = AuthCalloutResponse.check(payload, p.userNkey, server.serverId(), accounts,
                     co.user != null && !co.user.isEmpty() ? co.user : co.nkey, System.currentTimeMillis() / 1000);
         } catch (AuthCalloutResponse.Rejected e) {
@@ -261,6 +283,11 @@ public final class AuthCalloutService {
             r = null;
         }
         finish(p, r);
+    }
+
+    /** nats-server's test for a plain answer: a JWT starts with {@code eyJ} (base64 of {@code {"}). */
+    private static boolean startsWithJwt(byte[] b) {
+        return b.length >= 3 && b[0] == 'e' && b[1] == 'y' && b[2] == 'J';
     }
 
     private void timedOut(Pending p) {

@@ -300,7 +300,9 @@ class ConfigLoaderTest {
         assertEquals(ISSUER, o.auth.authCallout.issuer());
         assertEquals("AUTH", o.auth.authCallout.account());
         assertEquals(List.of("a"), o.auth.authCallout.authUsers());
-        o = load("authorization { auth_callout { issuer: " + ISSUER + ", auth_users: [ a, b ] } }\n");
+        String xkey = io.nats4j.server.auth.XKey.generate().publicKey();
+        o = load("authorization { auth_callout { issuer: " + ISSUER + ", auth_users: [ a, b ], key: " + xkey + " } }\n");
+        assertEquals(xkey, o.auth.authCallout.xkey());
         assertEquals("$G", o.auth.authCallout.account(), "the global account by default");
         assertEquals(List.of("a", "b"), o.auth.authCallout.authUsers());
     }
@@ -314,7 +316,7 @@ class ConfigLoaderTest {
         assertEquals("f:1:17: Authorization callouts require authorized users to be specified",
                 error("authorization { auth_callout { issuer: " + ISSUER + " } }\n"));
         assertTrue(error("authorization { auth_callout { issuer: " + ISSUER + ", auth_users: [a], xkey: XAB } }\n")
-                .contains("\"auth_callout.xkey\" (encrypted auth callout requests) is not supported yet by nats4j"));
+                .contains("Expected callout xkey to be a valid public xkey, got \"XAB\""));
         assertTrue(error("authorization { auth_callout { issuer: " + ISSUER + ", auth_users: [a], foo: 1 } }\n")
                 .contains("Unknown field \"foo\" parsing authorization callout"));
         assertTrue(error("authorization { auth_callout: 1 }\n")

@@ -651,4 +651,56 @@ class AuthCalloutTest {
                 .sslContext(ca.clientContext(ca.client("eve", "CN=eve", List.of(), List.of())))
                 .noReconnect().connectionTimeout(WAIT).build()));
     }
+
+    @Test
+    void encryptedRequestsWithXkeyAndEncryptedOrPlainAnswers() throws Exception {
+        io.nats4j.server.auth.XKey serviceXkey = io.nats4j.server.auth.XKey.generate();
+        server = TestServer.start(TestServer.defaultOptions(), config("2")
+                .replace("auth_users: [ auth, bob ]", "auth_users: [ auth, bob ]\n    xkey: " + serviceXkey.publicKey()));
+        io.nats4j.server.auth.XKey stranger = io.nats4j.server.auth.XKey.generate();
+        service = Nats.connect(Options.builder().server(server.url()).userInfo("auth", "pwd").noReconnect()
+                .connectionTimeout(WAIT).build());
+        Dispatcher d = service.createDispatcher(m -> {
+            String serverXkey = m.getHeaders() == null ? null : m.getHeaders().getFirst("Nats-Server-Xkey");
+            byte[] plain = serverXkey == null ? null : serviceXkey.open(m.getData(), serverXkey);
+            if (plain == null) {
+                serviceProblems.add("request not sealed for the service's xkey by the header's key: " + serverXkey);
+                return;
+            }
+            String[] parts = new String(plain, StandardCharsets.US_ASCII).split("\\.");
+            JsonNode req;
+            try {
+                req = JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
+            } catch (IOException e) {
+                serviceProblems.add("cannot read request: " + e);
+                return;
+            }
+            requests.add(req);
+            if (!serverXkey.equals(req.path("nats").path("server_id").path("xkey").asText())) {
+                serviceProblems.add("the signed request names another xkey than the header: " + req);
+            }
+            byte[] answer = aliceOnly(req);
+            String mode = connectUser(req);
+            if (!mode.equals("alice") || connectPass(req).equals("secret")) {
+                service.publish(m.getReplyTo(), serviceXkey.seal(answer, serverXkey)); // encrypted answer
+            } else if (connectPass(req).equals("plain")) {
+                service.publish(m.getReplyTo(), plainAllow(req)); // a plain JWT answer is accepted too
+            } else {
+                service.publish(m.getReplyTo(), stranger.seal(plainAllow(req), serverXkey)); // sealed by another key
+            }
+        });
+        d.subscribe("$SYS.REQ.USER.AUTH");
+        service.flush(WAIT);
+
+        assertEquals("PONG\r\n", rawConnect("alice", "secret"));
+        assertEquals("PONG\r\n", rawConnect("alice", "plain"));
+        assertEquals(VIOLATION, rawConnect("alice", "forged"));
+        assertEquals(VIOLATION, rawConnect("mallory", "x"));
+        assertEquals(4, requests.size());
+    }
+
+    /** Allows the request's user into APP (plain JWT). */
+    private byte[] plainAllow(JsonNode req) {
+        return response(issuer, userNkey(req), serverId(req), userJwt(issuer, userNkey(req), "APP", userNats()), null);
+    }
 }
