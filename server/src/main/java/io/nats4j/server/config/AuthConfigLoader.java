@@ -116,6 +116,9 @@ final class AuthConfigLoader {
                                 "Expected callout xkey to be a valid public xkey, got \"" + xkey + "\"");
                     }
                 }
+                // nats-server 2.10.19+: only clients of these accounts go to the callout
+                case "allowed_accounts" -> throw new ConfigException(a.keyPosition(),
+                        "\"auth_callout.allowed_accounts\" is not supported yet by nats4j");
                 default -> throw new ConfigException(a.keyPosition(),
                         "Unknown field \"" + a.key() + "\" parsing authorization callout");
             }

@@ -319,6 +319,8 @@ class ConfigLoaderTest {
                 .contains("Expected callout xkey to be a valid public xkey, got \"XAB\""));
         assertTrue(error("authorization { auth_callout { issuer: " + ISSUER + ", auth_users: [a], foo: 1 } }\n")
                 .contains("Unknown field \"foo\" parsing authorization callout"));
+        assertTrue(error("authorization { auth_callout { issuer: " + ISSUER + ", auth_users: [a], allowed_accounts: [B] } }\n")
+                .contains("\"auth_callout.allowed_accounts\" is not supported yet by nats4j"));
         assertTrue(error("authorization { auth_callout: 1 }\n")
                 .contains("Expected authorization callout to be a map/struct"));
     }
