@@ -3,10 +3,14 @@ package io.nats4j.server.auth;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -121,6 +125,27 @@ public interface AccountResolver {
 
         public Path dir() {
             return dir;
+        }
+
+        /** True with {@code allow_delete}. */
+        public boolean allowsDelete() {
+            return allowDelete;
+        }
+
+        /** The account public keys with a {@code .jwt} file, in file name order. */
+        public List<String> keys() throws IOException {
+            List<String> out = new ArrayList<>();
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+                for (Path f : files) {
+                    String name = f.getFileName().toString();
+                    String key = name.substring(0, name.length() - SUFFIX.length());
+                    if (Files.isRegularFile(f) && NKeys.isValidAccountKey(key)) {
+                        out.add(key);
+                    }
+                }
+            }
+            Collections.sort(out);
+            return out;
         }
     }
 }

@@ -32,6 +32,8 @@ public final class ResolverOptions {
     public int limit = DEFAULT_LIMIT;
     public Duration timeout = DEFAULT_TIMEOUT;
     public Duration interval = DEFAULT_INTERVAL;
+    /** {@code resolver_pinned_accounts}: when not empty, only users of these accounts may connect. */
+    public java.util.List<String> pinnedAccounts = new java.util.ArrayList<>();
 
     public ResolverOptions copy() {
         ResolverOptions c = new ResolverOptions();
@@ -43,6 +45,7 @@ public final class ResolverOptions {
         c.limit = limit;
         c.timeout = timeout;
         c.interval = interval;
+        c.pinnedAccounts = new java.util.ArrayList<>(pinnedAccounts);
         return c;
     }
 }

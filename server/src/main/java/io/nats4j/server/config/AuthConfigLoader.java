@@ -426,6 +426,22 @@ final class AuthConfigLoader {
         o.auth.resolver = r;
     }
 
+    /**
+     * {@code resolver_pinned_accounts}: an account public key or a list of them; only users of these accounts
+     * (and of the system account) may connect.
+     */
+    static void resolverPinnedAccounts(Position at, String key, ConfigValue v, ServerOptions o) throws ConfigException {
+        ResolverOptions r = o.auth.resolver != null ? o.auth.resolver : new ResolverOptions();
+        List<String> keys = strings(new ConfigValue.Entry(key, at, v), v);
+        for (String k : keys) {
+            if (!NKeys.isValidAccountKey(k)) {
+                throw new ConfigException(at, "pinned account key \"" + k + "\" is not a valid public account nkey");
+            }
+        }
+        r.pinnedAccounts = new ArrayList<>(keys);
+        o.auth.resolver = r;
+    }
+
     /** {@code resolver_preload { <account public key>: <account JWT> }}. */
     static void resolverPreload(Position at, String key, ConfigValue v, ServerOptions o) throws ConfigException {
         ResolverOptions r = o.auth.resolver != null ? o.auth.resolver : new ResolverOptions();

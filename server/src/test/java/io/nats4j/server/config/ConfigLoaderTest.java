@@ -181,13 +181,15 @@ class ConfigLoaderTest {
                 + "f:4:1: \"leafnodes\" is not supported yet by nats4j",
                 error("cluster { port: 6222 }\nauthorization { timeout: 2 }\njetstream: enabled\nleafnodes: {}\n"));
         for (String key : List.of("leafnodes",
-                "gateway", "websocket", "mqtt", "resolver_tls", "resolver_pinned_accounts")) {
+                "gateway", "websocket", "mqtt", "resolver_tls")) {
             assertEquals("f:1:1: \"" + key + "\" is not supported yet by nats4j", error(key + ": 1\n"), key);
         }
     }
 
     @Test
     void operatorModeKeysAreCheckedWhenRead() throws Exception {
+        assertEquals("f:1:1: pinned account key \"UABC\" is not a valid public account nkey",
+                error("resolver_pinned_accounts: [\"UABC\"]\n"));
         assertEquals("f:1:1: error parsing operator JWT: expected 3 chunks", error("operator: \"eyJnotajwt\"\n"));
         assertEquals("f:1:1: \"resolver: URL(...)\" is not supported yet by nats4j",
                 error("resolver: URL(http://localhost:9090/jwt/v1/accounts/)\n"));
