@@ -738,7 +738,8 @@ public final class NatsServer implements AutoCloseable {
 
     /**
      * nats-server's updateAccountClaims for the live clients: with a lower connection limit the newest clients
-     * beyond it are closed ("maximum account active connections exceeded"); the others are checked against
+     * up to it stay and the older ones are closed ("maximum account active connections exceeded"); the
+     * others are checked against
      * the new revocations, bearer rule and signing keys, and keep running with the new limits.
      */
     private void accountClaimsChanged(io.nats4j.server.auth.OperatorMode om, Account account,
