@@ -55,6 +55,83 @@ public interface AccountResolver {
     }
 
     /**
+     * nats-server's {@code URL(...)} resolver: an account's JWT is the body of a 200 answer to
+     * {@code GET <base url><account public key>}; no updates are stored. A fetch waits at most
+     * {@link #FETCH_TIMEOUT} (nats-server's DEFAULT_ACCOUNT_FETCH_TIMEOUT).
+     */
+    final class Url implements AccountResolver {
+        public static final java.time.Duration FETCH_TIMEOUT = java.time.Duration.ofMillis(1900);
+
+        private final String base;
+        private final java.net.http.HttpClient http;
+
+        public Url(String base) {
+            this.base = base.endsWith("/") ? base : base + "/";
+            this.http = java.net.http.HttpClient.newBuilder().connectTimeout(FETCH_TIMEOUT)
+                    .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
+        }
+
+        public String base() {
+            return base;
+        }
+
+        @Override
+        public String fetch(String accountKey) throws IOException {
+            if (!NKeys.isValidAccountKey(accountKey)) {
+                throw new IOException("will only fetch valid account keys");
+            }
+            return get(base + accountKey);
+        }
+
+        /** nats-server checks at start that the base URL itself answers 200. */
+        public void check() throws IOException {
+            get(base);
+        }
+
+        private String get(String url) throws IOException {
+            java.net.http.HttpResponse<String> r;
+            try {
+                r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(FETCH_TIMEOUT).GET().build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("could not fetch <\"" + url + "\">: interrupted");
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IOException("could not fetch <\"" + url + "\">: " + e.getMessage());
+            }
+            if (r.statusCode() != 200) {
+                throw new IOException("could not fetch <\"" + url + "\">: " + status(r.statusCode()));
+            }
+            return r.body().strip();
+        }
+
+        /** Go's resp.Status: the code and its text. */
+        private static String status(int code) {
+            String text = switch (code) {
+                case 400 -> "Bad Request";
+                case 401 -> "Unauthorized";
+                case 403 -> "Forbidden";
+                case 404 -> "Not Found";
+                case 500 -> "Internal Server Error";
+                case 502 -> "Bad Gateway";
+                case 503 -> "Service Unavailable";
+                default -> "";
+            };
+            return text.isEmpty() ? Integer.toString(code) : code + " " + text;
+        }
+
+        @Override
+        public boolean store(String accountKey, String jwt) {
+            return false;
+        }
+
+        @Override
+        public boolean delete(String accountKey) {
+            return false;
+        }
+    }
+
+    /**
      * The {@code full} resolver's directory: {@code <dir>/<account public key>.jwt}. Writes go to a
      * temporary file first and are then moved into place, so a reader never sees half a JWT.
      */

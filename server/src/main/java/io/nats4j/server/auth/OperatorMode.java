@@ -137,6 +137,17 @@ public final class OperatorMode {
                     errors.add("resolver dir " + ro.dir + ": " + e.getMessage());
                 }
             }
+        } else if (ro.type == ResolverOptions.Type.URL) {
+            if (!ro.preload.isEmpty()) {
+                errors.add("resolver preloads only available for writeable resolver types MEM/DIR/CACHE_DIR");
+            }
+            try {
+                AccountResolver.Url u = new AccountResolver.Url(ro.url);
+                u.check();
+                r = u;
+            } catch (IOException | IllegalArgumentException e) {
+                errors.add(e.getMessage());
+            }
         } else {
             r = new AccountResolver.Memory(ro.preload);
         }

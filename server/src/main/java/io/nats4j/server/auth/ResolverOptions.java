@@ -7,12 +7,13 @@ import java.util.Map;
 
 /**
  * nats-server's account resolver settings for operator mode: {@code resolver: MEMORY} (accounts only from
- * {@code resolver_preload}) or {@code resolver { type: full, dir: ... }} (account JWTs kept in a directory,
+ * {@code resolver_preload}), {@code resolver: URL(<base url>)} (account JWTs fetched over HTTP) or
+ * {@code resolver { type: full, dir: ... }} (account JWTs kept in a directory,
  * one {@code <account public key>.jwt} file each, updated through {@code $SYS.REQ} claim updates).
  */
 public final class ResolverOptions {
 
-    public enum Type { MEMORY, FULL }
+    public enum Type { MEMORY, FULL, URL }
 
     /** nats-server's defaults for the full resolver. */
     public static final int DEFAULT_LIMIT = 1000;
@@ -22,6 +23,8 @@ public final class ResolverOptions {
     public Type type = Type.MEMORY;
     /** {@code resolver_preload}: account public key to account JWT, in file order. */
     public Map<String, String> preload = new LinkedHashMap<>();
+    /** URL resolver: the base URL; an account's JWT is fetched from {@code url + public key}. */
+    public String url;
     /** Full resolver: the directory of account JWTs. */
     public Path dir;
     /** Full resolver: accounts may be deleted through {@code $SYS.REQ.CLAIMS.DELETE}. */
@@ -40,6 +43,7 @@ public final class ResolverOptions {
         c.type = type;
         c.preload = new LinkedHashMap<>(preload);
         c.dir = dir;
+        c.url = url;
         c.allowDelete = allowDelete;
         c.hardDelete = hardDelete;
         c.limit = limit;

@@ -371,18 +371,36 @@ final class AuthConfigLoader {
         }
     }
 
+    /** nats-server's {@code URL(...)} resolver value: the URL may be quoted inside the parentheses. */
+    private static final java.util.regex.Pattern URL_RESOLVER =
+            java.util.regex.Pattern.compile("(?i)URL\\(\\s*\"?([^\\s\"]*)\"?\\s*\\)\\s*");
+
     /**
-     * {@code resolver: MEMORY}, or {@code resolver { type: full, dir: "...", allow_delete, hard_delete,
-     * limit, timeout, interval }}. The URL resolver and {@code type: cache} are not supported yet.
+     * {@code resolver: MEMORY}, {@code resolver: URL(<base url>)}, or {@code resolver { type: full, dir: "...",
+     * allow_delete, hard_delete, limit, timeout, interval }}. {@code type: cache} is not supported yet.
      */
+
     static void resolver(Position at, String key, ConfigValue v, ServerOptions o) throws ConfigException {
         ResolverOptions r = o.auth.resolver != null ? o.auth.resolver : new ResolverOptions();
         if (v.kind() == ConfigValue.Kind.STRING) {
             String s = v.asString().strip();
             if (s.equalsIgnoreCase("MEMORY") || s.equalsIgnoreCase("MEM")) {
                 r.type = ResolverOptions.Type.MEMORY;
-            } else if (s.toUpperCase(java.util.Locale.ROOT).startsWith("URL(")) {
-                throw new ConfigException(at, "\"" + key + ": URL(...)\" is not supported yet by nats4j");
+            } else if (URL_RESOLVER.matcher(s).matches()) {
+                java.util.regex.Matcher m = URL_RESOLVER.matcher(s);
+                m.matches();
+                String url = m.group(1);
+                try {
+                    java.net.URI u = new java.net.URI(url);
+                    if (u.getScheme() == null || !(u.getScheme().equalsIgnoreCase("http") || u.getScheme().equalsIgnoreCase("https"))
+                            || u.getHost() == null) {
+                        throw new java.net.URISyntaxException(url, "not an http(s) URL");
+                    }
+                } catch (java.net.URISyntaxException e) {
+                    throw new ConfigException(at, "error parsing account resolver url \"" + url + "\": " + e.getMessage());
+                }
+                r.type = ResolverOptions.Type.URL;
+                r.url = url;
             } else {
                 throw new ConfigException(at, "resolver not supported: \"" + s + "\"");
             }

@@ -191,8 +191,11 @@ class ConfigLoaderTest {
         assertEquals("f:1:1: pinned account key \"UABC\" is not a valid public account nkey",
                 error("resolver_pinned_accounts: [\"UABC\"]\n"));
         assertEquals("f:1:1: error parsing operator JWT: expected 3 chunks", error("operator: \"eyJnotajwt\"\n"));
-        assertEquals("f:1:1: \"resolver: URL(...)\" is not supported yet by nats4j",
-                error("resolver: URL(http://localhost:9090/jwt/v1/accounts/)\n"));
+        assertTrue(error("resolver: URL(ftp://localhost/x)\n").startsWith("f:1:1: error parsing account resolver url \"ftp://localhost/x\""));
+        ServerOptions url = load("resolver: URL(http://localhost:9090/jwt/v1/accounts/)\n");
+        assertEquals(io.nats4j.server.auth.ResolverOptions.Type.URL, url.auth.resolver.type);
+        assertEquals("http://localhost:9090/jwt/v1/accounts/", url.auth.resolver.url);
+        assertEquals("http://127.0.0.1:1/a/", load("resolver: \"URL( \\\"http://127.0.0.1:1/a/\\\" )\"\n").auth.resolver.url);
         assertEquals("f:1:1: resolver: full requires a dir", error("resolver: { type: full }\n"));
         assertEquals("f:1:1: trusted Keys \"OABC\" are required to be a valid public operator nkey",
                 error("trusted_keys: [\"OABC\"]\n"));
