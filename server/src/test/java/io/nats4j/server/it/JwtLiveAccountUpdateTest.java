@@ -175,6 +175,41 @@ class JwtLiveAccountUpdateTest {
     }
 
     @Test
+    void changingAScopedKeysTemplateClosesTheUsersItSigned() throws Exception {
+        NKey scoped = TestJwts.accountKey();
+        ObjectNode nats = TestJwts.accountNats();
+        ObjectNode key = nats.putArray("signing_keys").addObject();
+        key.put("kind", "user_scope").put("key", pub(scoped)).put("role", "r");
+        key.putObject("template").putObject("pub").putArray("allow").add("a.>");
+        NKey a = op.account("A", nats);
+        start();
+        NKey u = TestJwts.userKey();
+        ObjectNode un = TestJwts.JSON.createObjectNode();
+        un.put("issuer_account", pub(a)).put("type", "user").put("version", 2);
+        try (RawClient user = raw(encode(scoped, pub(u), "scoped", un), u); RawClient other = raw(a)) {
+            ObjectNode changed = nats.deepCopy();
+            ((ObjectNode) changed.get("signing_keys").get(0).get("template").get("pub")).putArray("allow").add("b.>");
+            update(a, changed);
+            user.expectClosed(WAIT);
+            other.send("PING\r\n").expectSkippingPings("PONG\r\n", WAIT);
+        }
+    }
+
+    @Test
+    void aLowerPayloadLimitAppliesToLiveClients() throws Exception {
+        NKey a = op.account("A");
+        start();
+        try (RawClient c = raw(a)) {
+            c.send("PUB x 20\r\n01234567890123456789\r\nPING\r\n").expectSkippingPings("PONG\r\n", WAIT);
+            ObjectNode nats = TestJwts.accountNats();
+            ((ObjectNode) nats.get("limits")).put("payload", 10);
+            update(a, nats);
+            c.send("PUB x 20\r\n01234567890123456789\r\n");
+            assertTrue(c.expectClosed(WAIT).contains("-ERR 'Maximum Payload Violation'"));
+        }
+    }
+
+    @Test
     void exportAndImportChangesApplyToLiveSubscriptions() throws Exception {
         ObjectNode an = TestJwts.accountNats();
         export(an, "feed.>", "stream");
