@@ -1445,6 +1445,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             } else if (limits.maxPayload() == 0) {
                 parser.maxPayload(Integer.MIN_VALUE);
             }
+            // nats-server's subsAtLimit after applyAccountLimits: at or over the new limit closes the client
+            if ((maxSubs > 0 && subs.size() >= maxSubs) || (noSubscriptions && !subs.isEmpty())) {
+                log.error(prefix() + "maximum subscriptions exceeded");
+                sendErrAndClose("maximum subscriptions exceeded", ClosedState.MAX_SUBSCRIPTIONS_EXCEEDED);
+            }
         });
     }
 

@@ -210,6 +210,23 @@ class JwtLiveAccountUpdateTest {
     }
 
     @Test
+    void aLowerSubscriptionLimitClosesClientsAtOrOverIt() throws Exception {
+        NKey a = op.account("A");
+        start();
+        try (RawClient many = raw(a); RawClient few = raw(a)) {
+            many.send("SUB a 1\r\nSUB b 2\r\nSUB c 3\r\nPING\r\n").expectSkippingPings("PONG\r\n", WAIT);
+            few.send("SUB a 1\r\nPING\r\n").expectSkippingPings("PONG\r\n", WAIT);
+            ObjectNode nats = TestJwts.accountNats();
+            ((ObjectNode) nats.get("limits")).put("subs", 2);
+            update(a, nats);
+            assertTrue(many.expectClosed(WAIT).contains("-ERR 'maximum subscriptions exceeded'"));
+            few.send("SUB b 2\r\nPING\r\n").expectSkippingPings("PONG\r\n", WAIT);
+            few.send("SUB c 3\r\nPING\r\n");
+            assertTrue(few.expectLineStartingWith("-ERR", WAIT).contains("maximum subscriptions exceeded"));
+        }
+    }
+
+    @Test
     void exportAndImportChangesApplyToLiveSubscriptions() throws Exception {
         ObjectNode an = TestJwts.accountNats();
         export(an, "feed.>", "stream");
