@@ -739,8 +739,8 @@ public final class NatsServer implements AutoCloseable {
     /**
      * nats-server's updateAccountClaims for the live clients: with a lower connection limit the newest clients
      * up to it stay and the older ones are closed ("maximum account active connections exceeded"); the
-     * others are checked against
-     * the new revocations, bearer rule and signing keys, and keep running with the new limits.
+     * others are checked against the new revocations, bearer rule and signing keys, and keep running with
+     * the new limits. Called with the operator mode's lock held: only schedules work on the client loops.
      */
     private void accountClaimsChanged(io.nats4j.server.auth.OperatorMode om, Account account,
             io.nats4j.server.auth.JwtClaims.Account old, io.nats4j.server.auth.JwtClaims.Account neu) {
