@@ -142,12 +142,82 @@ public interface AccountResolver {
         private final Path dir;
         private final boolean allowDelete;
         private final boolean hardDelete;
+        /** Cache resolver: at most {@code limit} JWTs, the least recently used evicted; null for full. */
+        private final java.util.LinkedHashMap<String, Long> lastUse;
+        private final int limit;
+        private final long ttlMillis;
 
         public Directory(Path dir, boolean allowDelete, boolean hardDelete) throws IOException {
+            this(dir, allowDelete, hardDelete, false, 0, java.time.Duration.ZERO);
+        }
+
+        private Directory(Path dir, boolean allowDelete, boolean hardDelete, boolean cache, int limit,
+                java.time.Duration ttl) throws IOException {
             this.dir = dir;
             this.allowDelete = allowDelete;
             this.hardDelete = hardDelete;
+            this.limit = limit;
+            this.ttlMillis = ttl == null ? 0 : ttl.toMillis();
             Files.createDirectories(dir);
+            if (cache) {
+                lastUse = new java.util.LinkedHashMap<>(16, 0.75f, true);
+                long now = System.currentTimeMillis();
+                for (String k : keys()) {
+                    lastUse.put(k, now);
+                }
+            } else {
+                lastUse = null;
+            }
+        }
+
+        /**
+         * nats-server's {@code cache} resolver directory: deletes are allowed and remove the file; beyond
+         * {@code limit} JWTs (default 1000) storing a new one evicts the least recently used; with a
+         * {@code ttl} a JWT not used for that long is dropped.
+         */
+        public static Directory cache(Path dir, int limit, java.time.Duration ttl) throws IOException {
+            return new Directory(dir, true, true, true, limit > 0 ? limit : ResolverOptions.DEFAULT_CACHE_LIMIT, ttl);
+        }
+
+        public boolean isCache() {
+            return lastUse != null;
+        }
+
+        /** Cache: false (and the file removed) when the JWT was not used within the ttl; records the use. */
+        private boolean touch(String accountKey) throws IOException {
+            if (lastUse == null) {
+                return true;
+            }
+            synchronized (lastUse) {
+                long now = System.currentTimeMillis();
+                Long last = lastUse.get(accountKey);
+                if (last != null && ttlMillis > 0 && now - last > ttlMillis) {
+                    lastUse.remove(accountKey);
+                    Files.deleteIfExists(file(accountKey));
+                    return false;
+                }
+                if (last != null) {
+                    lastUse.put(accountKey, now);
+                }
+                return true;
+            }
+        }
+
+        /** Cache: makes room for a new JWT by removing the least recently used ones. */
+        private void makeRoom(String accountKey) throws IOException {
+            if (lastUse == null) {
+                return;
+            }
+            synchronized (lastUse) {
+                if (!lastUse.containsKey(accountKey)) {
+                    while (lastUse.size() >= limit) {
+                        String eldest = lastUse.keySet().iterator().next();
+                        lastUse.remove(eldest);
+                        Files.deleteIfExists(file(eldest));
+                    }
+                }
+                lastUse.put(accountKey, System.currentTimeMillis());
+            }
         }
 
         private Path file(String accountKey) {
@@ -162,6 +232,9 @@ public interface AccountResolver {
             if (!NKeys.isValidAccountKey(accountKey)) {
                 return null;
             }
+            if (!touch(accountKey)) {
+                return null;
+            }
             try {
                 return Files.readString(file(accountKey), StandardCharsets.UTF_8).strip();
             } catch (NoSuchFileException e) {
@@ -172,6 +245,7 @@ public interface AccountResolver {
         @Override
         public boolean store(String accountKey, String jwt) throws IOException {
             Path target = file(accountKey);
+            makeRoom(accountKey);
             Path tmp = Files.createTempFile(dir, accountKey, ".tmp");
             try {
                 Files.writeString(tmp, jwt, StandardCharsets.UTF_8);
@@ -192,6 +266,11 @@ public interface AccountResolver {
                 return false;
             }
             Path f = file(accountKey);
+            if (lastUse != null) {
+                synchronized (lastUse) {
+                    lastUse.remove(accountKey);
+                }
+            }
             if (hardDelete) {
                 Files.deleteIfExists(f);
             } else if (Files.exists(f)) {
@@ -202,6 +281,26 @@ public interface AccountResolver {
 
         public Path dir() {
             return dir;
+        }
+
+        /** The stored JWT without counting it as a use (listing); null when absent or, for the cache, dropped. */
+        public String peek(String accountKey) throws IOException {
+            if (!NKeys.isValidAccountKey(accountKey)) {
+                return null;
+            }
+            if (lastUse != null) {
+                synchronized (lastUse) {
+                    Long last = lastUse.get(accountKey);
+                    if (last == null || (ttlMillis > 0 && System.currentTimeMillis() - last > ttlMillis)) {
+                        return null;
+                    }
+                }
+            }
+            try {
+                return Files.readString(file(accountKey), StandardCharsets.UTF_8).strip();
+            } catch (NoSuchFileException e) {
+                return null;
+            }
         }
 
         /** True with {@code allow_delete}. */

@@ -122,12 +122,14 @@ public final class OperatorMode {
         AccountResolver r = null;
         if (ro == null) {
             errors.add("operators require an account resolver to be configured");
-        } else if (ro.type == ResolverOptions.Type.FULL) {
+        } else if (ro.type == ResolverOptions.Type.FULL || ro.type == ResolverOptions.Type.CACHE) {
             if (ro.dir == null) {
-                errors.add("resolver: full requires a dir");
+                errors.add("resolver: " + (ro.type == ResolverOptions.Type.CACHE ? "cache" : "full") + " requires a dir");
             } else {
                 try {
-                    r = new AccountResolver.Directory(ro.dir, ro.allowDelete, ro.hardDelete);
+                    r = ro.type == ResolverOptions.Type.CACHE
+                            ? AccountResolver.Directory.cache(ro.dir, ro.limit, ro.ttl)
+                            : new AccountResolver.Directory(ro.dir, ro.allowDelete, ro.hardDelete);
                     for (Map.Entry<String, String> e : ro.preload.entrySet()) {
                         if (r.fetch(e.getKey()) == null) {
                             r.store(e.getKey(), e.getValue());
@@ -727,7 +729,12 @@ public final class OperatorMode {
 
     /** True for the {@code full} resolver, whose directory takes claim updates and answers lookups. */
     public boolean fullResolver() {
-        return resolver instanceof AccountResolver.Directory;
+        return resolver instanceof AccountResolver.Directory d && !d.isCache();
+    }
+
+    /** True for the {@code cache} resolver: a directory that keeps the JWTs of accounts in use. */
+    public boolean cacheResolver() {
+        return resolver instanceof AccountResolver.Directory d && d.isCache();
     }
 
     /**
@@ -740,7 +747,11 @@ public final class OperatorMode {
      */
     public synchronized ClaimUpdate claimUpdate(String subjectAccount, String jwt) {
         boolean full = fullResolver();
-        if (!full && (jwt == null || jwt.isEmpty())) {
+        boolean cache = cacheResolver();
+        // nats-server's CacheDirAccResolver words its answers with "cache"
+        String update = cache ? "jwt update cache" : "jwt update";
+        String failed = update + " resulted in error";
+        if (!full && !cache && (jwt == null || jwt.isEmpty())) {
             return new ClaimUpdate(subjectAccount, "jwt update error", "request body is empty");
         }
         Jwt j;
@@ -750,31 +761,30 @@ public final class OperatorMode {
                 throw new Jwt.JwtException("not account claim");
             }
         } catch (Jwt.JwtException e) {
-            return new ClaimUpdate(full || subjectAccount == null ? "n/a" : subjectAccount,
-                    "jwt update resulted in error", e.getMessage());
+            return new ClaimUpdate(subjectAccount == null || (full && !cache) ? "n/a" : subjectAccount, failed, e.getMessage());
         }
         String key = j.subject();
         if (subjectAccount != null && !subjectAccount.equals(key)) {
-            return new ClaimUpdate(subjectAccount, "jwt update resulted in error", "subject does not match jwt content");
+            return new ClaimUpdate(subjectAccount, failed, "subject does not match jwt content");
         }
-        if (full && strictOperators.contains(j.issuer())) {
-            return new ClaimUpdate(key, "jwt update resulted in error", "operator requires issuer to be a signing key");
+        if ((full || cache) && strictOperators.contains(j.issuer())) {
+            return new ClaimUpdate(key, failed, "operator requires issuer to be a signing key");
         }
         Loaded l = loaded.get(key);
         if (!full && l == null) {
-            return new ClaimUpdate(key, "jwt update skipped", null);
+            return new ClaimUpdate(key, update + " skipped", null);
         }
         JwtClaims.Account c;
         try {
             c = verifyAccount(key, jwt.strip());
         } catch (Jwt.JwtException e) {
-            return new ClaimUpdate(key, "jwt update resulted in error", ACCOUNT_VALIDATION_FAILED);
+            return new ClaimUpdate(key, failed, ACCOUNT_VALIDATION_FAILED);
         }
-        if (full) {
+        if (full || cache) {
             try {
                 resolver.store(key, jwt.strip());
             } catch (IOException | IllegalArgumentException e) {
-                return new ClaimUpdate(key, "jwt update resulted in error", e.getMessage());
+                return new ClaimUpdate(key, failed, e.getMessage());
             }
         }
         l = loaded.get(key);
@@ -786,7 +796,7 @@ public final class OperatorMode {
                 al.accountUpdated(l.account, old, c);
             }
         }
-        return new ClaimUpdate(key, "jwt updated", null);
+        return new ClaimUpdate(key, cache ? "jwt updated cache" : "jwt updated", null);
     }
 
     /**
@@ -880,7 +890,7 @@ public final class OperatorMode {
         List<String> out = new ArrayList<>();
         long now = nowSeconds();
         for (String key : d.keys()) {
-            String jwt = d.fetch(key);
+            String jwt = d.peek(key);
             if (jwt == null) {
                 continue;
             }

@@ -13,7 +13,10 @@ import java.util.Map;
  */
 public final class ResolverOptions {
 
-    public enum Type { MEMORY, FULL, URL }
+    public enum Type { MEMORY, FULL, CACHE, URL }
+
+    /** nats-server's defaults for the cache resolver: at most 1000 JWTs, no time to live. */
+    public static final int DEFAULT_CACHE_LIMIT = 1000;
 
     /** nats-server's defaults for the full resolver. */
     public static final int DEFAULT_LIMIT = 1000;
@@ -35,6 +38,8 @@ public final class ResolverOptions {
     public int limit = DEFAULT_LIMIT;
     public Duration timeout = DEFAULT_TIMEOUT;
     public Duration interval = DEFAULT_INTERVAL;
+    /** Cache resolver: a JWT not used for this long is dropped; zero = kept until evicted by the limit. */
+    public Duration ttl = Duration.ZERO;
     /** {@code resolver_pinned_accounts}: when not empty, only users of these accounts may connect. */
     public java.util.List<String> pinnedAccounts = new java.util.ArrayList<>();
 
@@ -49,6 +54,7 @@ public final class ResolverOptions {
         c.limit = limit;
         c.timeout = timeout;
         c.interval = interval;
+        c.ttl = ttl;
         c.pinnedAccounts = new java.util.ArrayList<>(pinnedAccounts);
         return c;
     }

@@ -377,7 +377,7 @@ final class AuthConfigLoader {
 
     /**
      * {@code resolver: MEMORY}, {@code resolver: URL(<base url>)}, or {@code resolver { type: full, dir: "...",
-     * allow_delete, hard_delete, limit, timeout, interval }}. {@code type: cache} is not supported yet.
+     * allow_delete, hard_delete, limit, timeout, interval }} or {@code resolver { type: cache, dir, limit, ttl }}.
      */
 
     static void resolver(Position at, String key, ConfigValue v, ServerOptions o) throws ConfigException {
@@ -407,6 +407,8 @@ final class AuthConfigLoader {
             o.auth.resolver = r;
             return;
         }
+        boolean ttlSet = false;
+        boolean intervalSet = false;
         for (ConfigValue.Entry e : map(at, key, v).values()) {
             switch (e.key().toLowerCase(java.util.Locale.ROOT)) {
                 case "type" -> {
@@ -414,11 +416,19 @@ final class AuthConfigLoader {
                     switch (t) {
                         case "full" -> r.type = ResolverOptions.Type.FULL;
                         case "mem", "memory" -> r.type = ResolverOptions.Type.MEMORY;
-                        case "cache" -> throw new ConfigException(e.keyPosition(), "\"resolver.type: cache\" is not supported yet by nats4j");
+                        case "cache" -> r.type = ResolverOptions.Type.CACHE;
                         default -> throw new ConfigException(e.keyPosition(), "resolver type \"" + t + "\" unknown");
                     }
                 }
                 case "dir" -> r.dir = Path.of(string(e));
+                case "ttl" -> {
+                    try {
+                        r.ttl = GoDuration.parse(string(e));
+                    } catch (IllegalArgumentException ex) {
+                        throw new ConfigException(e.keyPosition(), "error parsing resolver ttl: " + ex.getMessage());
+                    }
+                    ttlSet = !r.ttl.isZero();
+                }
                 case "allow_delete" -> r.allowDelete = bool(e);
                 case "hard_delete" -> r.hardDelete = bool(e);
                 case "limit" -> r.limit = (int) e.value().asLong();
@@ -433,6 +443,7 @@ final class AuthConfigLoader {
                         r.timeout = d;
                     } else {
                         r.interval = d;
+                        intervalSet = !d.isZero();
                     }
                 }
                 default -> throw unknown(e);
@@ -440,6 +451,20 @@ final class AuthConfigLoader {
         }
         if (r.type == ResolverOptions.Type.FULL && r.dir == null) {
             throw new ConfigException(at, "resolver: full requires a dir");
+        }
+        if (r.type == ResolverOptions.Type.CACHE) {
+            // nats-server's checks for the cache resolver
+            if (r.dir == null) {
+                throw new ConfigException(at, "dir has no value and needs to point to a directory");
+            }
+            if (intervalSet) {
+                throw new ConfigException(at, "CACHE does not accept sync");
+            }
+            if (r.allowDelete) {
+                throw new ConfigException(at, "CACHE does not accept allow_delete");
+            }
+        } else if (ttlSet) {
+            throw new ConfigException(at, "FULL does not accept ttl");
         }
         o.auth.resolver = r;
     }

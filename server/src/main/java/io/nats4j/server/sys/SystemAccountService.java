@@ -736,9 +736,11 @@ public final class SystemAccountService {
         }
         subscribe(sys, String.format(ACC_CLAIMS_UPDATE_NEW, "*"), (a, c, s, r, h, p) -> claimUpdate(a, s, 3, r, p));
         subscribe(sys, String.format(ACC_CLAIMS_UPDATE_OLD, "*"), (a, c, s, r, h, p) -> claimUpdate(a, s, 2, r, p));
-        if (om.fullResolver()) {
+        if (om.fullResolver() || om.cacheResolver()) {
             subscribe(sys, CLAIMS_UPDATE, (a, c, s, r, h, p) -> claimUpdate(a, null, -1, r, p));
-            subscribe(sys, String.format(ACC_CLAIMS_LOOKUP, "*"), this::claimLookup);
+            if (om.fullResolver()) {
+                subscribe(sys, String.format(ACC_CLAIMS_LOOKUP, "*"), this::claimLookup);
+            }
             subscribe(sys, CLAIMS_LIST, this::claimList);
             subscribe(sys, CLAIMS_DELETE, this::claimDelete);
         }
