@@ -84,6 +84,8 @@ public final class OperatorMode {
     private volatile AccountListener listener;
     /** resolver_pinned_accounts (with the system account added), or null when not set. */
     private final Set<String> pinnedAccounts;
+    /** Users refused because their account is not pinned (/varz pinned_account_fails). */
+    private final java.util.concurrent.atomic.AtomicLong pinnedAccountFails = new java.util.concurrent.atomic.AtomicLong();
 
     OperatorMode(AuthOptions ao, boolean sublistCache, List<String> errors) {
         this.sublistCache = sublistCache;
@@ -192,6 +194,11 @@ public final class OperatorMode {
             }
         }
         pinnedAccounts = pinned;
+    }
+
+    /** Users refused since start because their account is not in {@code resolver_pinned_accounts}. */
+    public long pinnedAccountFails() {
+        return pinnedAccountFails.get();
     }
 
     /** Who acts on the live clients of updated and deleted accounts (the server). */
@@ -460,6 +467,7 @@ public final class OperatorMode {
         String accountKey = uc.issuerAccount() != null ? uc.issuerAccount() : uc.issuer();
         Set<String> pinned = pinnedAccounts;
         if (pinned != null && !pinned.contains(accountKey)) {
+            pinnedAccountFails.incrementAndGet();
             return Accounts.AuthResult.failure("Account " + accountKey + " not listed as operator pinned account");
         }
         Account acc = lookup(accountKey);

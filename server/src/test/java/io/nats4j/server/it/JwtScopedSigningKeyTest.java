@@ -187,8 +187,11 @@ class JwtScopedSigningKeyTest {
     void pinnedAccountsOnlyLetTheirUsersAndTheSystemAccountIn() throws Exception {
         NKey pinned = op.account("P");
         NKey other = op.account("O");
-        server = TestServer.start(TestServer.defaultOptions(),
-                op.config() + "resolver_pinned_accounts: [\"" + pub(pinned) + "\"]\n");
+        io.nats4j.server.ServerOptions options = TestServer.defaultOptions();
+        options.httpPort = -1;
+        server = TestServer.start(options, op.config() + "resolver_pinned_accounts: [\"" + pub(pinned) + "\"]\n");
+        assertTrue(io.nats4j.server.testsupport.Http.json(server.monitorUrl() + "/varz").path("pinned_account_fails").isMissingNode(),
+                "omitted while 0");
         NKey u = TestJwts.userKey();
         assertEquals("PONG", rawConnect(op.user(pinned, u), u));
         NKey s = TestJwts.userKey();
@@ -196,5 +199,6 @@ class JwtScopedSigningKeyTest {
         NKey o = TestJwts.userKey();
         assertEquals("-ERR 'Authorization Violation'", rawConnect(op.user(other, o), o));
         assertThrows(Exception.class, () -> connect(op.user(other, o), o).close());
+        assertEquals(2, io.nats4j.server.testsupport.Http.json(server.monitorUrl() + "/varz").path("pinned_account_fails").asLong());
     }
 }
