@@ -151,6 +151,11 @@ public interface AccountResolver {
             this(dir, allowDelete, hardDelete, false, 0, java.time.Duration.ZERO);
         }
 
+        /** The full resolver's directory; {@code limit} > 0 caps the number of JWTs ("jwt store is full"). */
+        public Directory(Path dir, boolean allowDelete, boolean hardDelete, int limit) throws IOException {
+            this(dir, allowDelete, hardDelete, false, Math.max(0, limit), java.time.Duration.ZERO);
+        }
+
         private Directory(Path dir, boolean allowDelete, boolean hardDelete, boolean cache, int limit,
                 java.time.Duration ttl) throws IOException {
             this.dir = dir;
@@ -203,9 +208,15 @@ public interface AccountResolver {
             }
         }
 
-        /** Cache: makes room for a new JWT by removing the least recently used ones. */
+        /**
+         * Cache: makes room for a new JWT by removing the least recently used ones. Full with a limit: refuses
+         * a new JWT when the directory holds {@code limit} (nats-server's "jwt store is full").
+         */
         private void makeRoom(String accountKey) throws IOException {
             if (lastUse == null) {
+                if (limit > 0 && !Files.exists(file(accountKey)) && keys().size() >= limit) {
+                    throw new IOException("jwt store is full");
+                }
                 return;
             }
             synchronized (lastUse) {

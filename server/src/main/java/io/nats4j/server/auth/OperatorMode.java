@@ -131,7 +131,7 @@ public final class OperatorMode {
                 try {
                     r = ro.type == ResolverOptions.Type.CACHE
                             ? AccountResolver.Directory.cache(ro.dir, ro.limit, ro.ttl)
-                            : new AccountResolver.Directory(ro.dir, ro.allowDelete, ro.hardDelete);
+                            : new AccountResolver.Directory(ro.dir, ro.allowDelete, ro.hardDelete, ro.limit);
                     for (Map.Entry<String, String> e : ro.preload.entrySet()) {
                         if (r.fetch(e.getKey()) == null) {
                             r.store(e.getKey(), e.getValue());

@@ -18,8 +18,7 @@ public final class ResolverOptions {
     /** nats-server's defaults for the cache resolver: at most 1000 JWTs, no time to live. */
     public static final int DEFAULT_CACHE_LIMIT = 1000;
 
-    /** nats-server's defaults for the full resolver. */
-    public static final int DEFAULT_LIMIT = 1000;
+    /** nats-server's defaults for the full resolver (its limit: 0 = unlimited). */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_INTERVAL = Duration.ofMinutes(2);
 
@@ -34,8 +33,12 @@ public final class ResolverOptions {
     public boolean allowDelete;
     /** Full resolver: deleted JWT files are removed (true) or renamed to {@code .jwt.deleted} (false). */
     public boolean hardDelete;
-    /** Full resolver: the most account JWTs kept. */
-    public int limit = DEFAULT_LIMIT;
+    /**
+     * The most account JWTs kept: full resolver, 0 = unlimited (beyond it an update of a new account fails
+     * with "jwt store is full"); cache resolver, 0 = {@value #DEFAULT_CACHE_LIMIT} (the least recently used
+     * JWT makes room).
+     */
+    public int limit;
     public Duration timeout = DEFAULT_TIMEOUT;
     public Duration interval = DEFAULT_INTERVAL;
     /** Cache resolver: a JWT not used for this long is dropped; zero = kept until evicted by the limit. */

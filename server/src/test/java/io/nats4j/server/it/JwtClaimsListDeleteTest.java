@@ -146,6 +146,23 @@ class JwtClaimsListDeleteTest {
     }
 
     @Test
+    void aFullStoreRefusesNewAccountsButUpdatesStoredOnes() throws Exception {
+        op.writeAccountFiles(jwts); // SYS, A and B: the limit of 3 is reached
+        server = TestServer.start(TestServer.defaultOptions(),
+                op.fullResolverConfig(jwts, false).replace("type: full,", "type: full, limit: 3,"));
+        try (Connection sys = connect(op.systemAccount)) {
+            NKey c = TestJwts.accountKey();
+            JsonNode r = json(ask(sys, "$SYS.REQ.CLAIMS.UPDATE", encode(op.key, pub(c), "C", TestJwts.accountNats())));
+            assertEquals(pub(c), r.path("error").path("account").asText(), r.toString());
+            assertEquals("jwt update resulted in error - jwt store is full", r.path("error").path("description").asText(),
+                    r.toString());
+            assertFalse(Files.exists(jwts.resolve(pub(c) + ".jwt")));
+            r = json(ask(sys, "$SYS.REQ.CLAIMS.UPDATE", encode(op.key, pub(accountA), "A2", TestJwts.accountNats())));
+            assertEquals("jwt updated", r.path("data").path("message").asText(), r.toString());
+        }
+    }
+
+    @Test
     void deleteNeedsAllowDelete() throws Exception {
         start(false);
         try (Connection sys = connect(op.systemAccount)) {
