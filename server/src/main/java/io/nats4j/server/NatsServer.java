@@ -151,6 +151,7 @@ public final class NatsServer implements AutoCloseable {
         try {
             accounts = Accounts.build(options);
             accounts.warnings(log::warn);
+            listenForAccountChanges(accounts);
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
@@ -745,6 +746,72 @@ public final class NatsServer implements AutoCloseable {
         return sys;
     }
 
+    // ---------------------------------------------------------------- operator mode account changes
+
+    private void listenForAccountChanges(Accounts a) {
+        io.nats4j.server.auth.OperatorMode om = a.operatorMode();
+        if (om == null) {
+            return;
+        }
+        om.accountListener(new io.nats4j.server.auth.OperatorMode.AccountListener() {
+            @Override
+            public void accountUpdated(Account account, io.nats4j.server.auth.JwtClaims.Account old,
+                    io.nats4j.server.auth.JwtClaims.Account neu) {
+                accountClaimsChanged(om, account, old, neu);
+            }
+
+            @Override
+            public void accountDeleted(Account account) {
+                log.debug("Disable account " + account.name() + " due to remove");
+                for (ClientConnection c : clientsOf(account)) {
+                    c.closeWithError(io.nats4j.server.auth.OperatorMode.ACCOUNT_EXPIRED, ClosedState.AUTHENTICATION_EXPIRED);
+                }
+            }
+        });
+    }
+
+    /** The connected clients of an account, newest first. */
+    private List<ClientConnection> clientsOf(Account account) {
+        List<ClientConnection> list = new ArrayList<>();
+        for (ClientConnection c : clients.values()) {
+            if (c.account() == account && !c.isClosed()) {
+                list.add(c);
+            }
+        }
+        list.sort(java.util.Comparator.comparingLong(ClientConnection::startMillis).thenComparingLong(ClientConnection::id)
+                .reversed());
+        return list;
+    }
+
+    /**
+     * nats-server's updateAccountClaims for the live clients: with a lower connection limit the newest clients
+     * up to it stay and the older ones are closed ("maximum account active connections exceeded"); the
+     * others are checked against the new revocations, bearer rule and signing keys, and keep running with
+     * the new limits. Called with the operator mode's lock held: only schedules work on the client loops.
+     */
+    private void accountClaimsChanged(io.nats4j.server.auth.OperatorMode om, Account account,
+            io.nats4j.server.auth.JwtClaims.Account old, io.nats4j.server.auth.JwtClaims.Account neu) {
+        int max = account.maxConnections();
+        int i = 0;
+        for (ClientConnection c : clientsOf(account)) {
+            if (max >= 0 && i++ >= max) {
+                log.error(c + " - maximum account active connections exceeded");
+                c.closeWithError("maximum account active connections exceeded", ClosedState.MAX_ACCOUNT_CONNECTIONS_EXCEEDED);
+                continue;
+            }
+            io.nats4j.server.auth.OperatorMode.Recheck r = om.recheck(c.connectOptions(), old, neu);
+            switch (r.verdict()) {
+                case REVOKED -> {
+                    log.debug(c + " - User Authentication Revoked");
+                    c.closeWithError("User Authentication Revoked", ClosedState.REVOCATION);
+                }
+                case BEARER_REFUSED -> c.closeWithError("Authorization Violation", ClosedState.AUTHENTICATION_VIOLATION);
+                case SIGNER_CHANGED -> c.close(ClosedState.AUTHENTICATION_VIOLATION);
+                case KEEP -> c.jwtLimitsChanged(r.limits());
+            }
+        }
+    }
+
     /** nats-server's DisconnectClientByID: closes the client with reason Kicked; false when there is none. */
     public boolean kickClient(long cid) {
         ClientConnection c = clients.get(cid);
@@ -848,6 +915,8 @@ public final class NatsServer implements AutoCloseable {
         }
         if (next != null) {
             Accounts previous = accounts;
+            next.warnings(log::warn);
+            listenForAccountChanges(next);
             accounts = next;
             previous.replaced(next);
         }

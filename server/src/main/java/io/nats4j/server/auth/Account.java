@@ -31,11 +31,12 @@ public final class Account {
     private final String name;
     private final Sublist sublist;
     private final AtomicInteger connections = new AtomicInteger();
-    private final List<AccountConfig.Export> exports = new ArrayList<>();
-    /** -1 = unlimited. */
-    private int maxConnections = -1;
-    private int maxSubscriptions = -1;
-    private int maxPayload = -1;
+    /** Replaced as a whole (operator mode claim updates), so readers need no lock. */
+    private volatile List<AccountConfig.Export> exports = new ArrayList<>();
+    /** -1 = unlimited. Changed by account JWT updates while clients connect. */
+    private volatile int maxConnections = -1;
+    private volatile int maxSubscriptions = -1;
+    private volatile int maxPayload = -1;
 
     // service responses leaving this (exporting) account: created with the first service import
     private volatile String replyPrefix;
@@ -116,7 +117,19 @@ public final class Account {
     // ---------------------------------------------------------------- exports
 
     void addExport(AccountConfig.Export e) {
-        exports.add(e);
+        List<AccountConfig.Export> next = new ArrayList<>(exports);
+        next.add(e);
+        exports = next;
+    }
+
+    /** Replaces every export (an account JWT update). */
+    void replaceExports(List<AccountConfig.Export> next) {
+        exports = List.copyOf(next);
+    }
+
+    /** The account's connection limit; -1 = none. */
+    public int maxConnections() {
+        return maxConnections;
     }
 
     /** The export that covers an import of {@code subject} by {@code importer}, or null when not authorized. */

@@ -38,8 +38,9 @@ public final class JwtClaims {
         }
     }
 
+    /** {@code tags}: the user's {@code nats.tags}, read by scoped signing key templates ({@code {{tag(x)}}}). */
     public record User(String publicKey, String issuer, String issuerAccount, String name, long issuedAt, long expires,
-            UserLimits limits) {
+            UserLimits limits, List<String> tags) {
     }
 
     public record Export(String name, String subject, boolean service, boolean tokenRequired,
@@ -54,7 +55,7 @@ public final class JwtClaims {
     public record Account(String publicKey, String issuer, String name, long issuedAt, long expires,
             List<String> signingKeys, Map<String, UserLimits> scopedSigningKeys, List<Export> exports,
             List<Import> imports, long conn, long subs, long payload, boolean disallowBearer,
-            Map<String, Long> revocations, Permissions defaultPermissions) {
+            Map<String, Long> revocations, Permissions defaultPermissions, List<String> tags) {
 
         /** The account's identity key or one of its signing keys (plain or scoped). */
         public boolean hasIssuer(String key) {
@@ -96,7 +97,8 @@ public final class JwtClaims {
 
     public static User user(Jwt j) {
         JsonNode n = j.nats();
-        return new User(j.subject(), j.issuer(), j.issuerAccount(), j.name(), j.issuedAt(), j.expires(), userLimits(n));
+        return new User(j.subject(), j.issuer(), j.issuerAccount(), j.name(), j.issuedAt(), j.expires(), userLimits(n),
+                stringList(n.get("tags"), false));
     }
 
     static UserLimits userLimits(JsonNode n) {
@@ -142,7 +144,8 @@ public final class JwtClaims {
         Permissions defaults = dp != null && dp.isObject() ? permissions(dp) : null;
         return new Account(j.subject(), j.issuer(), j.name(), j.issuedAt(), j.expires(), signing, scoped, exports, imports,
                 Jwt.number(lim, "conn", 0), Jwt.number(lim, "subs", 0), Jwt.number(lim, "payload", 0),
-                lim.path("disallow_bearer").asBoolean(false), longMap(n.get("revocations")), defaults);
+                lim.path("disallow_bearer").asBoolean(false), longMap(n.get("revocations")), defaults,
+                stringList(n.get("tags"), false));
     }
 
     public static Activation activation(Jwt j) {

@@ -1,6 +1,7 @@
 package io.nats4j.server.auth;
 
 import io.nats4j.server.protocol.ConnectOptions;
+import io.nats4j.server.subject.Sublist;
 import io.nats4j.server.subject.Subjects;
 import io.nats4j.server.subject.Subscription;
 import java.io.IOException;
@@ -38,8 +39,37 @@ public final class OperatorMode {
     private static final Set<String> KNOWN_CONNECTION_TYPES = Set.of("STANDARD", "WEBSOCKET", "LEAFNODE",
             "LEAFNODE_WS", "MQTT", "MQTT_WS", "IN_PROCESS");
 
-    /** An account built from its JWT. */
-    private record Loaded(Account account, JwtClaims.Account claims, String jwt) {
+    /**
+     * An account built from its JWT. Claim updates replace {@code claims} and {@code jwt} and re-wire the
+     * imports; {@code wired} holds the import subscriptions this account's imports added (lock held).
+     */
+    private static final class Loaded {
+        final Account account;
+        volatile JwtClaims.Account claims;
+        volatile String jwt;
+        final List<WiredImport> wired = new ArrayList<>();
+
+        Loaded(Account account, JwtClaims.Account claims, String jwt) {
+            this.account = account;
+            this.claims = claims;
+            this.jwt = jwt;
+        }
+    }
+
+    /** One import subscription: in the exporter's sublist (streams) or the importer's (services). */
+    private record WiredImport(Sublist sublist, Subscription sub) {
+    }
+
+    /**
+     * What the server does with the live clients of an account whose JWT changed or was deleted (nats-server's
+     * updateAccountClaims and the full resolver's delete callback act on every client of the account).
+     */
+    public interface AccountListener {
+        /** The account's claims went from {@code old} to {@code neu}: limits, revocations and signers apply. */
+        void accountUpdated(Account account, JwtClaims.Account old, JwtClaims.Account neu);
+
+        /** The account's JWT was deleted: its clients are disconnected as if the account expired. */
+        void accountDeleted(Account account);
     }
 
     private final Set<String> trustedKeys = new HashSet<>();
@@ -51,6 +81,11 @@ public final class OperatorMode {
     private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
     private final Set<String> loading = new HashSet<>();
     private volatile Consumer<String> warn = w -> { };
+    private volatile AccountListener listener;
+    /** resolver_pinned_accounts (with the system account added), or null when not set. */
+    private final Set<String> pinnedAccounts;
+    /** Users refused because their account is not pinned (/varz pinned_account_fails). */
+    private final java.util.concurrent.atomic.AtomicLong pinnedAccountFails = new java.util.concurrent.atomic.AtomicLong();
 
     OperatorMode(AuthOptions ao, boolean sublistCache, List<String> errors) {
         this.sublistCache = sublistCache;
@@ -89,12 +124,14 @@ public final class OperatorMode {
         AccountResolver r = null;
         if (ro == null) {
             errors.add("operators require an account resolver to be configured");
-        } else if (ro.type == ResolverOptions.Type.FULL) {
+        } else if (ro.type == ResolverOptions.Type.FULL || ro.type == ResolverOptions.Type.CACHE) {
             if (ro.dir == null) {
-                errors.add("resolver: full requires a dir");
+                errors.add("resolver: " + (ro.type == ResolverOptions.Type.CACHE ? "cache" : "full") + " requires a dir");
             } else {
                 try {
-                    r = new AccountResolver.Directory(ro.dir, ro.allowDelete, ro.hardDelete);
+                    r = ro.type == ResolverOptions.Type.CACHE
+                            ? AccountResolver.Directory.cache(ro.dir, ro.limit, ro.ttl)
+                            : new AccountResolver.Directory(ro.dir, ro.allowDelete, ro.hardDelete, ro.limit);
                     for (Map.Entry<String, String> e : ro.preload.entrySet()) {
                         if (r.fetch(e.getKey()) == null) {
                             r.store(e.getKey(), e.getValue());
@@ -103,6 +140,17 @@ public final class OperatorMode {
                 } catch (IOException | IllegalArgumentException e) {
                     errors.add("resolver dir " + ro.dir + ": " + e.getMessage());
                 }
+            }
+        } else if (ro.type == ResolverOptions.Type.URL) {
+            if (!ro.preload.isEmpty()) {
+                errors.add("resolver preloads only available for writeable resolver types MEM/DIR/CACHE_DIR");
+            }
+            try {
+                AccountResolver.Url u = new AccountResolver.Url(ro.url);
+                u.check();
+                r = u;
+            } catch (IOException | IllegalArgumentException e) {
+                errors.add(e.getMessage());
             }
         } else {
             r = new AccountResolver.Memory(ro.preload);
@@ -129,6 +177,33 @@ public final class OperatorMode {
             errors.add("no_auth_user not compatible with Trusted Operator");
         }
         resolver = r;
+        Set<String> pinned = null;
+        if (ro != null && !ro.pinnedAccounts.isEmpty()) {
+            pinned = new HashSet<>();
+            for (String k : ro.pinnedAccounts) {
+                if (!NKeys.isValidAccountKey(k)) {
+                    errors.add("pinned account key \"" + k + "\" is not a valid public account nkey");
+                }
+                pinned.add(k);
+            }
+            // nats-server: the system account (of the config or the operator) can always connect
+            if (ao.systemAccount != null) {
+                pinned.add(ao.systemAccount);
+            } else if (sys != null) {
+                pinned.add(sys);
+            }
+        }
+        pinnedAccounts = pinned;
+    }
+
+    /** Users refused since start because their account is not in {@code resolver_pinned_accounts}. */
+    public long pinnedAccountFails() {
+        return pinnedAccountFails.get();
+    }
+
+    /** Who acts on the live clients of updated and deleted accounts (the server). */
+    public void accountListener(AccountListener l) {
+        this.listener = l;
     }
 
     /** Where warnings (imports that could not be wired, unreadable JWTs) go. */
@@ -222,25 +297,64 @@ public final class OperatorMode {
     private Loaded install(String key, String jwt) throws Jwt.JwtException {
         JwtClaims.Account c = verifyAccount(key, jwt);
         Account a = new Account(key, sublistCache);
-        a.limits((int) Math.max(-1, Math.min(Integer.MAX_VALUE, c.conn())), -1, -1);
-        for (JwtClaims.Export e : c.exports()) {
-            // token_req exports are private: an import needs an activation token (checked when wiring)
-            a.addExport(new AccountConfig.Export(e.service(), e.subject(), null, e.responseType(), e.responseThreshold()));
-        }
         Loaded l = new Loaded(a, c, jwt);
+        applyClaims(l, c);
         loaded.put(key, l);
-        for (JwtClaims.Import im : c.imports()) {
-            String problem = wireImport(a, c, im);
-            if (problem != null) {
-                warn.accept("Error adding " + (im.service() ? "service" : "stream") + " import \"" + im.subject()
-                        + "\" to account \"" + key + "\": " + problem);
-            }
-        }
+        wireImports(l);
         return l;
     }
 
+    /** The account-level parts of the claims: connection limit and exports (lock held). */
+    private static void applyClaims(Loaded l, JwtClaims.Account c) {
+        l.account.limits((int) Math.max(-1, Math.min(Integer.MAX_VALUE, c.conn())), -1, -1);
+        List<AccountConfig.Export> exports = new ArrayList<>();
+        for (JwtClaims.Export e : c.exports()) {
+            // token_req exports are private: an import needs an activation token (checked when wiring)
+            exports.add(new AccountConfig.Export(e.service(), e.subject(), null, e.responseType(), e.responseThreshold()));
+        }
+        l.account.replaceExports(exports);
+    }
+
+    /** Wires every import of the account's current claims (lock held). */
+    private void wireImports(Loaded l) {
+        JwtClaims.Account c = l.claims;
+        for (JwtClaims.Import im : c.imports()) {
+            String problem = wireImport(l, c, im);
+            if (problem != null) {
+                warn.accept("Error adding " + (im.service() ? "service" : "stream") + " import \"" + im.subject()
+                        + "\" to account \"" + c.publicKey() + "\": " + problem);
+            }
+        }
+    }
+
+    /** Removes the import subscriptions the account's imports added (lock held). */
+    private static void unwireImports(Loaded l) {
+        for (WiredImport w : l.wired) {
+            w.sub().closed = true;
+            w.sublist().remove(w.sub());
+        }
+        l.wired.clear();
+    }
+
+    /** Re-wires the imports of every loaded account (other than {@code changed}) importing from it (lock held). */
+    private void rewireImporters(String changed) {
+        for (Loaded other : new ArrayList<>(loaded.values())) {
+            if (other.claims.publicKey().equals(changed)) {
+                continue;
+            }
+            for (JwtClaims.Import im : other.claims.imports()) {
+                if (im.account().equals(changed)) {
+                    unwireImports(other);
+                    wireImports(other);
+                    break;
+                }
+            }
+        }
+    }
+
     /** Wires one import as an internal subscription; returns the problem or null. */
-    private String wireImport(Account importer, JwtClaims.Account ic, JwtClaims.Import im) {
+    private String wireImport(Loaded il, JwtClaims.Account ic, JwtClaims.Import im) {
+        Account importer = il.account;
         if (!Subjects.isValidSubject(im.subject())) {
             return "invalid subject";
         }
@@ -271,7 +385,9 @@ public final class OperatorMode {
                         : im.to() != null && !im.to().isEmpty() ? im.to() : im.subject();
                 SubjectMapping m = local.equals(im.subject()) ? SubjectMapping.identity() : SubjectMapping.map(local, im.subject());
                 ServiceImport relay = new ServiceImport(importer, exporter, m, ex.responseType(), ex.responseThreshold());
-                importer.sublist().insert(new Subscription(relay, local, null, new byte[0]));
+                Subscription sub = new Subscription(relay, local, null, new byte[0]);
+                importer.sublist().insert(sub);
+                il.wired.add(new WiredImport(importer.sublist(), sub));
             } else {
                 SubjectMapping m;
                 if (im.localSubject() != null && !im.localSubject().isEmpty()) {
@@ -281,7 +397,9 @@ public final class OperatorMode {
                 } else {
                     m = SubjectMapping.identity();
                 }
-                exporter.sublist().insert(new Subscription(new StreamImport(importer, m), im.subject(), null, new byte[0]));
+                Subscription sub = new Subscription(new StreamImport(importer, m), im.subject(), null, new byte[0]);
+                exporter.sublist().insert(sub);
+                il.wired.add(new WiredImport(exporter.sublist(), sub));
             }
         } catch (IllegalArgumentException e) {
             return e.getMessage();
@@ -347,6 +465,11 @@ public final class OperatorMode {
             return Accounts.AuthResult.failure("User JWT no longer valid");
         }
         String accountKey = uc.issuerAccount() != null ? uc.issuerAccount() : uc.issuer();
+        Set<String> pinned = pinnedAccounts;
+        if (pinned != null && !pinned.contains(accountKey)) {
+            pinnedAccountFails.incrementAndGet();
+            return Accounts.AuthResult.failure("Account " + accountKey + " not listed as operator pinned account");
+        }
         Account acc = lookup(accountKey);
         JwtClaims.Account ac = claims(accountKey);
         if (acc == null || ac == null) {
@@ -361,7 +484,11 @@ public final class OperatorMode {
             if (!limits.isEmpty()) {
                 return Accounts.AuthResult.failure("User JWT is not valid: scoped users require no permissions or limits set");
             }
-            limits = scope;
+            try {
+                limits = UserScopeTemplate.apply(scope, uc, ac);
+            } catch (UserScopeTemplate.InvalidTemplate e) {
+                return Accounts.AuthResult.failure("User JWT generated invalid permissions");
+            }
         }
         List<String> types = limits.allowedConnectionTypes();
         if (!types.isEmpty()) {
@@ -610,7 +737,12 @@ public final class OperatorMode {
 
     /** True for the {@code full} resolver, whose directory takes claim updates and answers lookups. */
     public boolean fullResolver() {
-        return resolver instanceof AccountResolver.Directory;
+        return resolver instanceof AccountResolver.Directory d && !d.isCache();
+    }
+
+    /** True for the {@code cache} resolver: a directory that keeps the JWTs of accounts in use. */
+    public boolean cacheResolver() {
+        return resolver instanceof AccountResolver.Directory d && d.isCache();
     }
 
     /**
@@ -623,7 +755,11 @@ public final class OperatorMode {
      */
     public synchronized ClaimUpdate claimUpdate(String subjectAccount, String jwt) {
         boolean full = fullResolver();
-        if (!full && (jwt == null || jwt.isEmpty())) {
+        boolean cache = cacheResolver();
+        // nats-server's CacheDirAccResolver words its answers with "cache"
+        String update = cache ? "jwt update cache" : "jwt update";
+        String failed = update + " resulted in error";
+        if (!full && !cache && (jwt == null || jwt.isEmpty())) {
             return new ClaimUpdate(subjectAccount, "jwt update error", "request body is empty");
         }
         Jwt j;
@@ -633,41 +769,225 @@ public final class OperatorMode {
                 throw new Jwt.JwtException("not account claim");
             }
         } catch (Jwt.JwtException e) {
-            return new ClaimUpdate(full || subjectAccount == null ? "n/a" : subjectAccount,
-                    "jwt update resulted in error", e.getMessage());
+            return new ClaimUpdate(subjectAccount == null || (full && !cache) ? "n/a" : subjectAccount, failed, e.getMessage());
         }
         String key = j.subject();
         if (subjectAccount != null && !subjectAccount.equals(key)) {
-            return new ClaimUpdate(subjectAccount, "jwt update resulted in error", "subject does not match jwt content");
+            return new ClaimUpdate(subjectAccount, failed, "subject does not match jwt content");
         }
-        if (full && strictOperators.contains(j.issuer())) {
-            return new ClaimUpdate(key, "jwt update resulted in error", "operator requires issuer to be a signing key");
+        if ((full || cache) && strictOperators.contains(j.issuer())) {
+            return new ClaimUpdate(key, failed, "operator requires issuer to be a signing key");
         }
         Loaded l = loaded.get(key);
         if (!full && l == null) {
-            return new ClaimUpdate(key, "jwt update skipped", null);
+            return new ClaimUpdate(key, update + " skipped", null);
         }
         JwtClaims.Account c;
         try {
             c = verifyAccount(key, jwt.strip());
         } catch (Jwt.JwtException e) {
-            return new ClaimUpdate(key, "jwt update resulted in error", ACCOUNT_VALIDATION_FAILED);
+            return new ClaimUpdate(key, failed, ACCOUNT_VALIDATION_FAILED);
         }
-        if (full) {
+        if (full || cache) {
             try {
                 resolver.store(key, jwt.strip());
             } catch (IOException | IllegalArgumentException e) {
-                return new ClaimUpdate(key, "jwt update resulted in error", e.getMessage());
+                return new ClaimUpdate(key, failed, e.getMessage());
             }
         }
         l = loaded.get(key);
         if (l != null) {
-            // conn limit, subs/payload limits, revocations, signing keys and expiry apply to new connections
-            // through the new claims; exports and imports already wired stay as they were
-            l.account.limits((int) Math.max(-1, Math.min(Integer.MAX_VALUE, c.conn())), -1, -1);
-            loaded.put(key, new Loaded(l.account, c, jwt.strip()));
+            JwtClaims.Account old = l.claims;
+            reapply(l, c, jwt.strip());
+            AccountListener al = listener;
+            if (al != null) {
+                al.accountUpdated(l.account, old, c);
+            }
         }
-        return new ClaimUpdate(key, "jwt updated", null);
+        return new ClaimUpdate(key, cache ? "jwt updated cache" : "jwt updated", null);
+    }
+
+    /**
+     * nats-server's updateAccountClaims for a loaded account: the connection limit, exports and imports of the
+     * new claims replace the old ones (import subscriptions of this account and of the accounts importing
+     * from it are removed and wired again, so a removed export stops delivering and a new import starts);
+     * revocations, signing keys, default permissions and user limits are read from the claims at each
+     * connect and by {@link #recheck} for the live clients (lock held).
+     */
+    private void reapply(Loaded l, JwtClaims.Account c, String jwt) {
+        l.claims = c;
+        l.jwt = jwt;
+        applyClaims(l, c);
+        unwireImports(l);
+        wireImports(l);
+        rewireImporters(c.publicKey());
+    }
+
+    /** What happens to a live client after its account's JWT changed. */
+    public enum Verdict {
+        /** Stays, with {@link Recheck#limits()} re-applied. */
+        KEEP,
+        /** nats-server: "User Authentication Revoked", closed as Credentials Revoked. */
+        REVOKED,
+        /** A bearer token the account now refuses: "Authorization Violation". */
+        BEARER_REFUSED,
+        /** Its signing key was removed or its scope changed: closed without an error (Authentication Failure). */
+        SIGNER_CHANGED
+    }
+
+    public record Recheck(Verdict verdict, Accounts.ConnectionLimits limits) {
+    }
+
+    /**
+     * nats-server's per-client part of updateAccountClaims: revocation and bearer checks against the new claims
+     * and, when the account's signing keys changed, eviction of users whose signing key is gone or whose
+     * scope changed. {@code co} is the client's CONNECT (its user JWT).
+     */
+    public Recheck recheck(ConnectOptions co, JwtClaims.Account old, JwtClaims.Account neu) {
+        if (co == null || co.jwt == null || co.jwt.isEmpty()) {
+            return new Recheck(Verdict.KEEP, null);
+        }
+        JwtClaims.User uc;
+        try {
+            uc = JwtClaims.user(Jwt.decode(co.jwt));
+        } catch (Jwt.JwtException e) {
+            return new Recheck(Verdict.BEARER_REFUSED, null);
+        }
+        if (uc.limits().bearerToken() && neu.disallowBearer()) {
+            return new Recheck(Verdict.BEARER_REFUSED, null);
+        }
+        if (neu.isRevoked(uc.publicKey(), uc.issuedAt())) {
+            return new Recheck(Verdict.REVOKED, null);
+        }
+        String signer = uc.issuerAccount() != null ? uc.issuer() : null;
+        if (signer != null && signersChanged(old, neu)) {
+            JwtClaims.UserLimits before = old.scopedSigningKeys().get(signer);
+            JwtClaims.UserLimits after = neu.scopedSigningKeys().get(signer);
+            if (!neu.hasIssuer(signer) || (before != null && !before.equals(after))) {
+                return new Recheck(Verdict.SIGNER_CHANGED, null);
+            }
+        }
+        JwtClaims.UserLimits limits = uc.limits();
+        JwtClaims.UserLimits scope = signer == null ? null : neu.scopedSigningKeys().get(signer);
+        if (scope != null) {
+            try {
+                limits = UserScopeTemplate.apply(scope, uc, neu);
+            } catch (UserScopeTemplate.InvalidTemplate e) {
+                return new Recheck(Verdict.SIGNER_CHANGED, null);
+            }
+        }
+        return new Recheck(Verdict.KEEP, new Accounts.ConnectionLimits(minLimit(limits.subs(), neu.subs()),
+                minLimit(limits.payload(), neu.payload()), 0, null));
+    }
+
+    private static boolean signersChanged(JwtClaims.Account old, JwtClaims.Account neu) {
+        return !new HashSet<>(old.signingKeys()).equals(new HashSet<>(neu.signingKeys()))
+                || !old.scopedSigningKeys().equals(neu.scopedSigningKeys());
+    }
+
+    // ---------------------------------------------------------------- list and delete (full resolver)
+
+    /**
+     * {@code $SYS.REQ.CLAIMS.LIST}: the public keys of the account JWTs in the full resolver's directory, in
+     * file name order, without expired ones (nats-server's handleListRequest over PackWalk).
+     */
+    public List<String> listAccounts() throws IOException {
+        if (!(resolver instanceof AccountResolver.Directory d)) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        long now = nowSeconds();
+        for (String key : d.keys()) {
+            String jwt = d.peek(key);
+            if (jwt == null) {
+                continue;
+            }
+            try {
+                if (Jwt.decode(jwt).isExpired(now)) {
+                    continue;
+                }
+            } catch (Jwt.JwtException e) {
+                // nats-server lists a JWT it cannot decode
+            }
+            out.add(key);
+        }
+        return out;
+    }
+
+    /**
+     * {@code $SYS.REQ.CLAIMS.DELETE}: a generic claims JWT, self-signed by the operator or one of its signing
+     * keys, with {@code nats.accounts} listing the accounts to delete (nats-server's handleDeleteRequest).
+     * Needs {@code allow_delete}; the system account cannot be deleted. A deleted account that is loaded
+     * loses its imports (and the accounts importing from it theirs) and its clients are disconnected.
+     * {@code systemAccount} is the server's system account name.
+     */
+    public synchronized ClaimUpdate claimDelete(String request, String systemAccount) {
+        String subject = "";
+        String problem = null;
+        List<String> keys = new ArrayList<>();
+        try {
+            Jwt j = Jwt.decode(request == null ? "" : request.strip());
+            subject = j.subject();
+            com.fasterxml.jackson.databind.JsonNode list = j.nats().get("accounts");
+            if (!(resolver instanceof AccountResolver.Directory d) || !d.allowsDelete()) {
+                problem = "delete must be enabled in server config";
+            } else if (!subject.equals(j.issuer())) {
+                problem = "not self signed";
+            } else if (!trustedKeys.contains(j.issuer()) || strictOperators.contains(j.issuer())) {
+                problem = "not trusted";
+            } else if (list == null || !list.isArray()) {
+                problem = "malformed request";
+            } else {
+                for (com.fasterxml.jackson.databind.JsonNode n : list) {
+                    if (!n.isTextual() || !NKeys.isValidAccountKey(n.asText())) {
+                        problem = "malformed request";
+                        break;
+                    }
+                    if (n.asText().equals(systemAccount)) {
+                        problem = "not allowed to delete system account";
+                        break;
+                    }
+                    keys.add(n.asText());
+                }
+            }
+        } catch (Jwt.JwtException e) {
+            problem = e.getMessage();
+        }
+        if (problem != null) {
+            return new ClaimUpdate(null, "delete accounts request by " + subject + " failed", problem);
+        }
+        List<String> errs = new ArrayList<>();
+        int passed = 0;
+        for (String key : keys) {
+            try {
+                if (resolver.fetch(key) != null) {
+                    resolver.delete(key);
+                    deleted(key);
+                }
+                passed++;
+            } catch (IOException | IllegalArgumentException e) {
+                errs.add(String.valueOf(e.getMessage()));
+            }
+        }
+        if (errs.isEmpty()) {
+            return new ClaimUpdate(null, "deleted " + passed + " accounts", null);
+        }
+        return new ClaimUpdate(null, "deleted " + passed + " accounts, failed for " + errs.size(), String.join("\n", errs));
+    }
+
+    /** An account's JWT is gone: unload it, unwire its imports and re-wire its importers (lock held). */
+    private void deleted(String key) {
+        Loaded l = loaded.remove(key);
+        if (l == null) {
+            return;
+        }
+        l.account.limits(0, -1, -1);
+        unwireImports(l);
+        rewireImporters(key);
+        AccountListener al = listener;
+        if (al != null) {
+            al.accountDeleted(l.account);
+        }
     }
 
     /**

@@ -431,24 +431,44 @@ final class AuthConfigLoader {
         }
     }
 
+    /** nats-server's {@code URL(...)} resolver value: the URL may be quoted inside the parentheses. */
+    private static final java.util.regex.Pattern URL_RESOLVER =
+            java.util.regex.Pattern.compile("(?i)URL\\(\\s*\"?([^\\s\"]*)\"?\\s*\\)\\s*");
+
     /**
-     * {@code resolver: MEMORY}, or {@code resolver { type: full, dir: "...", allow_delete, hard_delete,
-     * limit, timeout, interval }}. The URL resolver and {@code type: cache} are not supported yet.
+     * {@code resolver: MEMORY}, {@code resolver: URL(<base url>)}, or {@code resolver { type: full, dir: "...",
+     * allow_delete, hard_delete, limit, timeout, interval }} or {@code resolver { type: cache, dir, limit, ttl }}.
      */
+
     static void resolver(Position at, String key, ConfigValue v, ServerOptions o) throws ConfigException {
         ResolverOptions r = o.auth.resolver != null ? o.auth.resolver : new ResolverOptions();
         if (v.kind() == ConfigValue.Kind.STRING) {
             String s = v.asString().strip();
             if (s.equalsIgnoreCase("MEMORY") || s.equalsIgnoreCase("MEM")) {
                 r.type = ResolverOptions.Type.MEMORY;
-            } else if (s.toUpperCase(java.util.Locale.ROOT).startsWith("URL(")) {
-                throw new ConfigException(at, "\"" + key + ": URL(...)\" is not supported yet by nats4j");
+            } else if (URL_RESOLVER.matcher(s).matches()) {
+                java.util.regex.Matcher m = URL_RESOLVER.matcher(s);
+                m.matches();
+                String url = m.group(1);
+                try {
+                    java.net.URI u = new java.net.URI(url);
+                    if (u.getScheme() == null || !(u.getScheme().equalsIgnoreCase("http") || u.getScheme().equalsIgnoreCase("https"))
+                            || u.getHost() == null) {
+                        throw new java.net.URISyntaxException(url, "not an http(s) URL");
+                    }
+                } catch (java.net.URISyntaxException e) {
+                    throw new ConfigException(at, "error parsing account resolver url \"" + url + "\": " + e.getMessage());
+                }
+                r.type = ResolverOptions.Type.URL;
+                r.url = url;
             } else {
                 throw new ConfigException(at, "resolver not supported: \"" + s + "\"");
             }
             o.auth.resolver = r;
             return;
         }
+        boolean ttlSet = false;
+        boolean intervalSet = false;
         for (ConfigValue.Entry e : map(at, key, v).values()) {
             switch (e.key().toLowerCase(java.util.Locale.ROOT)) {
                 case "type" -> {
@@ -456,11 +476,19 @@ final class AuthConfigLoader {
                     switch (t) {
                         case "full" -> r.type = ResolverOptions.Type.FULL;
                         case "mem", "memory" -> r.type = ResolverOptions.Type.MEMORY;
-                        case "cache" -> throw new ConfigException(e.keyPosition(), "\"resolver.type: cache\" is not supported yet by nats4j");
+                        case "cache" -> r.type = ResolverOptions.Type.CACHE;
                         default -> throw new ConfigException(e.keyPosition(), "resolver type \"" + t + "\" unknown");
                     }
                 }
                 case "dir" -> r.dir = Path.of(string(e));
+                case "ttl" -> {
+                    try {
+                        r.ttl = GoDuration.parse(string(e));
+                    } catch (IllegalArgumentException ex) {
+                        throw new ConfigException(e.keyPosition(), "error parsing resolver ttl: " + ex.getMessage());
+                    }
+                    ttlSet = !r.ttl.isZero();
+                }
                 case "allow_delete" -> r.allowDelete = bool(e);
                 case "hard_delete" -> r.hardDelete = bool(e);
                 case "limit" -> r.limit = (int) e.value().asLong();
@@ -475,6 +503,7 @@ final class AuthConfigLoader {
                         r.timeout = d;
                     } else {
                         r.interval = d;
+                        intervalSet = !d.isZero();
                     }
                 }
                 default -> throw unknown(e);
@@ -483,6 +512,36 @@ final class AuthConfigLoader {
         if (r.type == ResolverOptions.Type.FULL && r.dir == null) {
             throw new ConfigException(at, "resolver: full requires a dir");
         }
+        if (r.type == ResolverOptions.Type.CACHE) {
+            // nats-server's checks for the cache resolver
+            if (r.dir == null) {
+                throw new ConfigException(at, "dir has no value and needs to point to a directory");
+            }
+            if (intervalSet) {
+                throw new ConfigException(at, "CACHE does not accept sync");
+            }
+            if (r.allowDelete) {
+                throw new ConfigException(at, "CACHE does not accept allow_delete");
+            }
+        } else if (ttlSet) {
+            throw new ConfigException(at, "FULL does not accept ttl");
+        }
+        o.auth.resolver = r;
+    }
+
+    /**
+     * {@code resolver_pinned_accounts}: an account public key or a list of them; only users of these accounts
+     * (and of the system account) may connect.
+     */
+    static void resolverPinnedAccounts(Position at, String key, ConfigValue v, ServerOptions o) throws ConfigException {
+        ResolverOptions r = o.auth.resolver != null ? o.auth.resolver : new ResolverOptions();
+        List<String> keys = strings(new ConfigValue.Entry(key, at, v), v);
+        for (String k : keys) {
+            if (!NKeys.isValidAccountKey(k)) {
+                throw new ConfigException(at, "pinned account key \"" + k + "\" is not a valid public account nkey");
+            }
+        }
+        r.pinnedAccounts = new ArrayList<>(keys);
         o.auth.resolver = r;
     }
 

@@ -37,7 +37,7 @@ public final class ConfigLoader {
 
     /** Top-level keys nats-server knows that belong to capabilities nats4j does not have yet. */
     static final Set<String> NOT_SUPPORTED_YET = Set.of(
-            "resolver_tls", "resolver_pinned_accounts", "allow_non_tls", "ocsp", "ocsp_cache",
+            "resolver_tls", "allow_non_tls", "ocsp", "ocsp_cache",
             "cluster", "gateway",
             "leaf", "leafnodes", "jetstream", "store_dir", "storedir", "websocket", "ws", "mqtt", "mappings",
             "maps", "prof_port", "server_tags", "server_metadata", "default_js_domain", "connect_error_reports",
@@ -89,6 +89,7 @@ public final class ConfigLoader {
         on((f, o) -> AuthConfigLoader.trustedKeys(f.at(), f.key(), f.value(), o), "trusted", "trusted_keys");
         on((f, o) -> AuthConfigLoader.resolver(f.at(), f.key(), f.value(), o), "resolver", "account_resolver", "accounts_resolver");
         on((f, o) -> AuthConfigLoader.resolverPreload(f.at(), f.key(), f.value(), o), "resolver_preload");
+        on((f, o) -> AuthConfigLoader.resolverPinnedAccounts(f.at(), f.key(), f.value(), o), "resolver_pinned_accounts");
         on((f, o) -> o.auth.systemAccount = string(f), "system_account", "system");
         on((f, o) -> o.auth.noSystemAccount = bool(f), "no_system_account", "no_system", "no_sys_acc");
         on((f, o) -> o.httpPort = intRange(f, -1, 65535), "http_port", "monitor_port");

@@ -1550,6 +1550,53 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         loop.execute(() -> closeNow(reason));
     }
 
+    /**
+     * Sends {@code -ERR 'text'} and closes once it is written, from any thread (operator mode acting on the
+     * clients of an account whose JWT changed: revoked users, excess connections, deleted accounts).
+     */
+    public void closeWithError(String text, ClosedState reason) {
+        EventLoop l = loop;
+        if (l == null) {
+            return;
+        }
+        if (l.inEventLoop()) {
+            sendErrAndClose(text, reason);
+        } else {
+            l.execute(() -> sendErrAndClose(text, reason));
+        }
+    }
+
+    /**
+     * Operator mode: the account's JWT changed; the server's and account's limits are applied again with the
+     * user's new {@code limits} (subscriptions, payload) on top, as nats-server's applyAccountLimits. Any thread.
+     */
+    public void jwtLimitsChanged(io.nats4j.server.auth.Accounts.ConnectionLimits limits) {
+        EventLoop l = loop;
+        if (l == null || limits == null) {
+            return;
+        }
+        l.execute(() -> {
+            if (closed || parser == null) {
+                return;
+            }
+            limitsFor(account);
+            if (limits.maxSubscriptions() > 0 && (maxSubs <= 0 || limits.maxSubscriptions() < maxSubs)) {
+                maxSubs = limits.maxSubscriptions();
+            }
+            noSubscriptions = limits.maxSubscriptions() == 0;
+            if (limits.maxPayload() > 0 && limits.maxPayload() < opts.maxPayload) {
+                parser.maxPayload(limits.maxPayload());
+            } else if (limits.maxPayload() == 0) {
+                parser.maxPayload(Integer.MIN_VALUE);
+            }
+            // nats-server's subsAtLimit after applyAccountLimits: at or over the new limit closes the client
+            if ((maxSubs > 0 && subs.size() >= maxSubs) || (noSubscriptions && !subs.isEmpty())) {
+                log.error(prefix() + "maximum subscriptions exceeded");
+                sendErrAndClose("maximum subscriptions exceeded", ClosedState.MAX_SUBSCRIPTIONS_EXCEEDED);
+            }
+        });
+    }
+
     /** Closes from any thread. */
     public void close(ClosedState reason) {
         if (loop == null) {

@@ -124,6 +124,10 @@ public final class Monitor {
         httpReqStats.get().forEach(reqs::put);
         v.put("config_load_time", GoTime.rfc3339Nano(server.configLoadTime()));
         v.put("config_digest", "");
+        io.nats4j.server.auth.OperatorMode om = server.accounts() == null ? null : server.accounts().operatorMode();
+        if (om != null && om.pinnedAccountFails() > 0) {
+            v.put("pinned_account_fails", om.pinnedAccountFails()); // omitempty, as nats-server
+        }
         ObjectNode sc = v.putObject("slow_consumer_stats");
         sc.put("clients", st.slowConsumers.sum());
         sc.put("routes", 0);

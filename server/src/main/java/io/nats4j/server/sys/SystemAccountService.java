@@ -82,6 +82,8 @@ public final class SystemAccountService {
     static final String ACC_CLAIMS_UPDATE_NEW = "$SYS.REQ.ACCOUNT.%s.CLAIMS.UPDATE";
     static final String ACC_CLAIMS_UPDATE_OLD = "$SYS.ACCOUNT.%s.CLAIMS.UPDATE";
     static final String ACC_CLAIMS_LOOKUP = "$SYS.REQ.ACCOUNT.%s.CLAIMS.LOOKUP";
+    static final String CLAIMS_LIST = "$SYS.REQ.CLAIMS.LIST";
+    static final String CLAIMS_DELETE = "$SYS.REQ.CLAIMS.DELETE";
     /** nats-server's eventsHBInterval: account connection counts are repeated this often while non-zero. */
     static final long ACC_CONNS_HEARTBEAT_MS = 30_000;
 
@@ -734,10 +736,45 @@ public final class SystemAccountService {
         }
         subscribe(sys, String.format(ACC_CLAIMS_UPDATE_NEW, "*"), (a, c, s, r, h, p) -> claimUpdate(a, s, 3, r, p));
         subscribe(sys, String.format(ACC_CLAIMS_UPDATE_OLD, "*"), (a, c, s, r, h, p) -> claimUpdate(a, s, 2, r, p));
-        if (om.fullResolver()) {
+        if (om.fullResolver() || om.cacheResolver()) {
             subscribe(sys, CLAIMS_UPDATE, (a, c, s, r, h, p) -> claimUpdate(a, null, -1, r, p));
-            subscribe(sys, String.format(ACC_CLAIMS_LOOKUP, "*"), this::claimLookup);
+            if (om.fullResolver()) {
+                subscribe(sys, String.format(ACC_CLAIMS_LOOKUP, "*"), this::claimLookup);
+            }
+            subscribe(sys, CLAIMS_LIST, this::claimList);
+            subscribe(sys, CLAIMS_DELETE, this::claimDelete);
         }
+    }
+
+    /** {@code $SYS.REQ.CLAIMS.LIST}: {@code {"data":[account public keys],"server":{...}}}. */
+    private void claimList(Account a, ClientConnection from, String subject, String reply, byte[] hdr, byte[] msg) {
+        OperatorMode om = server.accounts().operatorMode();
+        if (om == null || reply == null || reply.isEmpty()) {
+            return;
+        }
+        java.util.List<String> keys;
+        try {
+            keys = om.listAccounts();
+        } catch (java.io.IOException | RuntimeException e) {
+            log.error("list request error: " + e.getMessage()); // nats-server lets the requester time out
+            return;
+        }
+        log.debug("list request responded with " + keys.size() + " account ids");
+        ObjectNode resp = GoJson.object();
+        ArrayNode data = resp.putArray("data");
+        keys.forEach(data::add);
+        ObjectNode si = resp.putObject("server");
+        publish(a, reply, si, resp);
+    }
+
+    /** {@code $SYS.REQ.CLAIMS.DELETE}: an operator-signed generic JWT naming the accounts to delete. */
+    private void claimDelete(Account a, ClientConnection from, String subject, String reply, byte[] hdr, byte[] msg) {
+        OperatorMode om = server.accounts().operatorMode();
+        if (om == null) {
+            return;
+        }
+        Account sys = server.accounts().system();
+        respondToUpdate(a, reply, om.claimDelete(new String(msg, StandardCharsets.UTF_8), sys == null ? null : sys.name()));
     }
 
     /** {@code accountToken}: which subject token names the account (-1: the JWT's subject decides). */
@@ -751,7 +788,11 @@ public final class SystemAccountService {
             String[] tokens = subject.split("\\.");
             account = tokens.length > accountToken ? tokens[accountToken] : "";
         }
-        OperatorMode.ClaimUpdate u = om.claimUpdate(account, new String(msg, StandardCharsets.UTF_8));
+        respondToUpdate(a, reply, om.claimUpdate(account, new String(msg, StandardCharsets.UTF_8)));
+    }
+
+    /** nats-server's respondToUpdate: logs the outcome and answers {@code data} or {@code error}. */
+    private void respondToUpdate(Account a, String reply, OperatorMode.ClaimUpdate u) {
         String acc = u.account() == null ? "" : u.account();
         if (u.ok()) {
             log.debug(acc.isEmpty() ? u.message() : u.message() + " - " + acc);

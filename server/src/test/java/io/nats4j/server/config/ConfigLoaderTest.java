@@ -181,17 +181,29 @@ class ConfigLoaderTest {
                 + "f:4:1: \"leafnodes\" is not supported yet by nats4j",
                 error("cluster { port: 6222 }\nauthorization { timeout: 2 }\njetstream: enabled\nleafnodes: {}\n"));
         for (String key : List.of("leafnodes",
-                "gateway", "websocket", "mqtt", "resolver_tls", "resolver_pinned_accounts")) {
+                "gateway", "websocket", "mqtt", "resolver_tls")) {
             assertEquals("f:1:1: \"" + key + "\" is not supported yet by nats4j", error(key + ": 1\n"), key);
         }
     }
 
     @Test
     void operatorModeKeysAreCheckedWhenRead() throws Exception {
+        assertEquals("f:1:1: pinned account key \"UABC\" is not a valid public account nkey",
+                error("resolver_pinned_accounts: [\"UABC\"]\n"));
         assertEquals("f:1:1: error parsing operator JWT: expected 3 chunks", error("operator: \"eyJnotajwt\"\n"));
-        assertEquals("f:1:1: \"resolver: URL(...)\" is not supported yet by nats4j",
-                error("resolver: URL(http://localhost:9090/jwt/v1/accounts/)\n"));
+        assertTrue(error("resolver: URL(ftp://localhost/x)\n").startsWith("f:1:1: error parsing account resolver url \"ftp://localhost/x\""));
+        ServerOptions url = load("resolver: URL(http://localhost:9090/jwt/v1/accounts/)\n");
+        assertEquals(io.nats4j.server.auth.ResolverOptions.Type.URL, url.auth.resolver.type);
+        assertEquals("http://localhost:9090/jwt/v1/accounts/", url.auth.resolver.url);
+        assertEquals("http://127.0.0.1:1/a/", load("resolver: \"URL( \\\"http://127.0.0.1:1/a/\\\" )\"\n").auth.resolver.url);
         assertEquals("f:1:1: resolver: full requires a dir", error("resolver: { type: full }\n"));
+        assertEquals("f:1:1: CACHE does not accept allow_delete", error("resolver: { type: cache, dir: \"/tmp\", allow_delete: true }\n"));
+        assertEquals("f:1:1: FULL does not accept ttl", error("resolver: { type: full, dir: \"/tmp\", ttl: \"1h\" }\n"));
+        assertEquals("f:1:1: CACHE does not accept sync", error("resolver: { type: cache, dir: \"/tmp\", interval: \"1m\" }\n"));
+        ServerOptions cache = load("resolver: { type: cache, dir: \"/tmp/x\", ttl: \"2h\", limit: 5 }\n");
+        assertEquals(io.nats4j.server.auth.ResolverOptions.Type.CACHE, cache.auth.resolver.type);
+        assertEquals(java.time.Duration.ofHours(2), cache.auth.resolver.ttl);
+        assertEquals(5, cache.auth.resolver.limit);
         assertEquals("f:1:1: trusted Keys \"OABC\" are required to be a valid public operator nkey",
                 error("trusted_keys: [\"OABC\"]\n"));
         assertEquals("f:2:3: error in resolver_preload for \"ABC\": expected 3 chunks",

@@ -1,0 +1,173 @@
+package io.nats4j.server.it;
+
+import static io.nats4j.server.testsupport.TestJwts.encode;
+import static io.nats4j.server.testsupport.TestJwts.pub;
+import static io.nats4j.server.testsupport.TestJwts.sign;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import io.nats.client.Connection;
+import io.nats.client.Message;
+import io.nats.client.NKey;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.Subscription;
+import io.nats4j.server.testsupport.RawClient;
+import io.nats4j.server.testsupport.TestJwts;
+import io.nats4j.server.testsupport.TestServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code resolver: URL(...)}: account JWTs fetched over HTTP from a JDK HttpServer on loopback. Runs against
+ * nats4j and nats-server.
+ */
+class JwtUrlResolverTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(3);
+    private static final Pattern NONCE = Pattern.compile("\"nonce\":\"([^\"]+)\"");
+    private static final String PATH = "/jwt/v1/accounts/";
+
+    @TempDir
+    Path dir;
+
+    private TestJwts.Operator op;
+    private HttpServer http;
+    private final Map<String, String> served = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+    private TestServer server;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        op = new TestJwts.Operator(dir);
+        http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        http.createContext(PATH, exchange -> {
+            String key = exchange.getRequestURI().getPath().substring(PATH.length());
+            requests.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+            String jwt = key.isEmpty() ? "" : served.get(key); // nats-server checks that the base URL answers
+            byte[] body = (jwt == null ? "not found" : jwt).getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(jwt == null ? 404 : 200, body.length == 0 ? -1 : body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        http.start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+        http.stop(0);
+    }
+
+    private void start() throws IOException {
+        served.putAll(op.accountJwts);
+        String memory = op.config();
+        String config = memory.substring(0, memory.indexOf("resolver: MEMORY"))
+                + "resolver: URL(http://127.0.0.1:" + http.getAddress().getPort() + PATH + ")\n";
+        server = TestServer.start(TestServer.defaultOptions(), config);
+    }
+
+    private String rawConnect(NKey account) throws IOException {
+        NKey u = TestJwts.userKey();
+        try (RawClient raw = RawClient.open(server)) {
+            Matcher m = NONCE.matcher(raw.info());
+            assertTrue(m.find(), raw.info());
+            raw.send("CONNECT {\"verbose\":false,\"jwt\":\"" + op.user(account, u) + "\",\"sig\":\"" + sign(u, m.group(1))
+                    + "\"}\r\nPING\r\n");
+            return raw.expectLineStartingWith("", WAIT).strip();
+        }
+    }
+
+    private Connection connect(NKey account) throws Exception {
+        NKey u = TestJwts.userKey();
+        Path creds = op.credsFile("u" + System.nanoTime(), op.user(account, u), u);
+        return Nats.connect(Options.builder().server(server.url()).authHandler(Nats.credentials(creds.toString()))
+                .noReconnect().connectionTimeout(WAIT).build());
+    }
+
+    @Test
+    void accountsAreFetchedOnceOverHttp() throws Exception {
+        NKey a = op.account("A");
+        start();
+        assertEquals("PONG", rawConnect(a));
+        assertEquals("PONG", rawConnect(a));
+        assertEquals(1, requests.get(pub(a)).get(), "the account is fetched once, then kept");
+        try (Connection c = connect(a)) {
+            Subscription s = c.subscribe("x");
+            c.publish("x", new byte[0]);
+            assertNotNull(s.nextMessage(WAIT));
+        }
+    }
+
+    @Test
+    void anAccountTheServerDoesNotKnowIsRefused() throws Exception {
+        start();
+        NKey unknown = TestJwts.accountKey();
+        assertEquals("-ERR 'Authorization Violation'", rawConnect(unknown));
+        assertTrue(requests.get(pub(unknown)).get() >= 1, "it was asked for");
+        served.put(pub(unknown), encode(op.key, pub(unknown), "late", TestJwts.accountNats()));
+        assertEquals("PONG", rawConnect(unknown), "published later: the next connect fetches it");
+    }
+
+    @Test
+    void aBaseUrlThatDoesNotAnswerStopsTheStart() throws Exception {
+        String memory = op.config();
+        String config = memory.substring(0, memory.indexOf("resolver: MEMORY"))
+                + "resolver: URL(http://127.0.0.1:" + http.getAddress().getPort() + "/nothing/here/)\n";
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> TestServer.start(TestServer.defaultOptions(), config).close());
+        assertTrue(String.valueOf(e.getMessage()).contains("could not fetch <\"http://127.0.0.1:" + http.getAddress().getPort()
+                + "/nothing/here/\">: 404 Not Found"), e.getMessage());
+    }
+
+    @Test
+    void claimUpdatesApplyToLoadedAccountsInMemory() throws Exception {
+        NKey a = op.account("A");
+        NKey notLoaded = op.account("N");
+        start();
+        assertEquals("PONG", rawConnect(a));
+        ObjectNode lowered = TestJwts.accountNats();
+        ((ObjectNode) lowered.get("limits")).put("conn", 0);
+        try (Connection sys = connect(op.systemAccount)) {
+            String inbox = sys.createInbox();
+            Subscription sub = sys.subscribe(inbox);
+            sys.publish("$SYS.REQ.ACCOUNT." + pub(a) + ".CLAIMS.UPDATE", inbox,
+                    encode(op.key, pub(a), "A", lowered).getBytes(StandardCharsets.UTF_8));
+            Message m = sub.nextMessage(WAIT);
+            assertNotNull(m);
+            JsonNode r = TestJwts.JSON.readTree(m.getData());
+            assertEquals("jwt updated", r.path("data").path("message").asText(), r.toString());
+
+            sys.publish("$SYS.REQ.ACCOUNT." + pub(notLoaded) + ".CLAIMS.UPDATE", inbox,
+                    encode(op.key, pub(notLoaded), "N", lowered).getBytes(StandardCharsets.UTF_8));
+            m = sub.nextMessage(WAIT);
+            assertNotNull(m);
+            r = TestJwts.JSON.readTree(m.getData());
+            assertEquals("jwt update skipped", r.path("data").path("message").asText(), r.toString());
+        }
+        assertEquals("-ERR 'maximum account active connections exceeded'", rawConnect(a), "the update applies");
+        assertEquals(1, requests.get(pub(a)).get(), "and is not fetched again");
+        assertEquals("PONG", rawConnect(notLoaded), "a skipped update leaves the served JWT in charge");
+    }
+}
