@@ -316,10 +316,13 @@ auth_checks() {
         jwt)
             echo "jwt_creds ok creds $auth/user.creds"
             echo "jwt_creds_unknown_account denied creds $auth/wrong.creds"
+            echo "jwt_creds_wrong_seed denied creds $auth/mismatched.creds"
+            echo "jwt_creds_expired denied creds $auth/expired.creds"
             echo "jwt_none denied none" ;;
         tls)
             echo "tls_client_cert ok tls $auth/ca.pem $auth/client.pem $auth/client-key.pem"
-            echo "tls_untrusted_cert refused tls $auth/ca.pem $auth/rogue.pem $auth/rogue-key.pem" ;;
+            echo "tls_untrusted_cert refused tls $auth/ca.pem $auth/rogue.pem $auth/rogue-key.pem"
+            echo "tls_no_cert refused tls $auth/ca.pem" ;;
         tls_map)
             echo "tls_map_mapped ok tls $auth/ca.pem $auth/client.pem $auth/client-key.pem"
             echo "tls_map_unmapped denied tls $auth/ca.pem $auth/unmapped.pem $auth/unmapped-key.pem"

@@ -434,7 +434,7 @@ static int contains_nocase(const char *text, const char *word) {
  *   denied  the connection is refused with the server's "Authorization Violation";
  *   refused the connection fails (e.g. a TLS handshake the server rejects); the error is printed.
  * KIND: none | user USER PASSWORD | token TOKEN | nkey PUBLIC_KEY SEED_FILE | creds CREDS_FILE
- *       | tls CA_FILE CERT_FILE KEY_FILE
+ *       | tls CA_FILE [CERT_FILE KEY_FILE]   (TLS, trusting CA_FILE; with a client certificate when given)
  */
 static int run_auth(int argc, char **argv) {
     if (argc < 4) {
@@ -463,10 +463,10 @@ static int run_auth(int argc, char **argv) {
             s = natsOptions_SetNKeyFromSeed(opts, a[0], a[1]);
         } else if (strcmp(kind, "creds") == 0 && n == 1) {
             s = natsOptions_SetUserCredentialsFromFiles(opts, a[0], NULL);
-        } else if (strcmp(kind, "tls") == 0 && n == 3) {
+        } else if (strcmp(kind, "tls") == 0 && (n == 1 || n == 3)) {
             s = natsOptions_SetSecure(opts, true);
             if (s == NATS_OK) s = natsOptions_LoadCATrustedCertificates(opts, a[0]);
-            if (s == NATS_OK) s = natsOptions_LoadCertificatesChain(opts, a[1], a[2]);
+            if (s == NATS_OK && n == 3) s = natsOptions_LoadCertificatesChain(opts, a[1], a[2]);
         } else {
             fprintf(stderr, "unknown credential kind or wrong argument count: %s\n", kind);
             natsOptions_Destroy(opts);

@@ -478,7 +478,7 @@ func checkReconnect(restartCmd string) {
 //	refused the connection fails (e.g. a TLS handshake the server rejects); the error is printed.
 //
 // KIND: none | user USER PASSWORD | token TOKEN | nkey PUBLIC_KEY SEED_FILE | creds CREDS_FILE
-// | tls CA_FILE CERT_FILE KEY_FILE
+// | tls CA_FILE [CERT_FILE KEY_FILE]   (TLS, trusting CA_FILE; with a client certificate when given)
 func runAuth(args []string) int {
 	if len(args) < 4 {
 		fmt.Fprintln(os.Stderr, "usage: compat-go auth URL NAME ok|denied|refused KIND [ARG...]")
@@ -504,6 +504,8 @@ func runAuth(args []string) int {
 		opts = append(opts, nats.UserCredentials(a[0]))
 	case kind == "tls" && len(a) == 3:
 		opts = append(opts, nats.RootCAs(a[0]), nats.ClientCert(a[1], a[2]))
+	case kind == "tls" && len(a) == 1:
+		opts = append(opts, nats.RootCAs(a[0]))
 	default:
 		fmt.Fprintf(os.Stderr, "unknown credential kind or wrong argument count: %s\n", kind)
 		return 2

@@ -334,7 +334,7 @@ async function main() {
 //   denied  the connection is refused with the server's "Authorization Violation";
 //   refused the connection fails (e.g. a TLS handshake the server rejects); the error is printed.
 // KIND: none | user USER PASSWORD | token TOKEN | nkey PUBLIC_KEY SEED_FILE | creds CREDS_FILE
-//       | tls CA_FILE CERT_FILE KEY_FILE
+//       | tls CA_FILE [CERT_FILE KEY_FILE]   (TLS, trusting CA_FILE; with a client certificate when given)
 async function auth() {
   const [, name, expect, kind, ...a] = args;
   const opts = { servers: url, timeout: 5000, maxReconnectAttempts: 0, reconnect: false };
@@ -344,6 +344,7 @@ async function auth() {
     opts.authenticator = nkeyAuthenticator(enc.encode(readFileSync(a[1], "utf8").trim()));
   } else if (kind === "creds" && a.length === 1) opts.authenticator = credsAuthenticator(readFileSync(a[0]));
   else if (kind === "tls" && a.length === 3) opts.tls = { caFile: a[0], certFile: a[1], keyFile: a[2] };
+  else if (kind === "tls" && a.length === 1) opts.tls = { caFile: a[0] };
   else if (kind !== "none" || a.length !== 0) throw new Error(`unknown credential kind or wrong argument count: ${kind}`);
   let nc;
   try {

@@ -14,7 +14,8 @@
  *   nkey.conf           one nkey user; nkey-user.seed is its seed, nkey-wrong.seed an unknown user's
  *   jwt.conf            operator mode: operator JWT file, system account, MEMORY resolver with preloads;
  *                       user.creds is a user of a preloaded account, wrong.creds a user of an account
- *                       the server was never given
+ *                       the server was never given, mismatched.creds the right user JWT with another
+ *                       key's seed, expired.creds a user JWT that has expired
  *
  * TLS certificates are made by the script with openssl.
  */
@@ -72,7 +73,14 @@ public class AuthFixtures {
 
     /** A JWT (nats-io/jwt v2 claims) of {@code subject}, signed by {@code issuer}. */
     static String jwt(Key issuer, String subject, String name, String natsJson) throws GeneralSecurityException {
-        String claims = "{\"jti\":\"" + secret(26).toUpperCase() + "\",\"iat\":" + System.currentTimeMillis() / 1000
+        return jwt(issuer, subject, name, natsJson, System.currentTimeMillis() / 1000, 0);
+    }
+
+    /** As above with the issue time and expiry ({@code exp} 0: none) in Unix seconds. */
+    static String jwt(Key issuer, String subject, String name, String natsJson, long iat, long exp)
+            throws GeneralSecurityException {
+        String claims = "{\"jti\":\"" + secret(26).toUpperCase() + "\",\"iat\":" + iat
+                + (exp > 0 ? ",\"exp\":" + exp : "")
                 + ",\"iss\":\"" + issuer.pub() + "\",\"name\":\"" + name + "\",\"sub\":\"" + subject
                 + "\",\"nats\":" + natsJson + "}";
         String body = JWT_HEADER + "." + b64(claims);
@@ -153,6 +161,13 @@ public class AuthFixtures {
                 + "}\n");
         write(dir, "user.creds", creds(jwt(account, user.pub(), "compat-user", USER_NATS), user));
         write(dir, "wrong.creds", creds(jwt(unknownAccount, wrongUser.pub(), "compat-wrong", USER_NATS), wrongUser));
+        // the right user JWT with another key's seed: the nonce signature does not match the JWT's subject
+        write(dir, "mismatched.creds", creds(jwt(account, user.pub(), "compat-user", USER_NATS), wrongUser));
+        // a user JWT that expired a minute ago
+        Key expiredUser = Key.create(NKeys.PREFIX_USER);
+        long now = System.currentTimeMillis() / 1000;
+        write(dir, "expired.creds", creds(jwt(account, expiredUser.pub(), "compat-expired", USER_NATS, now - 120, now - 60),
+                expiredUser));
 
         write(dir, "fixtures.env", env.toString());
     }

@@ -151,6 +151,9 @@ public final class NatsServer implements AutoCloseable {
         log.notice("  Java:     " + Runtime.version());
         log.notice("  Name:     " + serverName);
         log.notice("  ID:       " + serverId);
+        if (accounts.plaintextPasswords()) {
+            log.warn("Plaintext passwords detected, use nkeys or bcrypt");
+        }
         if (options.configFile != null) {
             log.notice("Using configuration file: " + options.configFile);
         }

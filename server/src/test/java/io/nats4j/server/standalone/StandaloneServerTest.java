@@ -138,6 +138,68 @@ class StandaloneServerTest {
         assertTrue(out.contains("[TRC] 127.0.0.1:") && out.contains("<<- [SUB foo 1]"), out);
     }
 
+    /**
+     * Starts the server with {@code config}, makes one refused connection per CONNECT (each answered with
+     * -ERR 'Authorization Violation'), stops it and returns its log.
+     */
+    private String refusedConnectionsLog(String name, String config, String... connects) throws Exception {
+        int port = freePort();
+        Path conf = dir.resolve(name + ".conf");
+        Files.writeString(conf, config);
+        Path log = dir.resolve(name + ".log");
+        Process p = launch(log, "-c", conf.toString(), "-a", "127.0.0.1", "-p", Integer.toString(port));
+        try {
+            awaitPort(port, p, log);
+            for (String connect : connects) {
+                try (RawClient c = RawClient.open(port, 0)) {
+                    c.connect(connect).expect("-ERR 'Authorization Violation'\r\n");
+                    c.expectClosed(java.time.Duration.ofSeconds(3));
+                }
+            }
+            Thread.sleep(200);
+        } finally {
+            p.destroy();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        return Files.readString(log);
+    }
+
+    private static void assertLogLine(String out, String afterCid) {
+        assertTrue(out.matches("(?s).*\\[ERR\\] 127\\.0\\.0\\.1:\\d+ - cid:\\d+ - " + java.util.regex.Pattern.quote(afterCid) + "\n.*"),
+                "a line ending in: " + afterCid + "\n" + out);
+    }
+
+    /*
+     * nats-server 2.9.10's lines, as the client-compat run showed them: once CONNECT arrived the client is
+     * named "v<version>:<lang>:<name>" (Go-quoted, empty parts left out); the detail after "authentication
+     * error" follows the configuration (nkey users: the CONNECT nkey; else a users list: the CONNECT user;
+     * else, e.g. a token, nothing), not what the client sent; a plain-text password gets a start-up warning.
+     */
+    @Test
+    void refusedClientsAreLoggedAsNatsServerLogsThem() throws Exception {
+        String nkey = new String(io.nats.client.NKey.createUser(null).getPublicKey());
+        String users = refusedConnectionsLog("users", "authorization { users: [ {user: a, password: b} ] }\n",
+                "{\"user\":\"a\",\"pass\":\"x\",\"version\":\"1.0\",\"lang\":\"java\",\"name\":\"n\\\"m\"}",
+                "{\"auth_token\":\"t\",\"lang\":\"c\"}",
+                "{\"user\":\"b\",\"pass\":\"x\"}");
+        assertTrue(users.contains("[WRN] Plaintext passwords detected, use nkeys or bcrypt"), users);
+        assertLogLine(users, "\"v1.0:java:n\\\"m\" - authentication error - User \"a\"");
+        assertLogLine(users, "\"c\" - authentication error - User \"\"");
+        assertLogLine(users, "authentication error - User \"b\"");
+
+        String nkeys = refusedConnectionsLog("nkeys", "authorization { users: [ {user: a, password: b}, {nkey: " + nkey + "} ] }\n",
+                "{\"user\":\"a\",\"pass\":\"x\",\"version\":\"2\"}",
+                "{\"nkey\":\"" + nkey + "\",\"sig\":\"AAAA\",\"lang\":\"go\"}");
+        assertLogLine(nkeys, "\"v2\" - authentication error - Nkey \"\"");
+        assertLogLine(nkeys, "\"go\" - authentication error - Nkey \"" + nkey + "\"");
+
+        String token = refusedConnectionsLog("token", "authorization { token: s3cret }\n",
+                "{\"user\":\"a\",\"pass\":\"x\",\"lang\":\"node\"}", "{\"auth_token\":\"x\"}");
+        assertFalse(token.contains("Plaintext passwords"), token);
+        assertLogLine(token, "\"node\" - authentication error");
+        assertLogLine(token, "authentication error");
+    }
+
     @Test
     void versionHelpAndConfigCheck() throws Exception {
         String v = run(dir.resolve("v.log"), "--version");
