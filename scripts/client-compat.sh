@@ -486,8 +486,33 @@ for s in $auth_servers; do
         done
         stop_server "$dir"
         current=''
+        # What the server logged about its auth setup and the clients it refused: warnings, the trusted
+        # operators, the "authentication error" lines without addresses and connection ids.
+        sed -n -e 's/^.*\[ERR\] [^ ]* - cid:[0-9]* - \(.*authentication error.*\)$/\1/p' \
+            -e 's/^.*\(\[WRN\] .*\)$/\1/p' \
+            -e 's/^.*\(\[INF\] \(Trusted Operators\|  System  :\|  Operator:\|  Issued  :\|  Expires :\).*\)$/\1/p' \
+            "$dir/log" | sort >"$build/auth-log-$m-$s.txt"
     done
 done
+
+# nats4j's log lines about auth (above) must be those of nats-server (same configs, same clients).
+declare -A auth_log=()
+if [[ " $auth_servers " == *" nats4j "* && " $auth_servers " == *" nats-server "* \
+      && -z ${skip[nats-server]:-} ]]; then
+    for m in $mechanisms; do
+        a=$build/auth-log-$m-nats4j.txt
+        b=$build/auth-log-$m-nats-server.txt
+        [[ -f $a && -f $b ]] || continue
+        if cmp -s "$a" "$b"; then
+            auth_log[$m]="same $(wc -l <"$a") lines"
+        else
+            auth_log[$m]="DIFFERENT"
+            nats4j_failed=1
+            echo "-- auth log lines of nats4j (<) and nats-server (>) differ for $m:"
+            diff "$a" "$b" | sed 's/^/   /'
+        fi
+    done
+fi
 
 # ---------------------------------------------------------------------------------------------
 # Summary.
@@ -528,6 +553,12 @@ if has_section auth; then
                 printf '\n'
             done
         done
+        if ((${#auth_log[@]})); then
+            echo "server log: nats4j's auth lines (warnings, trusted operators, 'authentication error' lines) against nats-server's"
+            for m in $mechanisms; do
+                [[ -n ${auth_log[$m]:-} ]] && printf '%-17s | %s\n' "log $m" "${auth_log[$m]}"
+            done
+        fi
     fi
 fi
 for c in $clients; do

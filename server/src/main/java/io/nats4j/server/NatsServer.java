@@ -157,6 +157,9 @@ public final class NatsServer implements AutoCloseable {
         if (options.configFile != null) {
             log.notice("Using configuration file: " + options.configFile);
         }
+        if (accounts.operatorMode() != null) {
+            accounts.operatorMode().describe(log::notice);
+        }
         if (options.tls != null) {
             // reads the certificate and key files: here, before any event loop exists
             tls = ServerTls.load(options.tls);
@@ -777,6 +780,7 @@ public final class NatsServer implements AutoCloseable {
         if (changes.auth()) {
             try {
                 next = Accounts.rebuild(neu, accounts);
+                next.warnings(log::warn);
             } catch (IllegalArgumentException e) {
                 throw new IOException(e.getMessage(), e);
             }

@@ -200,6 +200,47 @@ class StandaloneServerTest {
         assertLogLine(token, "authentication error");
     }
 
+    /*
+     * nats-server 2.9.10 in operator mode: a "Trusted Operators" block at start-up, and a warning when a user's
+     * account is not in the resolver (then the bare "authentication error").
+     */
+    @Test
+    void operatorModeLogsTheOperatorAndAMissingAccountAsNatsServerDoes() throws Exception {
+        io.nats4j.server.testsupport.TestJwts.Operator op = new io.nats4j.server.testsupport.TestJwts.Operator(dir);
+        op.account("KNOWN");
+        io.nats.client.NKey unknown = io.nats4j.server.testsupport.TestJwts.accountKey();
+        io.nats.client.NKey user = io.nats4j.server.testsupport.TestJwts.userKey();
+        String config = op.config();
+        String userJwt = io.nats4j.server.testsupport.TestJwts.encode(unknown,
+                io.nats4j.server.testsupport.TestJwts.pub(user), "u", io.nats4j.server.testsupport.TestJwts.userNats());
+        int port = freePort();
+        Path conf = dir.resolve("op.conf");
+        Files.writeString(conf, config);
+        Path log = dir.resolve("op.log");
+        Process p = launch(log, "-c", conf.toString(), "-a", "127.0.0.1", "-p", Integer.toString(port));
+        try {
+            awaitPort(port, p, log);
+            try (RawClient c = RawClient.open(port, 0)) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"nonce\":\"([^\"]+)\"").matcher(c.info());
+                assertTrue(m.find(), c.info());
+                c.connect("{\"verbose\":false,\"lang\":\"java\",\"jwt\":\"" + userJwt + "\",\"sig\":\""
+                        + io.nats4j.server.testsupport.TestJwts.sign(user, m.group(1)) + "\"}")
+                        .expect("-ERR 'Authorization Violation'\r\n");
+            }
+            Thread.sleep(200);
+        } finally {
+            p.destroy();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        String out = Files.readString(log);
+        assertTrue(out.contains("[INF] Trusted Operators\n"), out);
+        assertTrue(out.matches("(?s).*\\[INF\\]   System  : \"\"\n.*\\[INF\\]   Operator: \"OP\"\n"
+                + ".*\\[INF\\]   Issued  : \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d{4} \\S+\n"
+                + ".*\\[INF\\]   Expires : Never\n.*"), out);
+        assertTrue(out.contains("[WRN] Account fetch failed: account missing\n"), out);
+        assertLogLine(out, "\"java\" - authentication error");
+    }
+
     @Test
     void versionHelpAndConfigCheck() throws Exception {
         String v = run(dir.resolve("v.log"), "--version");
