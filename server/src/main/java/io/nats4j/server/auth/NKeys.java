@@ -11,8 +11,8 @@ import java.util.Base64;
 /**
  * NATS nkeys: Ed25519 public keys written as base32 (RFC 4648 alphabet, no padding) of a prefix byte, the
  * 32 key bytes and a CRC-16/XMODEM checksum (little endian). A user key starts with 'U', an account key
- * with 'A', a server key with 'N'. Only what a server needs: decoding and checking public keys, verifying
- * a signature over the nonce, making nonces.
+ * with 'A', a server key with 'N'. What a server needs: decoding and checking public keys, verifying
+ * a signature over the nonce, making nonces; and, for tools and tests, writing keys and seeds.
  */
 public final class NKeys {
 
