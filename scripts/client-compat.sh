@@ -12,9 +12,10 @@
 # at run time into .build/compat/auth/ (fresh keys, JWTs and bcrypt hash from compat/tools/
 # AuthFixtures.java, certificates from openssl), and runs each client's "auth" checks: a correct
 # credential must connect and make a round trip, a wrong one must be refused ("Authorization
-# Violation", or a failed TLS handshake for a client certificate the server does not trust).
-# Exit status: 1 if any client failed against nats4j, 0 otherwise (a failure against nats-server is
-# reported as a warning: it means the check, not nats4j, is wrong).
+# Violation", or a failed TLS handshake for a client certificate the server does not trust); with
+# both servers run, nats4j's log lines about auth must also be nats-server's (compat/README.md).
+# Exit status: 1 if any client failed against nats4j or those log lines differ, 0 otherwise (a failure
+# against nats-server is reported as a warning: it means the check, not nats4j, is wrong).
 #
 # Internal use by the check programs' reconnect check:
 #   scripts/client-compat.sh restart-server STATE_DIR
@@ -124,7 +125,7 @@ while (($#)); do
         --servers) servers=$2; shift ;;
         --sections) sections=$2; shift ;;
         --mechanisms) mechanisms=$2; shift ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         *) log "unknown argument: $1"; exit 2 ;;
     esac
     shift

@@ -485,7 +485,10 @@ static int run_auth(int argc, char **argv) {
         if (strcmp(expect, "ok") == 0) fail(name, "connect refused: %s", text);
         else if (strcmp(expect, "denied") == 0 && !contains_nocase(text, "Authorization Violation"))
             fail(name, "refused, but not with Authorization Violation: %s", text);
-        else printf("PASS %s: refused: %s\n", name, text), passed++;
+        else {
+            printf("PASS %s: refused: %s\n", name, text);
+            passed++;
+        }
         goto out;
     }
     if (strcmp(expect, "ok") != 0) {
