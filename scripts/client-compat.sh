@@ -28,7 +28,7 @@ build=$root/.build/compat
 nats_server=${NATS_SERVER:-/usr/sbin/nats-server}
 
 CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-180}   # seconds for one client program against one server
-AUTH_TIMEOUT=${AUTH_TIMEOUT:-30}        # seconds for one authentication check
+AUTH_TIMEOUT=${AUTH_TIMEOUT:-90}        # seconds for one authentication check (a reconnect check restarts the server)
 READY_TIMEOUT=${READY_TIMEOUT:-60}      # seconds for a server to accept connections
 FIRST_READY_TIMEOUT=300                 # the first nats4j start may build the server
 
@@ -297,7 +297,8 @@ prepare_auth() {
 
 # auth_checks MECHANISM: the checks of one mechanism, one per line: NAME EXPECT KIND [ARG...]
 # (EXPECT: ok = connects and makes a round trip; denied = refused with "Authorization Violation";
-# refused = the connection fails, here a TLS handshake the server rejects).
+# refused = the connection fails, here a TLS handshake the server rejects; reconnect = as ok, with a
+# server restart in between: the client reconnects and authenticates again, e.g. signs a new nonce).
 auth_checks() {
     case $1 in
         userpass)
@@ -305,29 +306,35 @@ auth_checks() {
             echo "user_plain_wrong denied user $PLAIN_USER $WRONG_PASS"
             echo "user_bcrypt ok user $HASHED_USER $HASHED_PASS"
             echo "user_bcrypt_wrong denied user $HASHED_USER $WRONG_PASS"
-            echo "user_none denied none" ;;
+            echo "user_none denied none"
+            echo "user_bcrypt_reconnect reconnect user $HASHED_USER $HASHED_PASS" ;;
         token)
             echo "token ok token $TOKEN"
             echo "token_wrong denied token $WRONG_TOKEN"
-            echo "token_none denied none" ;;
+            echo "token_none denied none"
+            echo "token_reconnect reconnect token $TOKEN" ;;
         nkey)
             echo "nkey ok nkey $NKEY_PUB $auth/nkey-user.seed"
             echo "nkey_unknown denied nkey $NKEY_WRONG_PUB $auth/nkey-wrong.seed"
-            echo "nkey_none denied none" ;;
+            echo "nkey_none denied none"
+            echo "nkey_reconnect reconnect nkey $NKEY_PUB $auth/nkey-user.seed" ;;
         jwt)
             echo "jwt_creds ok creds $auth/user.creds"
             echo "jwt_creds_unknown_account denied creds $auth/wrong.creds"
             echo "jwt_creds_wrong_seed denied creds $auth/mismatched.creds"
             echo "jwt_creds_expired denied creds $auth/expired.creds"
-            echo "jwt_none denied none" ;;
+            echo "jwt_none denied none"
+            echo "jwt_creds_reconnect reconnect creds $auth/user.creds" ;;
         tls)
             echo "tls_client_cert ok tls $auth/ca.pem $auth/client.pem $auth/client-key.pem"
             echo "tls_untrusted_cert refused tls $auth/ca.pem $auth/rogue.pem $auth/rogue-key.pem"
-            echo "tls_no_cert refused tls $auth/ca.pem" ;;
+            echo "tls_no_cert refused tls $auth/ca.pem"
+            echo "tls_client_cert_reconnect reconnect tls $auth/ca.pem $auth/client.pem $auth/client-key.pem" ;;
         tls_map)
             echo "tls_map_mapped ok tls $auth/ca.pem $auth/client.pem $auth/client-key.pem"
             echo "tls_map_unmapped denied tls $auth/ca.pem $auth/unmapped.pem $auth/unmapped-key.pem"
-            echo "tls_map_untrusted refused tls $auth/ca.pem $auth/rogue.pem $auth/rogue-key.pem" ;;
+            echo "tls_map_untrusted refused tls $auth/ca.pem $auth/rogue.pem $auth/rogue-key.pem"
+            echo "tls_map_reconnect reconnect tls $auth/ca.pem $auth/client.pem $auth/client-key.pem" ;;
     esac
 }
 
@@ -455,7 +462,8 @@ for s in $auth_servers; do
             while read -r -a check; do
                 handshake_errors=$(grep -c 'TLS handshake error' "$dir/log")
                 # shellcheck disable=SC2086
-                timeout -k 5 "$AUTH_TIMEOUT" ${cmd[$c]} auth "$scheme://127.0.0.1:$port" "${check[@]}" \
+                COMPAT_RESTART_CMD=$(printf '%q restart-server %q' "$self" "$dir") \
+                    timeout -k 5 "$AUTH_TIMEOUT" ${cmd[$c]} auth "$scheme://127.0.0.1:$port" "${check[@]}" \
                     >"$out.one" 2>&1 </dev/null
                 rc=$?
                 if ! grep -q -e '^PASS ' -e '^FAIL ' "$out.one"; then

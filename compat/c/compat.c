@@ -432,7 +432,9 @@ static int contains_nocase(const char *text, const char *word) {
  * One authentication check: connect to URL with the credential KIND ARG... and expect
  *   ok      the connection is accepted and a message makes a round trip through the server;
  *   denied  the connection is refused with the server's "Authorization Violation";
- *   refused the connection fails (e.g. a TLS handshake the server rejects); the error is printed.
+ *   refused the connection fails (e.g. a TLS handshake the server rejects); the error is printed;
+ *   reconnect as ok, but between subscribing and publishing the shell command in $COMPAT_RESTART_CMD
+ *           restarts the server: the client must reconnect (authenticating again) within 30 s.
  * KIND: none | user USER PASSWORD | token TOKEN | nkey PUBLIC_KEY SEED_FILE | creds CREDS_FILE
  *       | tls CA_FILE [CERT_FILE KEY_FILE]   (TLS, trusting CA_FILE; with a client certificate when given)
  */
@@ -445,6 +447,14 @@ static int run_auth(int argc, char **argv) {
     char **a = argv + 4;
     int n = argc - 4;
     url = argv[0];
+    int reconnect = strcmp(expect, "reconnect") == 0;
+    const char *restart_cmd = getenv("COMPAT_RESTART_CMD");
+    if (reconnect && restart_cmd == NULL) {
+        fprintf(stderr, "reconnect needs COMPAT_RESTART_CMD\n");
+        return 2;
+    }
+    atomic_int reconnects;
+    atomic_init(&reconnects, 0);
     natsOptions *opts = NULL;
     natsConnection *nc = NULL;
     natsSubscription *sub = NULL;
@@ -452,7 +462,9 @@ static int run_auth(int argc, char **argv) {
     natsStatus s = natsOptions_Create(&opts);
     if (s == NATS_OK) s = natsOptions_SetURL(opts, url);
     if (s == NATS_OK) s = natsOptions_SetTimeout(opts, 5000);
-    if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, 0);
+    if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, reconnect ? 600 : 0); /* 600 x 100 ms */
+    if (s == NATS_OK && reconnect) s = natsOptions_SetReconnectWait(opts, 100);
+    if (s == NATS_OK && reconnect) s = natsOptions_SetReconnectedCB(opts, on_reconnected, &reconnects);
     if (s == NATS_OK) {
         if (strcmp(kind, "none") == 0 && n == 0) {
         } else if (strcmp(kind, "user") == 0 && n == 2) {
@@ -482,7 +494,7 @@ static int run_auth(int argc, char **argv) {
         const char *err = nats_GetLastError(NULL);
         char text[512];
         snprintf(text, sizeof text, "%s (%s)", err != NULL ? err : "", natsStatus_GetText(s));
-        if (strcmp(expect, "ok") == 0) fail(name, "connect refused: %s", text);
+        if (strcmp(expect, "ok") == 0 || reconnect) fail(name, "connect refused: %s", text);
         else if (strcmp(expect, "denied") == 0 && !contains_nocase(text, "Authorization Violation"))
             fail(name, "refused, but not with Authorization Violation: %s", text);
         else {
@@ -491,12 +503,25 @@ static int run_auth(int argc, char **argv) {
         }
         goto out;
     }
-    if (strcmp(expect, "ok") != 0) {
+    if (strcmp(expect, "ok") != 0 && !reconnect) {
         fail(name, "connected with a wrong credential");
         goto out;
     }
     s = natsConnection_SubscribeSync(&sub, nc, "compat.auth");
     if (s == NATS_OK) s = natsConnection_Flush(nc);
+    if (s == NATS_OK && reconnect) {
+        fflush(stdout);
+        if (system(restart_cmd) != 0) {
+            fail(name, "restart command failed");
+            goto out;
+        }
+        int64_t deadline = now_ms() + 30000;
+        while (atomic_load(&reconnects) == 0 && now_ms() < deadline) nats_Sleep(20);
+        if (atomic_load(&reconnects) == 0) {
+            fail(name, "no reconnect within 30 s of the restart");
+            goto out;
+        }
+    }
     if (s == NATS_OK) s = natsConnection_PublishString(nc, "compat.auth", "hello");
     if (s == NATS_OK) s = natsSubscription_NextMsg(&msg, sub, 3000);
     if (s != NATS_OK) fail(name, "connected, but no round trip: %s", natsStatus_GetText(s));

@@ -475,7 +475,9 @@ func checkReconnect(restartCmd string) {
 //
 //	ok      the connection is accepted and a message makes a round trip through the server;
 //	denied  the connection is refused with the server's "Authorization Violation";
-//	refused the connection fails (e.g. a TLS handshake the server rejects); the error is printed.
+//	refused the connection fails (e.g. a TLS handshake the server rejects); the error is printed;
+//	reconnect as ok, but between subscribing and publishing the shell command in $COMPAT_RESTART_CMD
+//	        restarts the server: the client must reconnect (authenticating again) within 30 s.
 //
 // KIND: none | user USER PASSWORD | token TOKEN | nkey PUBLIC_KEY SEED_FILE | creds CREDS_FILE
 // | tls CA_FILE [CERT_FILE KEY_FILE]   (TLS, trusting CA_FILE; with a client certificate when given)
@@ -486,7 +488,19 @@ func runAuth(args []string) int {
 	}
 	url = args[0]
 	name, expect, kind, a := args[1], args[2], args[3], args[4:]
+	reconnect := expect == "reconnect"
+	restartCmd := os.Getenv("COMPAT_RESTART_CMD")
+	if reconnect && restartCmd == "" {
+		fmt.Fprintln(os.Stderr, "reconnect needs COMPAT_RESTART_CMD")
+		return 2
+	}
+	var reconnects int32
 	opts := []nats.Option{nats.Timeout(5 * time.Second), nats.NoReconnect()}
+	if reconnect {
+		opts = []nats.Option{nats.Timeout(5 * time.Second), nats.MaxReconnects(600), // one minute
+			nats.ReconnectWait(100 * time.Millisecond),
+			nats.ReconnectHandler(func(*nats.Conn) { atomic.AddInt32(&reconnects, 1) })}
+	}
 	switch {
 	case kind == "none" && len(a) == 0:
 	case kind == "user" && len(a) == 2:
@@ -513,7 +527,7 @@ func runAuth(args []string) int {
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		switch {
-		case expect == "ok":
+		case expect == "ok" || reconnect:
 			fail(name, "connect refused: %v", err)
 		case expect == "denied" && !strings.Contains(strings.ToLower(err.Error()), "authorization violation"):
 			fail(name, "refused, but not with Authorization Violation: %v", err)
@@ -524,13 +538,25 @@ func runAuth(args []string) int {
 		return 1
 	}
 	defer nc.Close()
-	if expect != "ok" {
+	if expect != "ok" && !reconnect {
 		fail(name, "connected with a wrong credential")
 		return 1
 	}
 	sub, err := nc.SubscribeSync("compat.auth")
 	if err == nil {
 		err = nc.Flush()
+	}
+	if err == nil && reconnect {
+		cmd := exec.Command("/bin/sh", "-c", restartCmd)
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fail(name, "restart command failed: %v", err)
+			return 1
+		}
+		if !waitFor(func() bool { return atomic.LoadInt32(&reconnects) > 0 }, 30*time.Second) {
+			fail(name, "no reconnect within 30 s of the restart (last error: %v)", nc.LastError())
+			return 1
+		}
 	}
 	if err == nil {
 		err = nc.Publish("compat.auth", []byte("hello"))

@@ -332,12 +332,19 @@ async function main() {
 // One authentication check: connect to URL with the credential KIND ARG... and expect
 //   ok      the connection is accepted and a message makes a round trip through the server;
 //   denied  the connection is refused with the server's "Authorization Violation";
-//   refused the connection fails (e.g. a TLS handshake the server rejects); the error is printed.
+//   refused the connection fails (e.g. a TLS handshake the server rejects); the error is printed;
+//   reconnect as ok, but between subscribing and publishing the shell command in $COMPAT_RESTART_CMD
+//           restarts the server: the client must reconnect (authenticating again) within 30 s.
 // KIND: none | user USER PASSWORD | token TOKEN | nkey PUBLIC_KEY SEED_FILE | creds CREDS_FILE
 //       | tls CA_FILE [CERT_FILE KEY_FILE]   (TLS, trusting CA_FILE; with a client certificate when given)
 async function auth() {
   const [, name, expect, kind, ...a] = args;
-  const opts = { servers: url, timeout: 5000, maxReconnectAttempts: 0, reconnect: false };
+  const reconnect = expect === "reconnect";
+  const restart = process.env.COMPAT_RESTART_CMD;
+  if (reconnect && !restart) throw new Error("reconnect needs COMPAT_RESTART_CMD");
+  const opts = reconnect
+    ? { servers: url, timeout: 5000, maxReconnectAttempts: 600, reconnectTimeWait: 100 } // one minute
+    : { servers: url, timeout: 5000, maxReconnectAttempts: 0, reconnect: false };
   if (kind === "user" && a.length === 2) Object.assign(opts, { user: a[0], pass: a[1] });
   else if (kind === "token" && a.length === 1) opts.token = a[0];
   else if (kind === "nkey" && a.length === 2) {
@@ -351,7 +358,7 @@ async function auth() {
     nc = await connect(opts);
   } catch (e) {
     const text = `${e && e.code ? e.code + ": " : ""}${e && e.message ? e.message : e}`;
-    if (expect === "ok") return fail(name, `connect refused: ${text}`);
+    if (expect === "ok" || reconnect) return fail(name, `connect refused: ${text}`);
     if (expect === "denied" && !/authorization violation/i.test(text)) {
       return fail(name, `refused, but not with Authorization Violation: ${text}`);
     }
@@ -360,9 +367,19 @@ async function auth() {
     return;
   }
   try {
-    if (expect !== "ok") return fail(name, "connected with a wrong credential");
+    if (expect !== "ok" && !reconnect) return fail(name, "connected with a wrong credential");
+    let reconnects = 0;
+    (async () => {
+      for await (const s of nc.status()) if (s.type === Events.Reconnect) reconnects++;
+    })();
     const { msgs } = collect(nc, "compat.auth");
     await nc.flush();
+    if (reconnect) {
+      await promisify(exec)(restart, { shell: "/bin/sh" }).catch((e) => {
+        throw new Error(`restart command failed: ${e.message}`);
+      });
+      if (!(await until(() => reconnects > 0, 30000))) return fail(name, "no reconnect within 30 s of the restart");
+    }
     nc.publish("compat.auth", enc.encode("hello"));
     await until(() => msgs.length >= 1, 3000);
     if (msgs.length !== 1) return fail(name, `connected, but ${msgs.length} messages made the round trip`);
