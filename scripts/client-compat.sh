@@ -37,10 +37,15 @@ log() { printf '%s\n' "$*" >&2; }
 # ---------------------------------------------------------------------------------------------
 # Servers. A server's state lives in a directory: kind, port, pid, log.
 
+# A port nothing answers on, below the kernel's ephemeral range when there is room (a client
+# connection's local port there would make the bind fail although nothing listens).
 free_port() {
-    local p i
+    local p i lo=20000 span=40000 eph
+    if read -r eph _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null && ((eph - lo >= 5000)); then
+        span=$((eph - lo))
+    fi
     for ((i = 0; i < 200; i++)); do
-        p=$((20000 + RANDOM % 40000))
+        p=$((lo + RANDOM % span))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"
             return 0
@@ -352,7 +357,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 # Run.
 
-rm -rf "$build"/run.* # earlier runs' server state and logs
+rm -rf "$build"/run.* "$build"/auth-*.out "$build"/auth-log-*.txt # earlier runs' server state, outputs and logs
 state_root=$(mktemp -d "$build/run.XXXXXX")
 current=''
 cleanup() { [[ -n $current ]] && stop_server "$current"; }
@@ -434,8 +439,6 @@ for s in $auth_servers; do
         mkdir -p "$dir"
         echo "$s" >"$dir/kind"
         echo "$auth/$m.conf" >"$dir/conf"
-        port=$(free_port) || { log "no free port"; exit 1; }
-        echo "$port" >"$dir/port"
         wait_s=$READY_TIMEOUT
         if [[ $s == nats4j ]] && ((first_nats4j)); then
             wait_s=$FIRST_READY_TIMEOUT
@@ -444,8 +447,19 @@ for s in $auth_servers; do
         scheme=nats
         [[ $m == tls* ]] && scheme=tls
         current=$dir
-        echo "== $s with $m.conf on 127.0.0.1:$port"
-        if ! start_server "$dir" "$wait_s"; then
+        started=0
+        for attempt in 1 2 3; do # a port taken between free_port and the bind: try another
+            port=$(free_port) || { log "no free port"; exit 1; }
+            echo "$port" >"$dir/port"
+            echo "== $s with $m.conf on 127.0.0.1:$port"
+            if start_server "$dir" "$wait_s"; then
+                started=1
+                break
+            fi
+            grep -q 'address already in use' "$dir/log" || break
+            : >"$dir/log"
+        done
+        if ((!started)); then
             for c in $clients; do
                 [[ -n ${skip[$c]:-} ]] || auth_result[$c,$m,$s]="server did not start"
             done
