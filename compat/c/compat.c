@@ -2,13 +2,17 @@
  * Compatibility check of the official NATS C client (nats.c) against a NATS server.
  *
  *   compat-c URL [RESTART_CMD]
+ *   compat-c auth URL NAME EXPECT KIND [ARG...]
  *
  * Prints one "PASS name" / "FAIL name: why" / "SKIP name: why" line per check and exits 1 if any
  * check failed. RESTART_CMD, when given, is a shell command that stops the server and starts it
  * again on the same port; the reconnect check runs only then.
+ *
+ * The auth form runs one authentication check (see run_auth below).
  */
 #include <nats/nats.h>
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -413,7 +417,127 @@ out:
     natsConnection_Destroy(nc);
 }
 
+/* True when `text` contains `word`, ignoring case. */
+static int contains_nocase(const char *text, const char *word) {
+    size_t n = strlen(word);
+    for (; *text != '\0'; text++) {
+        size_t i = 0;
+        while (i < n && text[i] != '\0' && tolower((unsigned char) text[i]) == tolower((unsigned char) word[i])) i++;
+        if (i == n) return 1;
+    }
+    return 0;
+}
+
+/*
+ * One authentication check: connect to URL with the credential KIND ARG... and expect
+ *   ok      the connection is accepted and a message makes a round trip through the server;
+ *   denied  the connection is refused with the server's "Authorization Violation";
+ *   refused the connection fails (e.g. a TLS handshake the server rejects); the error is printed;
+ *   reconnect as ok, but between subscribing and publishing the shell command in $COMPAT_RESTART_CMD
+ *           restarts the server: the client must reconnect (authenticating again) within 30 s.
+ * KIND: none | user USER PASSWORD | token TOKEN | nkey PUBLIC_KEY SEED_FILE | creds CREDS_FILE
+ *       | tls CA_FILE [CERT_FILE KEY_FILE]   (TLS, trusting CA_FILE; with a client certificate when given)
+ */
+static int run_auth(int argc, char **argv) {
+    if (argc < 4) {
+        fprintf(stderr, "usage: compat-c auth URL NAME ok|denied|refused KIND [ARG...]\n");
+        return 2;
+    }
+    const char *name = argv[1], *expect = argv[2], *kind = argv[3];
+    char **a = argv + 4;
+    int n = argc - 4;
+    url = argv[0];
+    int reconnect = strcmp(expect, "reconnect") == 0;
+    const char *restart_cmd = getenv("COMPAT_RESTART_CMD");
+    if (reconnect && restart_cmd == NULL) {
+        fprintf(stderr, "reconnect needs COMPAT_RESTART_CMD\n");
+        return 2;
+    }
+    atomic_int reconnects;
+    atomic_init(&reconnects, 0);
+    natsOptions *opts = NULL;
+    natsConnection *nc = NULL;
+    natsSubscription *sub = NULL;
+    natsMsg *msg = NULL;
+    natsStatus s = natsOptions_Create(&opts);
+    if (s == NATS_OK) s = natsOptions_SetURL(opts, url);
+    if (s == NATS_OK) s = natsOptions_SetTimeout(opts, 5000);
+    if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, reconnect ? 600 : 0); /* 600 x 100 ms */
+    if (s == NATS_OK && reconnect) s = natsOptions_SetReconnectWait(opts, 100);
+    if (s == NATS_OK && reconnect) s = natsOptions_SetReconnectedCB(opts, on_reconnected, &reconnects);
+    if (s == NATS_OK) {
+        if (strcmp(kind, "none") == 0 && n == 0) {
+        } else if (strcmp(kind, "user") == 0 && n == 2) {
+            s = natsOptions_SetUserInfo(opts, a[0], a[1]);
+        } else if (strcmp(kind, "token") == 0 && n == 1) {
+            s = natsOptions_SetToken(opts, a[0]);
+        } else if (strcmp(kind, "nkey") == 0 && n == 2) {
+            s = natsOptions_SetNKeyFromSeed(opts, a[0], a[1]);
+        } else if (strcmp(kind, "creds") == 0 && n == 1) {
+            s = natsOptions_SetUserCredentialsFromFiles(opts, a[0], NULL);
+        } else if (strcmp(kind, "tls") == 0 && (n == 1 || n == 3)) {
+            s = natsOptions_SetSecure(opts, true);
+            if (s == NATS_OK) s = natsOptions_LoadCATrustedCertificates(opts, a[0]);
+            if (s == NATS_OK && n == 3) s = natsOptions_LoadCertificatesChain(opts, a[1], a[2]);
+        } else {
+            fprintf(stderr, "unknown credential kind or wrong argument count: %s\n", kind);
+            natsOptions_Destroy(opts);
+            return 2;
+        }
+    }
+    if (s != NATS_OK) {
+        fail(name, "setting the credential: %s", nats_GetLastError(NULL));
+        goto out;
+    }
+    s = natsConnection_Connect(&nc, opts);
+    if (s != NATS_OK) {
+        const char *err = nats_GetLastError(NULL);
+        char text[512];
+        snprintf(text, sizeof text, "%s (%s)", err != NULL ? err : "", natsStatus_GetText(s));
+        if (strcmp(expect, "ok") == 0 || reconnect) fail(name, "connect refused: %s", text);
+        else if (strcmp(expect, "denied") == 0 && !contains_nocase(text, "Authorization Violation"))
+            fail(name, "refused, but not with Authorization Violation: %s", text);
+        else {
+            printf("PASS %s: refused: %s\n", name, text);
+            passed++;
+        }
+        goto out;
+    }
+    if (strcmp(expect, "ok") != 0 && !reconnect) {
+        fail(name, "connected with a wrong credential");
+        goto out;
+    }
+    s = natsConnection_SubscribeSync(&sub, nc, "compat.auth");
+    if (s == NATS_OK) s = natsConnection_Flush(nc);
+    if (s == NATS_OK && reconnect) {
+        fflush(stdout);
+        if (system(restart_cmd) != 0) {
+            fail(name, "restart command failed");
+            goto out;
+        }
+        int64_t deadline = now_ms() + 30000;
+        while (atomic_load(&reconnects) == 0 && now_ms() < deadline) nats_Sleep(20);
+        if (atomic_load(&reconnects) == 0) {
+            fail(name, "no reconnect within 30 s of the restart");
+            goto out;
+        }
+    }
+    if (s == NATS_OK) s = natsConnection_PublishString(nc, "compat.auth", "hello");
+    if (s == NATS_OK) s = natsSubscription_NextMsg(&msg, sub, 3000);
+    if (s != NATS_OK) fail(name, "connected, but no round trip: %s", natsStatus_GetText(s));
+    else if (strcmp(natsMsg_GetData(msg), "hello") != 0) fail(name, "round trip payload %s", natsMsg_GetData(msg));
+    else pass(name);
+out:
+    natsMsg_Destroy(msg);
+    natsSubscription_Destroy(sub);
+    natsConnection_Destroy(nc);
+    natsOptions_Destroy(opts);
+    nats_Close();
+    return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "auth") == 0) return run_auth(argc - 2, argv + 2);
     if (argc < 2) {
         fprintf(stderr, "usage: %s URL [RESTART_CMD]\n", argv[0]);
         return 2;

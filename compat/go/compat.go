@@ -1,10 +1,13 @@
 // Compatibility check of the official NATS Go client (nats.go) against a NATS server.
 //
 //	compat-go URL [RESTART_CMD]
+//	compat-go auth URL NAME EXPECT KIND [ARG...]
 //
 // Prints one "PASS name" / "FAIL name: why" / "SKIP name: why" line per check and exits 1 if any
 // check failed. RESTART_CMD, when given, is a shell command that stops the server and starts it
 // again on the same port; the reconnect check runs only then.
+//
+// The auth form runs one authentication check (see runAuth).
 //
 // Built in GOPATH mode against Debian's golang-github-nats-io-go-nats-dev: nothing is fetched.
 package main
@@ -468,7 +471,116 @@ func checkReconnect(restartCmd string) {
 	pass(name)
 }
 
+// runAuth is one authentication check: connect to URL with the credential KIND ARG... and expect
+//
+//	ok      the connection is accepted and a message makes a round trip through the server;
+//	denied  the connection is refused with the server's "Authorization Violation";
+//	refused the connection fails (e.g. a TLS handshake the server rejects); the error is printed;
+//	reconnect as ok, but between subscribing and publishing the shell command in $COMPAT_RESTART_CMD
+//	        restarts the server: the client must reconnect (authenticating again) within 30 s.
+//
+// KIND: none | user USER PASSWORD | token TOKEN | nkey PUBLIC_KEY SEED_FILE | creds CREDS_FILE
+// | tls CA_FILE [CERT_FILE KEY_FILE]   (TLS, trusting CA_FILE; with a client certificate when given)
+func runAuth(args []string) int {
+	if len(args) < 4 {
+		fmt.Fprintln(os.Stderr, "usage: compat-go auth URL NAME ok|denied|refused KIND [ARG...]")
+		return 2
+	}
+	url = args[0]
+	name, expect, kind, a := args[1], args[2], args[3], args[4:]
+	reconnect := expect == "reconnect"
+	restartCmd := os.Getenv("COMPAT_RESTART_CMD")
+	if reconnect && restartCmd == "" {
+		fmt.Fprintln(os.Stderr, "reconnect needs COMPAT_RESTART_CMD")
+		return 2
+	}
+	var reconnects int32
+	opts := []nats.Option{nats.Timeout(5 * time.Second), nats.NoReconnect()}
+	if reconnect {
+		opts = []nats.Option{nats.Timeout(5 * time.Second), nats.MaxReconnects(600), // one minute
+			nats.ReconnectWait(100 * time.Millisecond),
+			nats.ReconnectHandler(func(*nats.Conn) { atomic.AddInt32(&reconnects, 1) })}
+	}
+	switch {
+	case kind == "none" && len(a) == 0:
+	case kind == "user" && len(a) == 2:
+		opts = append(opts, nats.UserInfo(a[0], a[1]))
+	case kind == "token" && len(a) == 1:
+		opts = append(opts, nats.Token(a[0]))
+	case kind == "nkey" && len(a) == 2:
+		opt, err := nats.NkeyOptionFromSeed(a[1])
+		if err != nil {
+			fail(name, "loading the seed: %v", err)
+			return 1
+		}
+		opts = append(opts, opt)
+	case kind == "creds" && len(a) == 1:
+		opts = append(opts, nats.UserCredentials(a[0]))
+	case kind == "tls" && len(a) == 3:
+		opts = append(opts, nats.RootCAs(a[0]), nats.ClientCert(a[1], a[2]))
+	case kind == "tls" && len(a) == 1:
+		opts = append(opts, nats.RootCAs(a[0]))
+	default:
+		fmt.Fprintf(os.Stderr, "unknown credential kind or wrong argument count: %s\n", kind)
+		return 2
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		switch {
+		case expect == "ok" || reconnect:
+			fail(name, "connect refused: %v", err)
+		case expect == "denied" && !strings.Contains(strings.ToLower(err.Error()), "authorization violation"):
+			fail(name, "refused, but not with Authorization Violation: %v", err)
+		default:
+			fmt.Printf("PASS %s: refused: %v\n", name, err)
+			return 0
+		}
+		return 1
+	}
+	defer nc.Close()
+	if expect != "ok" && !reconnect {
+		fail(name, "connected with a wrong credential")
+		return 1
+	}
+	sub, err := nc.SubscribeSync("compat.auth")
+	if err == nil {
+		err = nc.Flush()
+	}
+	if err == nil && reconnect {
+		cmd := exec.Command("/bin/sh", "-c", restartCmd)
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fail(name, "restart command failed: %v", err)
+			return 1
+		}
+		if !waitFor(func() bool { return atomic.LoadInt32(&reconnects) > 0 }, 30*time.Second) {
+			fail(name, "no reconnect within 30 s of the restart (last error: %v)", nc.LastError())
+			return 1
+		}
+	}
+	if err == nil {
+		err = nc.Publish("compat.auth", []byte("hello"))
+	}
+	var m *nats.Msg
+	if err == nil {
+		m, err = sub.NextMsg(3 * time.Second)
+	}
+	if err != nil {
+		fail(name, "connected, but no round trip: %v", err)
+		return 1
+	}
+	if string(m.Data) != "hello" {
+		fail(name, "round trip payload %q", m.Data)
+		return 1
+	}
+	pass(name)
+	return 0
+}
+
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "auth" {
+		os.Exit(runAuth(os.Args[2:]))
+	}
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: compat-go URL [RESTART_CMD]")
 		os.Exit(2)

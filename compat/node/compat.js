@@ -3,20 +3,26 @@
 // NATS server.
 //
 //   node compat.js URL [RESTART_CMD]
+//   node compat.js auth URL NAME EXPECT KIND [ARG...]
 //
 // Prints one "PASS name" / "FAIL name: why" / "SKIP name: why" line per check and exits 1 if any
 // check failed. RESTART_CMD, when given, is a shell command that stops the server and starts it
 // again on the same port; the reconnect check runs only then.
+//
+// The auth form runs one authentication check (see auth() below).
 "use strict";
 
-const { connect, headers, ErrorCode, Events } = require("nats");
+const { connect, headers, ErrorCode, Events, nkeyAuthenticator, credsAuthenticator } = require("nats");
 const { exec } = require("node:child_process");
+const { readFileSync } = require("node:fs");
 const { promisify } = require("node:util");
 
-const url = process.argv[2];
-const restartCmd = process.argv[3];
+const authMode = process.argv[2] === "auth";
+const args = process.argv.slice(authMode ? 3 : 2);
+const url = args[0];
+const restartCmd = authMode ? undefined : args[1];
 if (!url) {
-  console.error("usage: node compat.js URL [RESTART_CMD]");
+  console.error("usage: node compat.js URL [RESTART_CMD] | node compat.js auth URL NAME EXPECT KIND [ARG...]");
   process.exit(2);
 }
 
@@ -323,9 +329,70 @@ async function main() {
   }
 }
 
-main()
+// One authentication check: connect to URL with the credential KIND ARG... and expect
+//   ok      the connection is accepted and a message makes a round trip through the server;
+//   denied  the connection is refused with the server's "Authorization Violation";
+//   refused the connection fails (e.g. a TLS handshake the server rejects); the error is printed;
+//   reconnect as ok, but between subscribing and publishing the shell command in $COMPAT_RESTART_CMD
+//           restarts the server: the client must reconnect (authenticating again) within 30 s.
+// KIND: none | user USER PASSWORD | token TOKEN | nkey PUBLIC_KEY SEED_FILE | creds CREDS_FILE
+//       | tls CA_FILE [CERT_FILE KEY_FILE]   (TLS, trusting CA_FILE; with a client certificate when given)
+async function auth() {
+  const [, name, expect, kind, ...a] = args;
+  const reconnect = expect === "reconnect";
+  const restart = process.env.COMPAT_RESTART_CMD;
+  if (reconnect && !restart) throw new Error("reconnect needs COMPAT_RESTART_CMD");
+  const opts = reconnect
+    ? { servers: url, timeout: 5000, maxReconnectAttempts: 600, reconnectTimeWait: 100 } // one minute
+    : { servers: url, timeout: 5000, maxReconnectAttempts: 0, reconnect: false };
+  if (kind === "user" && a.length === 2) Object.assign(opts, { user: a[0], pass: a[1] });
+  else if (kind === "token" && a.length === 1) opts.token = a[0];
+  else if (kind === "nkey" && a.length === 2) {
+    opts.authenticator = nkeyAuthenticator(enc.encode(readFileSync(a[1], "utf8").trim()));
+  } else if (kind === "creds" && a.length === 1) opts.authenticator = credsAuthenticator(readFileSync(a[0]));
+  else if (kind === "tls" && a.length === 3) opts.tls = { caFile: a[0], certFile: a[1], keyFile: a[2] };
+  else if (kind === "tls" && a.length === 1) opts.tls = { caFile: a[0] };
+  else if (kind !== "none" || a.length !== 0) throw new Error(`unknown credential kind or wrong argument count: ${kind}`);
+  let nc;
+  try {
+    nc = await connect(opts);
+  } catch (e) {
+    const text = `${e && e.code ? e.code + ": " : ""}${e && e.message ? e.message : e}`;
+    if (expect === "ok" || reconnect) return fail(name, `connect refused: ${text}`);
+    if (expect === "denied" && !/authorization violation/i.test(text)) {
+      return fail(name, `refused, but not with Authorization Violation: ${text}`);
+    }
+    console.log(`PASS ${name}: refused: ${text}`);
+    passed++;
+    return;
+  }
+  try {
+    if (expect !== "ok" && !reconnect) return fail(name, "connected with a wrong credential");
+    let reconnects = 0;
+    (async () => {
+      for await (const s of nc.status()) if (s.type === Events.Reconnect) reconnects++;
+    })();
+    const { msgs } = collect(nc, "compat.auth");
+    await nc.flush();
+    if (reconnect) {
+      await promisify(exec)(restart, { shell: "/bin/sh" }).catch((e) => {
+        throw new Error(`restart command failed: ${e.message}`);
+      });
+      if (!(await until(() => reconnects > 0, 30000))) return fail(name, "no reconnect within 30 s of the restart");
+    }
+    nc.publish("compat.auth", enc.encode("hello"));
+    await until(() => msgs.length >= 1, 3000);
+    if (msgs.length !== 1) return fail(name, `connected, but ${msgs.length} messages made the round trip`);
+    if (dec.decode(msgs[0].data) !== "hello") return fail(name, `round trip payload ${dec.decode(msgs[0].data)}`);
+    pass(name);
+  } finally {
+    await nc.close();
+  }
+}
+
+(authMode ? auth() : main())
   .catch((e) => fail("unexpected", e.stack || String(e)))
   .finally(() => {
-    console.log(`node: ${passed} passed, ${failed} failed`);
+    if (!authMode) console.log(`node: ${passed} passed, ${failed} failed`);
     process.exit(failed ? 1 : 0);
   });

@@ -160,8 +160,14 @@ public final class NatsServer implements AutoCloseable {
         log.notice("  Java:     " + Runtime.version());
         log.notice("  Name:     " + serverName);
         log.notice("  ID:       " + serverId);
+        if (accounts.plaintextPasswords()) {
+            log.warn("Plaintext passwords detected, use nkeys or bcrypt");
+        }
         if (options.configFile != null) {
             log.notice("Using configuration file: " + options.configFile);
+        }
+        if (accounts.operatorMode() != null) {
+            accounts.operatorMode().describe(log::notice);
         }
         if (options.tls != null) {
             // reads the certificate and key files: here, before any event loop exists
@@ -892,6 +898,7 @@ public final class NatsServer implements AutoCloseable {
             }
             try {
                 next = Accounts.rebuild(neu, accounts);
+                next.warnings(log::warn);
             } catch (IllegalArgumentException e) {
                 throw new IOException(e.getMessage(), e);
             }

@@ -333,6 +333,75 @@ public final class Accounts {
         return p == null ? new Permissions(np, null, null) : new Permissions(np, p.subscribe(), p.response());
     }
 
+    /**
+     * True when a configured password is plain text, not a bcrypt hash: the single user's, or a listed user's
+     * (an empty one too, except for users picked by their TLS certificate with {@code verify_and_map}).
+     * nats-server then warns "Plaintext passwords detected, use nkeys or bcrypt" at start-up.
+     */
+    public boolean plaintextPasswords() {
+        if (singlePass != null && !singlePass.isEmpty() && !Passwords.isBcrypt(singlePass)) {
+            return true;
+        }
+        for (UserEntry e : usersByName.values()) {
+            String pw = e.user().password();
+            if ((pw == null || pw.isEmpty()) && tlsMap) {
+                continue;
+            }
+            if (!Passwords.isBcrypt(pw)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * What nats-server appends to "authentication error" when it refuses a client, which depends on the
+     * configuration, not on what the client sent: nothing in operator mode; with nkey users the CONNECT nkey
+     * ({@code  - Nkey "..."}, empty when none was sent); else with a users list the CONNECT user name
+     * ({@code  - User "..."}); else (token, single user) nothing. {@code co} is null before CONNECT.
+     */
+    public String authErrorDetail(ConnectOptions co) {
+        if (operator != null) {
+            return "";
+        }
+        if (!usersByNkey.isEmpty()) {
+            return " - Nkey " + goQuote(co == null || co.nkey == null ? "" : co.nkey);
+        }
+        if (!usersByName.isEmpty()) {
+            return " - User " + goQuote(co == null || co.user == null ? "" : co.user);
+        }
+        return "";
+    }
+
+    /** {@code s} quoted as Go's %q verb (strconv.Quote) writes it, for log lines. */
+    public static String goQuote(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                case 7 -> sb.append("\\a");
+                case '\b' -> sb.append("\\b");
+                case '\f' -> sb.append("\\f");
+                case 11 -> sb.append("\\v");
+                default -> {
+                    if (c < 0x20 || c == 0x7f) {
+                        sb.append(String.format("\\x%02x", (int) c));
+                    } else if (c >= 0x80 && c < 0xa0) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+
     /** Where operator mode reports accounts and imports it could not use (the server's log). */
     public void warnings(java.util.function.Consumer<String> sink) {
         if (operator != null) {

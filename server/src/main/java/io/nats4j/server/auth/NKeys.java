@@ -11,8 +11,8 @@ import java.util.Base64;
 /**
  * NATS nkeys: Ed25519 public keys written as base32 (RFC 4648 alphabet, no padding) of a prefix byte, the
  * 32 key bytes and a CRC-16/XMODEM checksum (little endian). A user key starts with 'U', an account key
- * with 'A', a server key with 'N'. Only what a server needs: decoding and checking public keys, verifying
- * a signature over the nonce, making nonces.
+ * with 'A', a server key with 'N'. What a server needs: decoding and checking public keys, verifying
+ * a signature over the nonce, making nonces; and, for tools and tests, writing keys and seeds.
  */
 public final class NKeys {
 
@@ -132,6 +132,28 @@ public final class NKeys {
         int crc = crc16(raw, 0, 33);
         raw[33] = (byte) crc;
         raw[34] = (byte) (crc >> 8);
+        return base32Encode(raw);
+    }
+
+    /** Prefix byte of a seed (its first base32 letter is 'S'). */
+    public static final int PREFIX_SEED = 18 << 3;
+
+    /**
+     * The seed text ("SU...", "SA...", "SO...") for a raw 32-byte Ed25519 private key of the given key type
+     * (tools and tests that need keys a client can load; the server itself never handles seeds). Two prefix
+     * bytes carry the seed prefix and the key type, then the key, then the CRC-16 (little endian).
+     */
+    public static String encodeSeed(int prefix, byte[] seed32) {
+        if (seed32.length != 32) {
+            throw new IllegalArgumentException("an Ed25519 seed has 32 bytes, not " + seed32.length);
+        }
+        byte[] raw = new byte[36];
+        raw[0] = (byte) (PREFIX_SEED | (prefix >> 5));
+        raw[1] = (byte) ((prefix & 31) << 3);
+        System.arraycopy(seed32, 0, raw, 2, 32);
+        int crc = crc16(raw, 0, 34);
+        raw[34] = (byte) crc;
+        raw[35] = (byte) (crc >> 8);
         return base32Encode(raw);
     }
 

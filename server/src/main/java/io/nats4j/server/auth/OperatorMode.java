@@ -73,6 +73,8 @@ public final class OperatorMode {
     }
 
     private final Set<String> trustedKeys = new HashSet<>();
+    /** The trusted operator JWTs (not the bare trusted_keys), for the start-up log. */
+    private final List<Jwt> operatorJwts = new ArrayList<>();
     /** strict_signing_key_usage: operators whose identity key may not sign accounts. */
     private final Set<String> strictOperators = new HashSet<>();
     private final String operatorSystemAccount;
@@ -101,6 +103,7 @@ public final class OperatorMode {
                     continue;
                 }
                 JwtClaims.Operator op = JwtClaims.operator(j);
+                operatorJwts.add(j);
                 trustedKeys.add(op.publicKey());
                 trustedKeys.addAll(op.signingKeys());
                 if (op.strictSigningKeys()) {
@@ -211,6 +214,27 @@ public final class OperatorMode {
         this.warn = sink;
     }
 
+    /**
+     * nats-server's start-up lines for the trusted operator JWTs: "Trusted Operators", then per operator its
+     * audience claim (which nats-server labels "System"), name, issue time and expiry in local time as Go
+     * prints a time.Time ("2006-01-02 15:04:05 -0700 MST"), or "Never".
+     */
+    public void describe(Consumer<String> notice) {
+        if (operatorJwts.isEmpty()) {
+            return;
+        }
+        java.time.format.DateTimeFormatter goTime = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss Z z");
+        java.util.function.LongFunction<String> time = t ->
+                goTime.format(java.time.Instant.ofEpochSecond(t).atZone(ZoneId.systemDefault()));
+        notice.accept("Trusted Operators");
+        for (Jwt j : operatorJwts) {
+            notice.accept("  System  : " + Accounts.goQuote(j.claims().path("aud").asText("")));
+            notice.accept("  Operator: " + Accounts.goQuote(j.name()));
+            notice.accept("  Issued  : " + time.apply(j.issuedAt()));
+            notice.accept("  Expires : " + (j.expires() > 0 ? time.apply(j.expires()) : "Never"));
+        }
+    }
+
     /** The system account named by the first operator JWT, or null. */
     String operatorSystemAccount() {
         return operatorSystemAccount;
@@ -263,6 +287,7 @@ public final class OperatorMode {
             try {
                 String jwt = resolver.fetch(key);
                 if (jwt == null) {
+                    warn.accept("Account fetch failed: account missing"); // nats-server's words
                     return null;
                 }
                 return install(key, jwt).account;

@@ -131,6 +131,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private String name = "";
     private String lang = "";
     private String version = "";
+    /** {@link #clientTag(ConnectOptions)} of the last CONNECT, part of every log line's prefix. */
+    private String clientTag = "";
 
     // input stats (event loop only), flushed to the server's counters per read batch
     private long inMsgs;
@@ -353,7 +355,29 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     private String prefix() {
-        return remote + " - cid:" + cid + " - ";
+        return remote + " - cid:" + cid + " - " + clientTag;
+    }
+
+    /**
+     * nats-server names the client in its log lines once CONNECT arrived: {@code "v<version>:<lang>:<name>"}
+     * (Go-quoted, absent parts left out, nothing when all three are empty), e.g. {@code "v2.22.0:java"}.
+     */
+    private static String clientTag(ConnectOptions co) {
+        StringBuilder sb = new StringBuilder();
+        if (!co.version.isEmpty()) {
+            sb.append('v').append(co.version);
+        }
+        for (String part : new String[] {co.lang, co.name}) {
+            if (!part.isEmpty()) {
+                (sb.isEmpty() ? sb : sb.append(':')).append(part);
+            }
+        }
+        return sb.isEmpty() ? "" : Accounts.goQuote(sb.toString()) + " - ";
+    }
+
+    /** nats-server's authViolation log line: its detail depends on the server's auth configuration. */
+    private void logAuthError(Accounts accounts, ConnectOptions co) {
+        log.error(prefix() + "authentication error" + accounts.authErrorDetail(co));
     }
 
     // ------------------------------------------------------------------ Netty lifecycle
@@ -579,6 +603,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         name = co.name;
         lang = co.lang;
         version = co.version;
+        clientTag = clientTag(co);
         int protocol = co.protocol;
         connectReceived = true;
         if (awaitingAuth) {
@@ -725,13 +750,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
                     log.debug(prefix() + r.error());
                 }
                 log.error(prefix() + "authentication error");
-            } else if (tls != null && tls.map() && (co.nkey == null || co.nkey.isEmpty())) {
-                TlsIdentity id = tlsIdentity();
-                log.error(prefix() + "authentication error - User \"" + (id == null ? "" : id.subject()) + "\"");
-            } else if (co.nkey != null && !co.nkey.isEmpty()) {
-                log.error(prefix() + "authentication error - Nkey \"" + co.nkey + "\"");
             } else {
-                log.error(prefix() + "authentication error - User \"" + (co.user == null ? "" : co.user) + "\"");
+                logAuthError(server.accounts(), co);
             }
             authViolation();
             return false;
@@ -840,7 +860,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         }
         Accounts.AuthResult r = next.authenticate(co, nonce, tlsIdentity(), remoteIp);
         if (r == null || !r.account().name().equals(account.name())) {
-            log.error(prefix() + "authentication error - User \"" + (co.user == null ? "" : co.user) + "\"");
+            logAuthError(next, co);
             authViolation();
             flushOutbound();
             return;
@@ -1038,7 +1058,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
                 sendErrAndClose(error.clientText(), ClosedState.PROTOCOL_VIOLATION);
             }
             case AUTH_VIOLATION -> {
-                log.error(prefix() + "authentication error - User \"\"");
+                logAuthError(server.accounts(), null);
                 authViolation();
             }
             case BAD_ARGUMENTS -> {

@@ -48,6 +48,26 @@ class NKeysTest {
     }
 
     @Test
+    void encodesSeedsThatJnatsLoadsWithTheMatchingPublicKey() throws Exception {
+        java.security.KeyPairGenerator gen = java.security.KeyPairGenerator.getInstance("Ed25519");
+        int[] prefixes = {NKeys.PREFIX_USER, NKeys.PREFIX_ACCOUNT, NKeys.PREFIX_OPERATOR};
+        String[] starts = {"SU", "SA", "SO"};
+        for (int i = 0; i < prefixes.length; i++) {
+            java.security.KeyPair kp = gen.generateKeyPair();
+            byte[] seed = ((java.security.interfaces.EdECPrivateKey) kp.getPrivate()).getBytes().orElseThrow();
+            byte[] spki = kp.getPublic().getEncoded();
+            byte[] pub = java.util.Arrays.copyOfRange(spki, spki.length - 32, spki.length);
+            String text = NKeys.encodeSeed(prefixes[i], seed);
+            assertEquals(58, text.length());
+            assertTrue(text.startsWith(starts[i]), text);
+            NKey loaded = NKey.fromSeed(text.toCharArray());
+            assertEquals(NKeys.encodePublic(prefixes[i], pub), new String(loaded.getPublicKey()));
+            byte[] sig = loaded.sign("nonce".getBytes(StandardCharsets.US_ASCII));
+            assertTrue(NKeys.verifyRaw(pub, "nonce".getBytes(StandardCharsets.US_ASCII), sig));
+        }
+    }
+
+    @Test
     void crc16IsXmodem() {
         assertEquals(0x31C3, NKeys.crc16("123456789".getBytes(StandardCharsets.US_ASCII), 0, 9));
         assertArrayEquals(new byte[] {0x66, 0x6f, 0x6f}, NKeys.base32Decode(NKeys.base32Encode("foo".getBytes(StandardCharsets.US_ASCII))));

@@ -138,6 +138,109 @@ class StandaloneServerTest {
         assertTrue(out.contains("[TRC] 127.0.0.1:") && out.contains("<<- [SUB foo 1]"), out);
     }
 
+    /**
+     * Starts the server with {@code config}, makes one refused connection per CONNECT (each answered with
+     * -ERR 'Authorization Violation'), stops it and returns its log.
+     */
+    private String refusedConnectionsLog(String name, String config, String... connects) throws Exception {
+        int port = freePort();
+        Path conf = dir.resolve(name + ".conf");
+        Files.writeString(conf, config);
+        Path log = dir.resolve(name + ".log");
+        Process p = launch(log, "-c", conf.toString(), "-a", "127.0.0.1", "-p", Integer.toString(port));
+        try {
+            awaitPort(port, p, log);
+            for (String connect : connects) {
+                try (RawClient c = RawClient.open(port, 0)) {
+                    c.connect(connect).expect("-ERR 'Authorization Violation'\r\n");
+                    c.expectClosed(java.time.Duration.ofSeconds(3));
+                }
+            }
+            Thread.sleep(200);
+        } finally {
+            p.destroy();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        return Files.readString(log);
+    }
+
+    private static void assertLogLine(String out, String afterCid) {
+        assertTrue(out.matches("(?s).*\\[ERR\\] 127\\.0\\.0\\.1:\\d+ - cid:\\d+ - " + java.util.regex.Pattern.quote(afterCid) + "\n.*"),
+                "a line ending in: " + afterCid + "\n" + out);
+    }
+
+    /*
+     * nats-server 2.9.10's lines, as the client-compat run showed them: once CONNECT arrived the client is
+     * named "v<version>:<lang>:<name>" (Go-quoted, empty parts left out); the detail after "authentication
+     * error" follows the configuration (nkey users: the CONNECT nkey; else a users list: the CONNECT user;
+     * else, e.g. a token, nothing), not what the client sent; a plain-text password gets a start-up warning.
+     */
+    @Test
+    void refusedClientsAreLoggedAsNatsServerLogsThem() throws Exception {
+        String nkey = new String(io.nats.client.NKey.createUser(null).getPublicKey());
+        String users = refusedConnectionsLog("users", "authorization { users: [ {user: a, password: b} ] }\n",
+                "{\"user\":\"a\",\"pass\":\"x\",\"version\":\"1.0\",\"lang\":\"java\",\"name\":\"n\\\"m\"}",
+                "{\"auth_token\":\"t\",\"lang\":\"c\"}",
+                "{\"user\":\"b\",\"pass\":\"x\"}");
+        assertTrue(users.contains("[WRN] Plaintext passwords detected, use nkeys or bcrypt"), users);
+        assertLogLine(users, "\"v1.0:java:n\\\"m\" - authentication error - User \"a\"");
+        assertLogLine(users, "\"c\" - authentication error - User \"\"");
+        assertLogLine(users, "authentication error - User \"b\"");
+
+        String nkeys = refusedConnectionsLog("nkeys", "authorization { users: [ {user: a, password: b}, {nkey: " + nkey + "} ] }\n",
+                "{\"user\":\"a\",\"pass\":\"x\",\"version\":\"2\"}",
+                "{\"nkey\":\"" + nkey + "\",\"sig\":\"AAAA\",\"lang\":\"go\"}");
+        assertLogLine(nkeys, "\"v2\" - authentication error - Nkey \"\"");
+        assertLogLine(nkeys, "\"go\" - authentication error - Nkey \"" + nkey + "\"");
+
+        String token = refusedConnectionsLog("token", "authorization { token: s3cret }\n",
+                "{\"user\":\"a\",\"pass\":\"x\",\"lang\":\"node\"}", "{\"auth_token\":\"x\"}");
+        assertFalse(token.contains("Plaintext passwords"), token);
+        assertLogLine(token, "\"node\" - authentication error");
+        assertLogLine(token, "authentication error");
+    }
+
+    /*
+     * nats-server 2.9.10 in operator mode: a "Trusted Operators" block at start-up, and a warning when a user's
+     * account is not in the resolver (then the bare "authentication error").
+     */
+    @Test
+    void operatorModeLogsTheOperatorAndAMissingAccountAsNatsServerDoes() throws Exception {
+        io.nats4j.server.testsupport.TestJwts.Operator op = new io.nats4j.server.testsupport.TestJwts.Operator(dir);
+        op.account("KNOWN");
+        io.nats.client.NKey unknown = io.nats4j.server.testsupport.TestJwts.accountKey();
+        io.nats.client.NKey user = io.nats4j.server.testsupport.TestJwts.userKey();
+        String config = op.config();
+        String userJwt = io.nats4j.server.testsupport.TestJwts.encode(unknown,
+                io.nats4j.server.testsupport.TestJwts.pub(user), "u", io.nats4j.server.testsupport.TestJwts.userNats());
+        int port = freePort();
+        Path conf = dir.resolve("op.conf");
+        Files.writeString(conf, config);
+        Path log = dir.resolve("op.log");
+        Process p = launch(log, "-c", conf.toString(), "-a", "127.0.0.1", "-p", Integer.toString(port));
+        try {
+            awaitPort(port, p, log);
+            try (RawClient c = RawClient.open(port, 0)) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"nonce\":\"([^\"]+)\"").matcher(c.info());
+                assertTrue(m.find(), c.info());
+                c.connect("{\"verbose\":false,\"lang\":\"java\",\"jwt\":\"" + userJwt + "\",\"sig\":\""
+                        + io.nats4j.server.testsupport.TestJwts.sign(user, m.group(1)) + "\"}")
+                        .expect("-ERR 'Authorization Violation'\r\n");
+            }
+            Thread.sleep(200);
+        } finally {
+            p.destroy();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        String out = Files.readString(log);
+        assertTrue(out.contains("[INF] Trusted Operators\n"), out);
+        assertTrue(out.matches("(?s).*\\[INF\\]   System  : \"\"\n.*\\[INF\\]   Operator: \"OP\"\n"
+                + ".*\\[INF\\]   Issued  : \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d{4} \\S+\n"
+                + ".*\\[INF\\]   Expires : Never\n.*"), out);
+        assertTrue(out.contains("[WRN] Account fetch failed: account missing\n"), out);
+        assertLogLine(out, "\"java\" - authentication error");
+    }
+
     @Test
     void versionHelpAndConfigCheck() throws Exception {
         String v = run(dir.resolve("v.log"), "--version");
