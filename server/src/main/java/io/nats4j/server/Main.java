@@ -49,6 +49,7 @@ public final class Main {
             }
             return r.exitCode();
         }
+        StartupWarmup.start();
         ServerLogger log;
         try {
             log = ServerLoggers.forStandalone(options);
