@@ -44,7 +44,7 @@ public final class ConfigLoader {
 
     /**
      * The handler of each top-level key. In a holder class: the standalone server without a config file
-     * only calls {@link #validate}, and this table's ~50 lambdas cost ~20 ms of start-up to link.
+     * only calls {@link #validate}, and linking this table's ~50 lambdas is a measurable part of start-up.
      */
     private static final class Handlers {
         static final Map<String, Handler> BY_KEY = new HashMap<>();
