@@ -8,7 +8,43 @@
 #
 # Messages go to stderr: the callers keep stdout for the server and the test runner.
 
-NATS4J_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Sets REPLY to $1 as an absolute path without "." and ".." components (what `cd "$1" && pwd` prints,
+# symlinks kept), in bash alone: bin/nats4j runs this on every start, and each forked process costs
+# milliseconds there (far more on a busy machine, where a new process waits for a CPU).
+nats4j_abs_path() {
+    local p=$1 part out='' parts
+    [[ $p == /* ]] || p=$PWD/$p
+    IFS=/ read -r -a parts <<<"$p"
+    for part in "${parts[@]}"; do
+        case $part in
+            ''|.) ;;
+            ..) out=${out%/*} ;;
+            *) out=$out/$part ;;
+        esac
+    done
+    REPLY=${out:-/}
+}
+
+# Sets REPLY to the path of the first executable $1 on PATH ('' if none), like `command -v`, without a subshell.
+nats4j_which() {
+    local d dirs
+    REPLY=''
+    IFS=: read -r -a dirs <<<"$PATH"
+    for d in "${dirs[@]}"; do
+        if [[ -f ${d:-.}/$1 && -x ${d:-.}/$1 ]]; then
+            REPLY=${d:-.}/$1
+            return 0
+        fi
+    done
+    return 1
+}
+
+if [[ ${BASH_SOURCE[0]} == */* ]]; then
+    nats4j_abs_path "${BASH_SOURCE[0]%/*}/.."
+else
+    nats4j_abs_path ..
+fi
+NATS4J_ROOT=$REPLY
 NATS4J_MIN_JAVA=21
 NATS4J_MIN_MAVEN=3.6.3
 NATS4J_MAVEN_VERSION=3.9.9
@@ -51,7 +87,17 @@ nats4j_java_major() {
 # Sets REPLY to the JDK home of a java executable (following symlinks such as /usr/bin/java ->
 # /etc/alternatives/java -> /usr/lib/jvm/.../bin/java).
 nats4j_home_of_java() {
-    local exe=$1 target
+    local exe=$1 target d
+    # Usually a symlink chain into one of the usual JDK folders (/usr/bin/java -> /etc/alternatives/java ->
+    # /usr/lib/jvm/<jdk>/bin/java): -ef (same file) finds it without forking readlink.
+    if [[ -L $exe ]]; then
+        for d in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk*; do
+            if [[ $d/bin/java -ef $exe ]]; then
+                REPLY=$d
+                return 0
+            fi
+        done
+    fi
     while [[ -L $exe ]]; do
         target=$(readlink "$exe")
         [[ $target == /* ]] && exe=$target || exe=${exe%/*}/$target
@@ -84,8 +130,7 @@ nats4j_find_java() {
     if [[ -n ${JAVA_HOME:-} ]] && nats4j_java_ok "$JAVA_HOME"; then
         return 0
     fi
-    local java_on_path
-    if java_on_path=$(command -v java) && nats4j_home_of_java "$java_on_path" && nats4j_java_ok "$REPLY"; then
+    if nats4j_which java && nats4j_home_of_java "$REPLY" && nats4j_java_ok "$REPLY"; then
         export JAVA_HOME=$NATS4J_JAVA_HOME
         return 0
     fi

@@ -8,7 +8,10 @@
 # again and again (bash's /dev/tcp, a 2 ms sleep between attempts) until a connection is accepted, note the time,
 # stop the server with SIGTERM (SIGKILL after 5 s) and wait for it to exit. -w makes one warm-up run
 # first that is not counted (e.g. to let the JVM write its CDS archive).
-# Prints each run and min/median/max in milliseconds.
+# Prints each run and min/median/max in milliseconds, with the CPU time the server process had used when the
+# connection was accepted (all its threads, read from /proc; with a launcher script that execs the server,
+# the script's own CPU and that of the processes it waited for are included). CPU time depends much less on
+# other load on the machine than wall time does.
 #
 # Examples:
 #   scripts/startup-time.sh -n 20 bin/nats4j -a 127.0.0.1 -p {port}
@@ -45,11 +48,23 @@ free_port() {
     return 1
 }
 
-one_run() { # prints the microseconds to the first accepted connection
+cpu_us() { # CPU microseconds used so far by process $1: its threads (ns, /proc/<pid>/task/*/schedstat) and
+    # its waited-for children (clock ticks, /proc/<pid>/stat); 0 where /proc does not have them
+    local t a rest total=0 st
+    for t in /proc/"$1"/task/*/schedstat; do
+        read -r a rest <"$t" 2>/dev/null && total=$((total + a / 1000))
+    done
+    if read -r -a st <"/proc/$1/stat" 2>/dev/null; then
+        total=$((total + (st[15] + st[16]) * 1000000 / ${CLK_TCK:-100}))
+    fi
+    printf '%s' "$total"
+}
+
+one_run() { # prints the microseconds to the first accepted connection and the server's CPU microseconds
     local port=${STARTUP_PORT:-} cmd=() arg
     [[ -n $port ]] || port=$(free_port)
     for arg in "$@"; do cmd+=("${arg//\{port\}/$port}"); done
-    local start deadline pid nap_fd elapsed=''
+    local start deadline pid nap_fd elapsed='' cpu=0
     start=${EPOCHREALTIME/[.,]/}
     deadline=$((start + timeout_s * 1000000))
     exec {nap_fd}<> <(:)
@@ -58,6 +73,7 @@ one_run() { # prints the microseconds to the first accepted connection
     while :; do
         if can_connect "$port"; then
             elapsed=$(( ${EPOCHREALTIME/[.,]/} - start ))
+            cpu=$(cpu_us "$pid")
             break
         fi
         if ! kill -0 "$pid" 2>/dev/null; then
@@ -78,21 +94,24 @@ one_run() { # prints the microseconds to the first accepted connection
     exec {nap_fd}>&-
     wait "$pid" 2>/dev/null || true
     [[ -n $elapsed ]] || return 1
-    printf '%s' "$elapsed"
+    printf '%s %s' "$elapsed" "$cpu"
 }
 
 if (( warmup )); then
     one_run "$@" >/dev/null || exit 1
 fi
-results=()
+results=() cpus=()
 for ((r = 1; r <= runs; r++)); do
-    us=$(one_run "$@") || exit 1
-    results+=("$us")
-    printf 'run %2d: %7.1f ms\n' "$r" "$(awk -v u="$us" 'BEGIN { printf "%.1f", u / 1000 }')"
+    out=$(one_run "$@") || exit 1
+    us=${out% *} cpu=${out#* }
+    results+=("$us") cpus+=("$cpu")
+    awk -v r="$r" -v u="$us" -v c="$cpu" 'BEGIN { printf "run %2d: %7.1f ms  cpu %7.1f ms\n", r, u / 1000, c / 1000 }'
 done
-printf '%s\n' "${results[@]}" | sort -n | awk '
+summary='
     { v[NR] = $1 }
     END {
         med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-        printf "runs: %d  min: %.1f ms  median: %.1f ms  max: %.1f ms\n", NR, v[1] / 1000, med / 1000, v[NR] / 1000
+        printf "%s min: %.1f ms  median: %.1f ms  max: %.1f ms\n", what, v[1] / 1000, med / 1000, v[NR] / 1000
     }'
+printf '%s\n' "${results[@]}" | sort -n | awk -v what="runs: $runs " "$summary"
+printf '%s\n' "${cpus[@]}" | sort -n | awk -v what="cpu:     " "$summary"

@@ -56,6 +56,8 @@ public final class Main {
             System.err.println("nats-server: " + e.getMessage());
             return 1;
         }
+        // after the logger: anything Netty logs while it initialises goes where the server's own lines go
+        StartupWarmup.start();
         for (String warning : cli.warnings()) {
             log.warn(warning);
         }

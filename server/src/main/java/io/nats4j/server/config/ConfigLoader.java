@@ -33,8 +33,6 @@ public final class ConfigLoader {
         void apply(Field f, ServerOptions o) throws ConfigException;
     }
 
-    private static final Map<String, Handler> HANDLERS = new HashMap<>();
-
     /** Top-level keys nats-server knows that belong to capabilities nats4j does not have yet. */
     static final Set<String> NOT_SUPPORTED_YET = Set.of(
             "resolver_tls", "allow_non_tls", "ocsp", "ocsp_cache",
@@ -44,64 +42,72 @@ public final class ConfigLoader {
             "reconnect_error_reports", "max_sub_tokens", "max_subscription_tokens", "jetstream_max_memory",
             "jetstream_max_store", "disable_jetstream_banner", "no_fast_producer_stall", "proxies");
 
-    static {
-        on(ConfigLoader::listen, "listen");
-        on((f, o) -> o.clientAdvertise = string(f), "client_advertise");
-        on((f, o) -> o.port = intRange(f, -1, 65535), "port");
-        on((f, o) -> o.serverName = serverName(f), "server_name");
-        on((f, o) -> o.host = string(f), "host", "net");
-        on((f, o) -> o.debug = bool(f), "debug");
-        on((f, o) -> o.trace = bool(f), "trace");
-        on((f, o) -> {
-            o.traceVerbose = bool(f);
-            o.trace = o.traceVerbose;
-        }, "trace_verbose");
-        on((f, o) -> o.logTime = bool(f), "logtime");
-        on((f, o) -> o.logTimeUtc = bool(f), "logtime_utc");
-        on((f, o) -> o.logFile = path(f), "logfile", "log_file");
-        on((f, o) -> o.logSizeLimit = longRange(f, 0, Long.MAX_VALUE), "logfile_size_limit", "log_size_limit");
-        on((f, o) -> o.logMaxNum = intRange(f, 0, Integer.MAX_VALUE), "logfile_max_num", "log_max_num");
-        on((f, o) -> o.syslog = bool(f), "syslog");
-        on((f, o) -> o.remoteSyslog = string(f), "remote_syslog");
-        on((f, o) -> o.pidFile = path(f), "pidfile", "pid_file");
-        on((f, o) -> o.portsFileDir = path(f), "ports_file_dir");
-        on((f, o) -> o.maxControlLine = size32(f), "max_control_line");
-        on((f, o) -> o.maxPayload = size32(f), "max_payload");
-        on((f, o) -> o.maxPending = longRange(f, 0, Long.MAX_VALUE), "max_pending");
-        on((f, o) -> o.maxConnections = intRange(f, 0, Integer.MAX_VALUE), "max_connections", "max_conn");
-        on((f, o) -> o.maxSubscriptions = intRange(f, 0, Integer.MAX_VALUE), "max_subscriptions", "max_subs");
-        on((f, o) -> o.maxTracedMsgLen = intRange(f, 0, Integer.MAX_VALUE), "max_traced_msg_len");
-        on((f, o) -> o.pingInterval = duration(f, true), "ping_interval");
-        on((f, o) -> o.pingMax = intRange(f, 0, Integer.MAX_VALUE), "ping_max");
-        on((f, o) -> o.writeDeadline = duration(f, true), "write_deadline");
-        on(ConfigLoader::lameDuckDuration, "lame_duck_duration");
-        on(ConfigLoader::lameDuckGracePeriod, "lame_duck_grace_period");
-        on((f, o) -> o.maxClosedClients = intRange(f, 0, Integer.MAX_VALUE), "max_closed_clients");
-        on((f, o) -> o.noHeaderSupport = bool(f), "no_header_support");
-        on((f, o) -> o.noSublistCache = bool(f), "disable_sublist_cache", "no_sublist_cache");
-        on((f, o) -> o.tls = TlsBlock.parse(new ConfigValue.Entry(f.key(), f.at(), f.value())), "tls");
-        // security (see AuthConfigLoader)
-        on((f, o) -> AuthConfigLoader.authorization(f.at(), f.value(), o), "authorization");
-        on((f, o) -> AuthConfigLoader.accounts(f.at(), f.value(), o), "accounts");
-        on((f, o) -> o.auth.noAuthUser = string(f), "no_auth_user");
-        on((f, o) -> AuthConfigLoader.operators(f.at(), f.key(), f.value(), o),
-                "operator", "operators", "roots", "root", "root_operators", "root_operator");
-        on((f, o) -> AuthConfigLoader.trustedKeys(f.at(), f.key(), f.value(), o), "trusted", "trusted_keys");
-        on((f, o) -> AuthConfigLoader.resolver(f.at(), f.key(), f.value(), o), "resolver", "account_resolver", "accounts_resolver");
-        on((f, o) -> AuthConfigLoader.resolverPreload(f.at(), f.key(), f.value(), o), "resolver_preload");
-        on((f, o) -> AuthConfigLoader.resolverPinnedAccounts(f.at(), f.key(), f.value(), o), "resolver_pinned_accounts");
-        on((f, o) -> o.auth.systemAccount = string(f), "system_account", "system");
-        on((f, o) -> o.auth.noSystemAccount = bool(f), "no_system_account", "no_system", "no_sys_acc");
-        on((f, o) -> o.httpPort = intRange(f, -1, 65535), "http_port", "monitor_port");
-        on(ConfigLoader::http, "http");
-        on((f, o) -> o.httpsPort = intRange(f, -1, 65535), "https_port");
-        on(ConfigLoader::https, "https");
-        on((f, o) -> o.httpBasePath = string(f), "http_base_path");
-    }
+    /**
+     * The handler of each top-level key. In a holder class: the standalone server without a config file
+     * only calls {@link #validate}, and linking this table's ~50 lambdas is a measurable part of start-up.
+     */
+    private static final class Handlers {
+        static final Map<String, Handler> BY_KEY = new HashMap<>();
 
-    private static void on(Handler h, String... keys) {
-        for (String k : keys) {
-            HANDLERS.put(k, h);
+        static {
+            on(ConfigLoader::listen, "listen");
+            on((f, o) -> o.clientAdvertise = string(f), "client_advertise");
+            on((f, o) -> o.port = intRange(f, -1, 65535), "port");
+            on((f, o) -> o.serverName = serverName(f), "server_name");
+            on((f, o) -> o.host = string(f), "host", "net");
+            on((f, o) -> o.debug = bool(f), "debug");
+            on((f, o) -> o.trace = bool(f), "trace");
+            on((f, o) -> {
+                o.traceVerbose = bool(f);
+                o.trace = o.traceVerbose;
+            }, "trace_verbose");
+            on((f, o) -> o.logTime = bool(f), "logtime");
+            on((f, o) -> o.logTimeUtc = bool(f), "logtime_utc");
+            on((f, o) -> o.logFile = path(f), "logfile", "log_file");
+            on((f, o) -> o.logSizeLimit = longRange(f, 0, Long.MAX_VALUE), "logfile_size_limit", "log_size_limit");
+            on((f, o) -> o.logMaxNum = intRange(f, 0, Integer.MAX_VALUE), "logfile_max_num", "log_max_num");
+            on((f, o) -> o.syslog = bool(f), "syslog");
+            on((f, o) -> o.remoteSyslog = string(f), "remote_syslog");
+            on((f, o) -> o.pidFile = path(f), "pidfile", "pid_file");
+            on((f, o) -> o.portsFileDir = path(f), "ports_file_dir");
+            on((f, o) -> o.maxControlLine = size32(f), "max_control_line");
+            on((f, o) -> o.maxPayload = size32(f), "max_payload");
+            on((f, o) -> o.maxPending = longRange(f, 0, Long.MAX_VALUE), "max_pending");
+            on((f, o) -> o.maxConnections = intRange(f, 0, Integer.MAX_VALUE), "max_connections", "max_conn");
+            on((f, o) -> o.maxSubscriptions = intRange(f, 0, Integer.MAX_VALUE), "max_subscriptions", "max_subs");
+            on((f, o) -> o.maxTracedMsgLen = intRange(f, 0, Integer.MAX_VALUE), "max_traced_msg_len");
+            on((f, o) -> o.pingInterval = duration(f, true), "ping_interval");
+            on((f, o) -> o.pingMax = intRange(f, 0, Integer.MAX_VALUE), "ping_max");
+            on((f, o) -> o.writeDeadline = duration(f, true), "write_deadline");
+            on(ConfigLoader::lameDuckDuration, "lame_duck_duration");
+            on(ConfigLoader::lameDuckGracePeriod, "lame_duck_grace_period");
+            on((f, o) -> o.maxClosedClients = intRange(f, 0, Integer.MAX_VALUE), "max_closed_clients");
+            on((f, o) -> o.noHeaderSupport = bool(f), "no_header_support");
+            on((f, o) -> o.noSublistCache = bool(f), "disable_sublist_cache", "no_sublist_cache");
+            on((f, o) -> o.tls = TlsBlock.parse(new ConfigValue.Entry(f.key(), f.at(), f.value())), "tls");
+            // security (see AuthConfigLoader)
+            on((f, o) -> AuthConfigLoader.authorization(f.at(), f.value(), o), "authorization");
+            on((f, o) -> AuthConfigLoader.accounts(f.at(), f.value(), o), "accounts");
+            on((f, o) -> o.auth.noAuthUser = string(f), "no_auth_user");
+            on((f, o) -> AuthConfigLoader.operators(f.at(), f.key(), f.value(), o),
+                    "operator", "operators", "roots", "root", "root_operators", "root_operator");
+            on((f, o) -> AuthConfigLoader.trustedKeys(f.at(), f.key(), f.value(), o), "trusted", "trusted_keys");
+            on((f, o) -> AuthConfigLoader.resolver(f.at(), f.key(), f.value(), o), "resolver", "account_resolver", "accounts_resolver");
+            on((f, o) -> AuthConfigLoader.resolverPreload(f.at(), f.key(), f.value(), o), "resolver_preload");
+            on((f, o) -> AuthConfigLoader.resolverPinnedAccounts(f.at(), f.key(), f.value(), o), "resolver_pinned_accounts");
+            on((f, o) -> o.auth.systemAccount = string(f), "system_account", "system");
+            on((f, o) -> o.auth.noSystemAccount = bool(f), "no_system_account", "no_system", "no_sys_acc");
+            on((f, o) -> o.httpPort = intRange(f, -1, 65535), "http_port", "monitor_port");
+            on(ConfigLoader::http, "http");
+            on((f, o) -> o.httpsPort = intRange(f, -1, 65535), "https_port");
+            on(ConfigLoader::https, "https");
+            on((f, o) -> o.httpBasePath = string(f), "http_base_path");
+        }
+
+        private static void on(Handler h, String... keys) {
+            for (String k : keys) {
+                BY_KEY.put(k, h);
+            }
         }
     }
 
@@ -145,7 +151,7 @@ public final class ConfigLoader {
         for (ConfigValue.Entry e : root.asMap().values()) {
             String key = e.key().toLowerCase(Locale.ROOT);
             Field f = new Field(e.key(), e.keyPosition(), e.value(), warnings);
-            Handler h = HANDLERS.get(key);
+            Handler h = Handlers.BY_KEY.get(key);
             try {
                 if (h != null) {
                     h.apply(f, into);

@@ -18,6 +18,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TimeZone;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
@@ -34,12 +35,20 @@ import java.util.stream.Stream;
  */
 public final class StdLogger extends LevelLogger implements Closeable {
 
-    private static final DateTimeFormatter BACKUP_SUFFIX = DateTimeFormatter.ofPattern("yyyy.MM.dd.HH.mm.ss.nnnnnnnnn");
+    /** Only rotation needs it: a holder keeps DateTimeFormatter's setup out of start-up. */
+    private static final class BackupSuffix {
+        static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("yyyy.MM.dd.HH.mm.ss.nnnnnnnnn");
+    }
 
     private final String pidPrefix;
     private final boolean logTime;
     private final InstantSource clock;
-    private final ZoneId zone;
+    /**
+     * The zone as a {@link TimeZone}: its offsets come from the JDK's tzdb.dat directly. A {@link ZoneId}
+     * region's rules go through {@code ZoneRulesProvider}, whose set-up scans every jar on the class path
+     * for provider services (tens of milliseconds of start-up; see docs/PERFORMANCE.md).
+     */
+    private final TimeZone timeZone;
     private final ReentrantLock lock = new ReentrantLock();
 
     // file logging; all guarded by lock
@@ -54,7 +63,7 @@ public final class StdLogger extends LevelLogger implements Closeable {
         this.pidPrefix = "[" + b.pid + "] ";
         this.logTime = b.logTime;
         this.clock = b.clock;
-        this.zone = b.zone;
+        this.timeZone = b.zone == null ? TimeZone.getDefault() : TimeZone.getTimeZone(b.zone);
         this.file = b.file;
         this.sizeLimit = b.sizeLimit;
         this.maxBackups = b.maxBackups;
@@ -112,8 +121,7 @@ public final class StdLogger extends LevelLogger implements Closeable {
 
     /** {@code 2006/01/02 15:04:05.000000} in the logger's zone (Go's LstdFlags|Lmicroseconds). */
     void appendTime(StringBuilder sb, Instant now) {
-        ZoneOffset offset = zone.getRules().getOffset(now);
-        LocalDateTime t = LocalDateTime.ofEpochSecond(now.getEpochSecond(), now.getNano(), offset);
+        LocalDateTime t = localTime(now);
         pad(sb, t.getYear(), 4).append('/');
         pad(sb, t.getMonthValue(), 2).append('/');
         pad(sb, t.getDayOfMonth(), 2).append(' ');
@@ -121,6 +129,11 @@ public final class StdLogger extends LevelLogger implements Closeable {
         pad(sb, t.getMinute(), 2).append(':');
         pad(sb, t.getSecond(), 2).append('.');
         pad(sb, t.getNano() / 1000, 6);
+    }
+
+    private LocalDateTime localTime(Instant now) {
+        ZoneOffset offset = ZoneOffset.ofTotalSeconds(timeZone.getOffset(now.toEpochMilli()) / 1000);
+        return LocalDateTime.ofEpochSecond(now.getEpochSecond(), now.getNano(), offset);
     }
 
     private static StringBuilder pad(StringBuilder sb, int value, int width) {
@@ -144,8 +157,8 @@ public final class StdLogger extends LevelLogger implements Closeable {
     /** Lock held. Renames the file to {@code <file>.<timestamp>}, reopens, prunes old backups. */
     private void rotate() throws IOException {
         out.close();
-        LocalDateTime now = LocalDateTime.ofInstant(clock.instant(), zone);
-        Path backup = file.resolveSibling(file.getFileName() + "." + BACKUP_SUFFIX.format(now));
+        LocalDateTime now = localTime(clock.instant());
+        Path backup = file.resolveSibling(file.getFileName() + "." + BackupSuffix.FORMAT.format(now));
         Files.move(file, backup);
         openFile();
         byte[] note = format(LogLevel.NOTICE, "Rotated log, backup saved as " + backup).getBytes(StandardCharsets.UTF_8);
@@ -205,7 +218,7 @@ public final class StdLogger extends LevelLogger implements Closeable {
         private boolean trace;
         private long pid = ProcessHandle.current().pid();
         private InstantSource clock = InstantSource.system();
-        private ZoneId zone = ZoneId.systemDefault();
+        private ZoneId zone; // null: the system default (ZoneId.systemDefault() would set up ZoneRulesProvider)
         private long sizeLimit;
         private int maxBackups;
 
@@ -246,6 +259,7 @@ public final class StdLogger extends LevelLogger implements Closeable {
             return this;
         }
 
+        /** The clock and the zone of the time stamps (null: the system default zone). */
         public Builder clock(InstantSource source, ZoneId timeZone) {
             this.clock = source;
             this.zone = timeZone;

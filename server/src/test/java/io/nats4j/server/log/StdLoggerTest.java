@@ -85,6 +85,31 @@ class StdLoggerTest {
     }
 
     @Test
+    void summerTimeAndItsEndFollowTheZoneRules() throws IOException {
+        // Paris switches from UTC+2 to UTC+1 at 01:00 UTC on 2026-10-25: the same local hour twice
+        for (String[] c : new String[][] {
+                {"2026-07-14T10:00:00Z", "2026/07/14 12:00:00.000000"},
+                {"2026-10-25T00:59:59.999999Z", "2026/10/25 02:59:59.999999"},
+                {"2026-10-25T01:00:00Z", "2026/10/25 02:00:00.000000"},
+                {"2026-03-29T01:00:00Z", "2026/03/29 03:00:00.000000"}}) {
+            out.reset();
+            StdLogger.builder().output(out).pid(1).clock(InstantSource.fixed(Instant.parse(c[0])), PARIS).build()
+                    .notice("x");
+            assertEquals("[1] " + c[1] + " [INF] x\n", text(), c[0]);
+        }
+    }
+
+    @Test
+    void defaultZoneIsTheSystemDefault() throws IOException {
+        StdLogger.builder().output(out).pid(1).clock(InstantSource.fixed(T), null).build().notice("x");
+        java.time.LocalDateTime local = java.time.LocalDateTime.ofInstant(T, ZoneId.systemDefault());
+        String expected = String.format("[1] %04d/%02d/%02d %02d:%02d:%02d.%06d [INF] x%n", local.getYear(),
+                local.getMonthValue(), local.getDayOfMonth(), local.getHour(), local.getMinute(), local.getSecond(),
+                local.getNano() / 1000);
+        assertEquals(expected.replace(System.lineSeparator(), "\n"), text());
+    }
+
+    @Test
     void concurrentLinesNeverInterleave() throws Exception {
         StdLogger log = logger(true, false, false);
         int threads = 8;
