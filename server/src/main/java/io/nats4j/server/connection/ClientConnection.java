@@ -69,6 +69,19 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     /** nats-server 2.9 stalls a fast producer for up to a second. */
     static final long STALL_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long STALL_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * Pacing below the stall threshold: a producer stops reading for a moment while one of its receivers has
+     * more than this queued in the server (our queue plus the channel's) and is still writing, until it is
+     * down to half. Without it a receiver that drains a little slower than its producer fills (loopback on a
+     * busy machine) keeps up to half of max_pending (32 MiB) in direct memory: that backlog was the largest
+     * and most variable part of nats4j's peak RSS. nats-server keeps the same backlog in the kernel instead,
+     * because its producer writes to the receiver's socket itself at the end of each read. A receiver that
+     * writes nothing at all (stuck) does not pace its producers: it is left to the stall and slow-consumer
+     * rules exactly as before. See docs/PERFORMANCE.md, "Peak RSS".
+     */
+    static final long PACE_PENDING_BYTES = 4L * 1024 * 1024;
+    /** A receiver that wrote nothing for this long while a producer waited for it counts as stuck. */
+    private static final long PACE_STUCK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final ServerContext server;
     private final ServerOptions opts;
@@ -149,8 +162,19 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     /** Set when an append left this receiver over half its max_pending (read by producers, racy hint). */
     private volatile boolean overStallThreshold;
+    /** Set when an append left this receiver over {@link #PACE_PENDING_BYTES} queued (racy hint). */
+    private volatile boolean overPaceThreshold;
     /** The receiver this producer waits for while stalled (event loop only). */
     private ClientConnection stalledOn;
+    /** True while the wait on {@link #stalledOn} is only pacing, not a nats-server-style stall. */
+    private boolean pacing;
+    /** Bytes the receiver had written when the pacing wait started or last made progress, and when. */
+    private long paceWritten;
+    private long paceProgressNanos;
+    /** A receiver that made no progress during a pacing wait, and how much it had written then: not waited for again until it writes. */
+    private ClientConnection paceStuck;
+    private long paceStuckWritten;
+    private long paces;
     private long stallStartNanos;
     private long stalls;
 
@@ -327,6 +351,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         return stalls;
     }
 
+    /** How many times this producer paused briefly for a receiver over {@link #PACE_PENDING_BYTES}. */
+    public long paces() {
+        return paces;
+    }
+
     public long rttNanos() {
         return rttNanos;
     }
@@ -498,7 +527,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
      */
     private void stallProducer() {
         stallStartNanos = System.nanoTime();
-        stalls++;
+        if (pacing) {
+            paces++;
+            paceWritten = stalledOn.bytesWritten();
+            paceProgressNanos = stallStartNanos;
+        } else {
+            stalls++;
+        }
         channel.config().setAutoRead(false);
         loop.schedule(this::checkStall, STALL_CHECK_NANOS, TimeUnit.NANOSECONDS);
     }
@@ -508,9 +543,31 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (closed) {
             return;
         }
-        if (r == null || r.closed || r.pendingBytes() <= r.maxPending / 2
-                || System.nanoTime() - stallStartNanos > STALL_MAX_NANOS) {
+        boolean done;
+        if (r == null || r.closed || System.nanoTime() - stallStartNanos > STALL_MAX_NANOS) {
+            done = true;
+        } else if (pacing && !r.overStallThreshold) {
+            long written = r.bytesWritten();
+            long now = System.nanoTime();
+            if (written != paceWritten) {
+                paceWritten = written;
+                paceProgressNanos = now;
+                done = r.pendingBytes() <= PACE_PENDING_BYTES / 2;
+            } else if (now - paceProgressNanos > PACE_STUCK_NANOS) {
+                // stuck: leave it to the stall and slow-consumer rules
+                paceStuck = r;
+                paceStuckWritten = written;
+                done = true;
+            } else {
+                done = false;
+            }
+        } else {
+            pacing = false; // over the stall threshold meanwhile: wait as nats-server does
+            done = r.pendingBytes() <= r.maxPending / 2;
+        }
+        if (done) {
             stalledOn = null;
+            pacing = false;
             channel.config().setAutoRead(true);
             return;
         }
@@ -1008,8 +1065,16 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         batchOutMsgs++;
         batchOutBytes += p.totalSize();
         pendingFlush.add(receiver);
-        if (receiver.overStallThreshold && receiver != this) {
-            stalledOn = receiver;
+        if (receiver != this) {
+            if (receiver.overStallThreshold) {
+                stalledOn = receiver;
+                pacing = false;
+            } else if (receiver.overPaceThreshold && stalledOn == null
+                    && (receiver != paceStuck || receiver.bytesWritten() != paceStuckWritten)) {
+                stalledOn = receiver;
+                pacing = true;
+                paceStuck = null;
+            }
         }
         return true;
     }
@@ -1184,6 +1249,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             outMsgs++;
             outBytes += size;
             overStallThreshold = pending + frame > maxPending / 2;
+            overPaceThreshold = pending + frame > PACE_PENDING_BYTES;
         }
         if (removeAfter) {
             removeSubscription(sub);
@@ -1290,6 +1356,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         }
         ChannelOutboundBuffer cob = ch.unsafe().outboundBuffer();
         return cob == null ? 0 : cob.totalPendingWriteBytes();
+    }
+
+    /** Bytes this connection's channel has written to its socket so far (racy: any thread). */
+    long bytesWritten() {
+        return handedOff - channelPendingBytes();
     }
 
     /** Bytes queued for this client and not yet written to the socket. */
