@@ -90,8 +90,9 @@ public class RelayBenchmark {
         plain = relay("A", "plain.orders.eu");
         service = relay("B", "clock");
         // the exporter's response listener: the owner of the _R_.<prefix>.> subscription made by the first request
-        byte[] first = route(service, CLOCK, INBOX).reply();
-        responses = relay("A", new String(first, StandardCharsets.US_ASCII));
+        Relay.Destination d = route(service, CLOCK, INBOX);
+        responses = relay("A", d.replyString());
+        byte[] first = d.replyString().getBytes(StandardCharsets.US_ASCII);
         route(responses, first, null);
     }
 
@@ -110,29 +111,41 @@ public class RelayBenchmark {
 
     // ---- the calls as ClientConnection makes them (subject and reply from the parser's line)
 
-    private static Relay.Routed route(Relay r, byte[] subj, byte[] reply) {
-        return r.route(new String(subj, 0, subj.length, StandardCharsets.UTF_8),
-                reply == null ? null : new String(reply, 0, reply.length, StandardCharsets.UTF_8));
+    private final Relay.Destination out = new Relay.Destination();
+    private final Relay.Destination back = new Relay.Destination();
+
+    private static Relay.Destination route(Relay r, byte[] subj, byte[] reply, Relay.Destination into) {
+        if (!r.route(subj, 0, subj.length, reply, 0, reply == null ? -1 : reply.length, into)) {
+            throw new IllegalStateException("dropped");
+        }
+        return into;
+    }
+
+    private Relay.Destination route(Relay r, byte[] subj, byte[] reply) {
+        return route(r, subj, reply, out);
     }
 
     @Benchmark
     public void streamIdentity(Blackhole bh) {
-        bh.consume(route(plain, PLAIN, null));
+        bh.consume(route(plain, PLAIN, null).subjectLength());
     }
 
     @Benchmark
     public void streamPrefix(Blackhole bh) {
-        bh.consume(route(stream, EVENT, INBOX));
+        bh.consume(route(stream, EVENT, INBOX).subjectLength());
     }
 
     @Benchmark
     public void streamMapped(Blackhole bh) {
-        bh.consume(route(mapped, TICK, null));
+        bh.consume(route(mapped, TICK, null).subjectLength());
     }
 
     @Benchmark
     public void serviceRoundTrip(Blackhole bh) {
-        Relay.Routed req = route(service, CLOCK, INBOX);
-        bh.consume(route(responses, req.reply(), null));
+        Relay.Destination req = route(service, CLOCK, INBOX);
+        if (!responses.route(req.reply(), req.replyOffset(), req.replyLength(), null, 0, -1, back)) {
+            throw new IllegalStateException("no pending response");
+        }
+        bh.consume(back.subjectLength());
     }
 }

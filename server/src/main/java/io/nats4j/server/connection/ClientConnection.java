@@ -121,6 +121,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private boolean noSubscriptions;
     /** Imports can chain (A exports to B, B to C); this bounds a cycle. */
     private static final int MAX_RELAY_DEPTH = 8;
+    /** Where an import relays a message, one per relay depth (publisher's loop only; created on first use). */
+    private final Relay.Destination[] routeScratch = new Relay.Destination[MAX_RELAY_DEPTH];
     private static final byte[] SERVICE_REPLY_PREFIX = Account.SERVICE_REPLY_PREFIX.getBytes(StandardCharsets.US_ASCII);
     private final PendingFlushSet pendingFlush = new PendingFlushSet();
 
@@ -1089,23 +1091,29 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (depth >= MAX_RELAY_DEPTH) {
             return false;
         }
-        Relay.Routed r = relay.route(new String(subj, subjOff, subjLen, StandardCharsets.UTF_8),
-                replyLen < 0 ? null : new String(reply, replyOff, replyLen, StandardCharsets.UTF_8));
-        if (r == null) {
+        Relay.Destination d = routeScratch[depth];
+        if (d == null) {
+            d = routeScratch[depth] = new Relay.Destination();
+        }
+        if (!relay.route(subj, subjOff, subjLen, reply, replyOff, replyLen, d)) {
             return false;
         }
-        byte[] ns = r.subject();
-        byte[] nr = r.reply();
-        SublistResult res = r.target().sublist().match(ns, 0, ns.length);
+        byte[] ns = d.subject();
+        int nsOff = d.subjectOffset();
+        int nsLen = d.subjectLength();
+        byte[] nr = d.reply();
+        int nrOff = d.replyOffset();
+        int nrLen = d.replyLength();
+        SublistResult res = d.target().sublist().match(ns, nsOff, nsLen);
         boolean delivered = false;
         for (Subscription s : res.psubs) {
-            delivered |= deliverRouted(s, ns, nr, p, payload, depth);
+            delivered |= deliverRouted(s, ns, nsOff, nsLen, nr, nrOff, nrLen, p, payload, depth);
         }
         for (Subscription[] group : res.qsubs) {
             int n = group.length;
             int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
             for (int k = 0; k < n; k++) {
-                if (deliverRouted(group[(start + k) % n], ns, nr, p, payload, depth)) {
+                if (deliverRouted(group[(start + k) % n], ns, nsOff, nsLen, nr, nrOff, nrLen, p, payload, depth)) {
                     delivered = true;
                     break;
                 }
@@ -1114,16 +1122,17 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         return delivered;
     }
 
-    private boolean deliverRouted(Subscription s, byte[] subj, byte[] reply, ProtocolParser p, ByteBuf payload, int depth) {
-        int replyLen = reply == null ? -1 : reply.length;
+    private boolean deliverRouted(Subscription s, byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff,
+            int replyLen, ProtocolParser p, ByteBuf payload, int depth) {
         if (s.owner instanceof Relay next) {
-            return relay(next, subj, 0, subj.length, reply, 0, replyLen, p, payload, depth + 1);
+            return relay(next, subj, subjOff, subjLen, reply, replyOff, replyLen, p, payload, depth + 1);
         }
         if (s.owner instanceof InternalSubscriber is) {
-            return toInternal(is, s, this, subj, 0, subj.length, reply, 0, replyLen, p, payload);
+            return toInternal(is, s, this, subj, subjOff, subjLen, reply, replyOff, replyLen, p, payload);
         }
         ClientConnection receiver = (ClientConnection) s.owner;
-        return delivered(receiver, receiver.appendMessage(s, subj, 0, subj.length, reply, 0, replyLen, p, payload), p);
+        return delivered(receiver, receiver.appendMessage(s, subj, subjOff, subjLen, reply, replyOff, replyLen, p, payload),
+                p);
     }
 
     /** Hands a message to a server-side subscriber as arrays (headers split off). */
