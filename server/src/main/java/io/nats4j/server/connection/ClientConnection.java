@@ -80,8 +80,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
      * rules exactly as before. See docs/PERFORMANCE.md, "Peak RSS".
      */
     static final long PACE_PENDING_BYTES = 4L * 1024 * 1024;
-    /** A receiver that wrote nothing for this long while a producer waited for it counts as stuck. */
-    private static final long PACE_STUCK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /**
+     * A receiver that wrote nothing for this long while a producer waited for it counts as stuck. Long enough
+     * that a reader merely descheduled on a busy machine is not taken for stuck (which let its producer flood
+     * it again: peaks of 30-45 MiB with 20 ms); short enough that a stuck reader costs its producers one pause.
+     */
+    private static final long PACE_STUCK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final ServerContext server;
     private final ServerOptions opts;
