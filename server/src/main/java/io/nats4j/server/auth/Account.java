@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -26,6 +27,10 @@ public final class Account {
     public static final Duration DEFAULT_RESPONSE_THRESHOLD = Duration.ofMinutes(2);
 
     private static final String ALPHANUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    private static final byte[] ALPHANUM_BYTES = ALPHANUM.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /** Random characters after the prefix of a mapped service reply ({@code _R_.<prefix>.<token>}). */
+    private static final int REPLY_TOKEN_LENGTH = 10;
+    private static final long DEFAULT_RESPONSE_THRESHOLD_NANOS = DEFAULT_RESPONSE_THRESHOLD.toNanos();
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String name;
@@ -40,10 +45,14 @@ public final class Account {
 
     // service responses leaving this (exporting) account: created with the first service import
     private volatile String replyPrefix;
-    private final ConcurrentHashMap<String, PendingResponse> responses = new ConcurrentHashMap<>();
+    private volatile byte[] replyPrefixBytes;
+    private final ConcurrentHashMap<ResponseKey, PendingResponse> responses = new ConcurrentHashMap<>();
 
-    /** A request that crossed into this account through a service import and awaits its response(s). */
-    private record PendingResponse(Account requester, String reply, AccountConfig.ResponseType type, long expiresNanos) {
+    /**
+     * A request that crossed into this account through a service import and awaits its response(s);
+     * {@code reply} is the requester's own reply subject.
+     */
+    private record PendingResponse(Account requester, byte[] reply, AccountConfig.ResponseType type, long expiresNanos) {
     }
 
     public Account(String name) {
@@ -151,16 +160,26 @@ public final class Account {
      * Records a request that enters this account from {@code requester} with reply subject {@code reply}
      * and returns the reply subject to use in this account ({@code _R_.<prefix>.<random>}).
      */
-    String mapReply(Account requester, String reply, AccountConfig.ResponseType type, Duration threshold) {
-        String prefix = ensureResponseListener();
-        StringBuilder sb = new StringBuilder(prefix.length() + 12).append(prefix);
-        for (int i = 0; i < 10; i++) {
-            sb.append(ALPHANUM.charAt(RANDOM.nextInt(ALPHANUM.length())));
+    void mapReply(Account requester, byte[] reply, int replyOff, int replyLen, AccountConfig.ResponseType type,
+            Duration threshold, Relay.Destination out) {
+        if (replyPrefixBytes == null) {
+            ensureResponseListener();
         }
-        String mapped = sb.toString();
-        long ttl = (threshold == null || threshold.isZero() ? DEFAULT_RESPONSE_THRESHOLD : threshold).toNanos();
-        responses.put(mapped, new PendingResponse(requester, reply, type, System.nanoTime() + ttl));
-        return mapped;
+        byte[] prefix = replyPrefixBytes;
+        int len = prefix.length + REPLY_TOKEN_LENGTH;
+        byte[] b = out.replyBuffer(len);
+        System.arraycopy(prefix, 0, b, 0, prefix.length);
+        // 10 characters of 62 (59.5 bits) from one random long; like nats-server's, not a secret: the
+        // responders in this account see the subject anyway
+        long bits = ThreadLocalRandom.current().nextLong() >>> 1;
+        for (int i = prefix.length; i < len; i++) {
+            b[i] = ALPHANUM_BYTES[(int) (bits % ALPHANUM_BYTES.length)];
+            bits /= ALPHANUM_BYTES.length;
+        }
+        out.replyLength(len);
+        long ttl = threshold == null || threshold.isZero() ? DEFAULT_RESPONSE_THRESHOLD_NANOS : threshold.toNanos();
+        responses.put(ResponseKey.copyOf(b, 0, len), new PendingResponse(requester,
+                java.util.Arrays.copyOfRange(reply, replyOff, replyOff + replyLen), type, System.nanoTime() + ttl));
     }
 
     private String ensureResponseListener() {
@@ -176,6 +195,7 @@ public final class Account {
                 }
                 String prefix = sb.append('.').toString();
                 sublist.insert(new Subscription(new ResponseListener(), prefix + ">", null, new byte[0]));
+                replyPrefixBytes = prefix.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
                 replyPrefix = prefix;
             }
             return replyPrefix;
@@ -197,19 +217,24 @@ public final class Account {
     /** Carries a response published in this account back to the requesting account. */
     private final class ResponseListener extends Relay {
         @Override
-        public Routed route(String subject, String reply) {
-            PendingResponse r = responses.get(subject);
+        public boolean route(byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff, int replyLen,
+                Destination out) {
+            ResponseKey key = out.probe.view(subj, subjOff, subjLen);
+            PendingResponse r = responses.get(key);
             if (r == null) {
-                return null;
+                return false;
             }
             if (System.nanoTime() - r.expiresNanos > 0) {
-                responses.remove(subject, r);
-                return null;
+                responses.remove(key, r);
+                return false;
             }
             if (r.type == AccountConfig.ResponseType.SINGLETON) {
-                responses.remove(subject, r);
+                responses.remove(key, r);
             }
-            return new Routed(r.requester, bytes(r.reply), null);
+            out.target(r.requester);
+            out.subject(r.reply, 0, r.reply.length);
+            out.noReply();
+            return true;
         }
     }
 

@@ -25,8 +25,15 @@ final class ServiceImport extends Relay {
     }
 
     @Override
-    public Routed route(String subject, String reply) {
-        String mappedReply = reply == null ? null : exporter.mapReply(importer, reply, responseType, threshold);
-        return new Routed(exporter, bytes(mapping.apply(subject)), bytes(mappedReply));
+    public boolean route(byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff, int replyLen,
+            Destination out) {
+        out.target(exporter);
+        mapping.apply(subj, subjOff, subjLen, out);
+        if (replyLen < 0) {
+            out.noReply();
+        } else {
+            exporter.mapReply(importer, reply, replyOff, replyLen, responseType, threshold, out);
+        }
+        return true;
     }
 }

@@ -15,7 +15,11 @@ final class StreamImport extends Relay {
     }
 
     @Override
-    public Routed route(String subject, String reply) {
-        return new Routed(importer, bytes(mapping.apply(subject)), bytes(reply));
+    public boolean route(byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff, int replyLen,
+            Destination out) {
+        out.target(importer);
+        mapping.apply(subj, subjOff, subjLen, out);
+        out.reply(reply, replyOff, replyLen);
+        return true;
     }
 }

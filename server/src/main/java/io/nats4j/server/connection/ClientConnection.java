@@ -69,6 +69,23 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     /** nats-server 2.9 stalls a fast producer for up to a second. */
     static final long STALL_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long STALL_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * Pacing below the stall threshold: a producer stops reading for a moment while one of its receivers has
+     * more than this queued in the server (our queue plus the channel's) and is still writing, until it is
+     * down to half. Without it a receiver that drains a little slower than its producer fills (loopback on a
+     * busy machine) keeps up to half of max_pending (32 MiB) in direct memory: that backlog was the largest
+     * and most variable part of nats4j's peak RSS. nats-server keeps the same backlog in the kernel instead,
+     * because its producer writes to the receiver's socket itself at the end of each read. A receiver that
+     * writes nothing at all (stuck) does not pace its producers: it is left to the stall and slow-consumer
+     * rules exactly as before. See docs/PERFORMANCE.md, "Peak RSS".
+     */
+    static final long PACE_PENDING_BYTES = 4L * 1024 * 1024;
+    /**
+     * A receiver that wrote nothing for this long while a producer waited for it counts as stuck. Long enough
+     * that a reader merely descheduled on a busy machine is not taken for stuck (which let its producer flood
+     * it again: peaks of 30-45 MiB with 20 ms); short enough that a stuck reader costs its producers one pause.
+     */
+    private static final long PACE_STUCK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final ServerContext server;
     private final ServerOptions opts;
@@ -108,6 +125,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private boolean noSubscriptions;
     /** Imports can chain (A exports to B, B to C); this bounds a cycle. */
     private static final int MAX_RELAY_DEPTH = 8;
+    /** Where an import relays a message, one per relay depth (publisher's loop only; created on first use). */
+    private final Relay.Destination[] routeScratch = new Relay.Destination[MAX_RELAY_DEPTH];
     private static final byte[] SERVICE_REPLY_PREFIX = Account.SERVICE_REPLY_PREFIX.getBytes(StandardCharsets.US_ASCII);
     private final PendingFlushSet pendingFlush = new PendingFlushSet();
 
@@ -158,8 +177,19 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     /** Set when an append left this receiver over half its max_pending (read by producers, racy hint). */
     private volatile boolean overStallThreshold;
+    /** Set when an append left this receiver over {@link #PACE_PENDING_BYTES} queued (racy hint). */
+    private volatile boolean overPaceThreshold;
     /** The receiver this producer waits for while stalled (event loop only). */
     private ClientConnection stalledOn;
+    /** True while the wait on {@link #stalledOn} is only pacing, not a nats-server-style stall. */
+    private boolean pacing;
+    /** Bytes the receiver had written when the pacing wait started or last made progress, and when. */
+    private long paceWritten;
+    private long paceProgressNanos;
+    /** A receiver that made no progress during a pacing wait, and how much it had written then: not waited for again until it writes. */
+    private ClientConnection paceStuck;
+    private long paceStuckWritten;
+    private long paces;
     private long stallStartNanos;
     private long stalls;
 
@@ -334,6 +364,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     /** How many times this producer was stalled by a slow receiver. */
     public long stalls() {
         return stalls;
+    }
+
+    /** How many times this producer paused briefly for a receiver over {@link #PACE_PENDING_BYTES}. */
+    public long paces() {
+        return paces;
     }
 
     public long rttNanos() {
@@ -532,7 +567,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
      */
     private void stallProducer() {
         stallStartNanos = System.nanoTime();
-        stalls++;
+        if (pacing) {
+            paces++;
+            paceWritten = stalledOn.bytesWritten();
+            paceProgressNanos = stallStartNanos;
+        } else {
+            stalls++;
+        }
         channel.config().setAutoRead(false);
         loop.schedule(this::checkStall, STALL_CHECK_NANOS, TimeUnit.NANOSECONDS);
     }
@@ -542,9 +583,31 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (closed) {
             return;
         }
-        if (r == null || r.closed || r.pendingBytes() <= r.maxPending / 2
-                || System.nanoTime() - stallStartNanos > STALL_MAX_NANOS) {
+        boolean done;
+        if (r == null || r.closed || System.nanoTime() - stallStartNanos > STALL_MAX_NANOS) {
+            done = true;
+        } else if (pacing && !r.overStallThreshold) {
+            long written = r.bytesWritten();
+            long now = System.nanoTime();
+            if (written != paceWritten) {
+                paceWritten = written;
+                paceProgressNanos = now;
+                done = r.pendingBytes() <= PACE_PENDING_BYTES / 2;
+            } else if (now - paceProgressNanos > PACE_STUCK_NANOS) {
+                // stuck: leave it to the stall and slow-consumer rules
+                paceStuck = r;
+                paceStuckWritten = written;
+                done = true;
+            } else {
+                done = false;
+            }
+        } else {
+            pacing = false; // over the stall threshold meanwhile: wait as nats-server does
+            done = r.pendingBytes() <= r.maxPending / 2;
+        }
+        if (done) {
             stalledOn = null;
+            pacing = false;
             channel.config().setAutoRead(true);
             return;
         }
@@ -1172,8 +1235,16 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         batchOutMsgs++;
         batchOutBytes += p.totalSize();
         pendingFlush.add(receiver);
-        if (receiver.overStallThreshold && receiver != this) {
-            stalledOn = receiver;
+        if (receiver != this) {
+            if (receiver.overStallThreshold) {
+                stalledOn = receiver;
+                pacing = false;
+            } else if (receiver.overPaceThreshold && stalledOn == null
+                    && (receiver != paceStuck || receiver.bytesWritten() != paceStuckWritten)) {
+                stalledOn = receiver;
+                pacing = true;
+                paceStuck = null;
+            }
         }
         return true;
     }
@@ -1188,23 +1259,29 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (depth >= MAX_RELAY_DEPTH) {
             return false;
         }
-        Relay.Routed r = relay.route(new String(subj, subjOff, subjLen, StandardCharsets.UTF_8),
-                replyLen < 0 ? null : new String(reply, replyOff, replyLen, StandardCharsets.UTF_8));
-        if (r == null) {
+        Relay.Destination d = routeScratch[depth];
+        if (d == null) {
+            d = routeScratch[depth] = new Relay.Destination();
+        }
+        if (!relay.route(subj, subjOff, subjLen, reply, replyOff, replyLen, d)) {
             return false;
         }
-        byte[] ns = r.subject();
-        byte[] nr = r.reply();
-        SublistResult res = r.target().sublist().match(ns, 0, ns.length);
+        byte[] ns = d.subject();
+        int nsOff = d.subjectOffset();
+        int nsLen = d.subjectLength();
+        byte[] nr = d.reply();
+        int nrOff = d.replyOffset();
+        int nrLen = d.replyLength();
+        SublistResult res = d.target().sublist().match(ns, nsOff, nsLen);
         boolean delivered = false;
         for (Subscription s : res.psubs) {
-            delivered |= deliverRouted(s, ns, nr, p, payload, depth);
+            delivered |= deliverRouted(s, ns, nsOff, nsLen, nr, nrOff, nrLen, p, payload, depth);
         }
         for (Subscription[] group : res.qsubs) {
             int n = group.length;
             int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
             for (int k = 0; k < n; k++) {
-                if (deliverRouted(group[(start + k) % n], ns, nr, p, payload, depth)) {
+                if (deliverRouted(group[(start + k) % n], ns, nsOff, nsLen, nr, nrOff, nrLen, p, payload, depth)) {
                     delivered = true;
                     break;
                 }
@@ -1213,16 +1290,17 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         return delivered;
     }
 
-    private boolean deliverRouted(Subscription s, byte[] subj, byte[] reply, ProtocolParser p, ByteBuf payload, int depth) {
-        int replyLen = reply == null ? -1 : reply.length;
+    private boolean deliverRouted(Subscription s, byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff,
+            int replyLen, ProtocolParser p, ByteBuf payload, int depth) {
         if (s.owner instanceof Relay next) {
-            return relay(next, subj, 0, subj.length, reply, 0, replyLen, p, payload, depth + 1);
+            return relay(next, subj, subjOff, subjLen, reply, replyOff, replyLen, p, payload, depth + 1);
         }
         if (s.owner instanceof InternalSubscriber is) {
-            return toInternal(is, s, this, subj, 0, subj.length, reply, 0, replyLen, p, payload);
+            return toInternal(is, s, this, subj, subjOff, subjLen, reply, replyOff, replyLen, p, payload);
         }
         ClientConnection receiver = (ClientConnection) s.owner;
-        return delivered(receiver, receiver.appendMessage(s, subj, 0, subj.length, reply, 0, replyLen, p, payload), p);
+        return delivered(receiver, receiver.appendMessage(s, subj, subjOff, subjLen, reply, replyOff, replyLen, p, payload),
+                p);
     }
 
     /** Hands a message to a server-side subscriber as arrays (headers split off). */
@@ -1348,6 +1426,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             outMsgs++;
             outBytes += size;
             overStallThreshold = pending + frame > maxPending / 2;
+            overPaceThreshold = pending + frame > PACE_PENDING_BYTES;
         }
         if (removeAfter) {
             removeSubscription(sub);
@@ -1454,6 +1533,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         }
         ChannelOutboundBuffer cob = ch.unsafe().outboundBuffer();
         return cob == null ? 0 : cob.totalPendingWriteBytes();
+    }
+
+    /** Bytes this connection's channel has written to its socket so far (racy: any thread). */
+    long bytesWritten() {
+        return handedOff - channelPendingBytes();
     }
 
     /** Bytes queued for this client and not yet written to the socket. */

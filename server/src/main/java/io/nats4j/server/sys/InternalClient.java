@@ -152,13 +152,17 @@ public final class InternalClient implements ProtocolHandler {
             return true;
         }
         if (s.owner instanceof Relay relay) {
-            Relay.Routed routed = relay.route(new String(subj, StandardCharsets.UTF_8),
-                    reply == null ? null : new String(reply, StandardCharsets.UTF_8));
-            if (routed == null) {
+            // not the client message path: a Destination per relayed internal message is fine
+            Relay.Destination routed = new Relay.Destination();
+            if (!relay.route(subj, 0, subj.length, reply, 0, reply == null ? -1 : reply.length, routed)) {
                 return false;
             }
+            byte[] ns = java.util.Arrays.copyOfRange(routed.subject(), routed.subjectOffset(),
+                    routed.subjectOffset() + routed.subjectLength());
+            byte[] nr = routed.replyLength() < 0 ? null : java.util.Arrays.copyOfRange(routed.reply(),
+                    routed.replyOffset(), routed.replyOffset() + routed.replyLength());
             int before = delivered;
-            deliverIn(routed.target(), routed.subject(), routed.reply(), p, payload, depth + 1);
+            deliverIn(routed.target(), ns, nr, p, payload, depth + 1);
             return delivered > before;
         }
         return false;

@@ -1,8 +1,10 @@
 package io.nats4j.server.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class SubjectMappingTest {
@@ -16,5 +18,35 @@ class SubjectMappingTest {
         assertEquals("fixed", SubjectMapping.map("req.*", "fixed").apply("req.a"));
         assertThrows(IllegalArgumentException.class, () -> SubjectMapping.map("req", "svc.*"));
         assertThrows(IllegalArgumentException.class, () -> SubjectMapping.map("req.*", "svc.>"));
+    }
+
+    @Test
+    void wildcardsTakeSourceTokensInOrder() {
+        SubjectMapping m = SubjectMapping.map("a.*.b.*.>", "x.*.*.y.>");
+        assertEquals("x.one.two.y.r1.r2", m.apply("a.one.b.two.r1.r2"));
+        assertEquals("x.one.two.y.r", m.apply("a.one.b.two.r"));
+        assertEquals("t.acme.nyse.in", SubjectMapping.map("ticks.*.*", "t.*.*.in").apply("ticks.acme.nyse"));
+        // a destination that repeats a literal long enough to need a bigger buffer than the default
+        String longToken = "l".repeat(200);
+        assertEquals(longToken + "." + longToken, SubjectMapping.map("q.*", longToken + "." + longToken).apply("q.z"));
+    }
+
+    @Test
+    void byteFormReadsOnlyItsRangeAndIdentityCopiesNothing() {
+        byte[] line = "PUB ticks.acme.nyse 5\r\n".getBytes(StandardCharsets.US_ASCII);
+        int off = 4;
+        int len = "ticks.acme.nyse".length();
+        Relay.Destination d = new Relay.Destination();
+
+        SubjectMapping.map("ticks.*.*", "t.*.*.in").apply(line, off, len, d);
+        assertEquals("t.acme.nyse.in", d.subjectString());
+
+        SubjectMapping.prefix("from").apply(line, off, len, d);
+        assertEquals("from.ticks.acme.nyse", d.subjectString());
+
+        SubjectMapping.identity().apply(line, off, len, d);
+        assertSame(line, d.subject());
+        assertEquals(off, d.subjectOffset());
+        assertEquals("ticks.acme.nyse", d.subjectString());
     }
 }

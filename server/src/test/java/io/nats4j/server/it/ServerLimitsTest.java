@@ -63,6 +63,41 @@ class ServerLimitsTest {
     }
 
     @Test
+    // nats4j paces a producer while a receiver that is still writing has more than 4 MiB queued; a receiver
+    // that writes nothing (stuck) must not hold its producer back below the stall threshold (half of
+    // max_pending, 32 MiB by default): the healthy subscriber keeps getting messages at full speed
+    void stuckReaderBelowStallThresholdDoesNotHoldBackTheProducer(TestServer server) throws Exception {
+        int messages = 256;
+        byte[] payload = new byte[64 * 1024]; // 16 MiB in all: over the pacing threshold, under the stall one
+        Arrays.fill(payload, (byte) 's');
+        try (JnatsConnections clients = new JnatsConnections(server);
+                RawClient stuck = RawClient.open(server.port(), 4096)) {
+            stuck.connectQuiet().send("SUB firehose 1\r\n").sync(); // ...and never reads again until the end
+            Connection healthy = clients.connect();
+            Subscription all = healthy.subscribe("firehose");
+            healthy.flush(WAIT);
+            Connection pub = clients.connect();
+            long start = System.nanoTime();
+            for (int i = 0; i < messages; i++) {
+                pub.publish("firehose", payload);
+                if (i % 16 == 15) {
+                    pub.flush(WAIT);
+                }
+            }
+            pub.flush(WAIT);
+            for (int i = 0; i < messages; i++) {
+                Message m = all.nextMessage(WAIT);
+                assertNotNull(m, "healthy subscriber got message " + i);
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            // waiting for the stuck reader on every read (up to a second each) would take minutes
+            assertTrue(millis < 8000, "16 MiB took " + millis + " ms");
+            assertEquals(Connection.Status.CONNECTED, healthy.getStatus());
+        }
+        assertOtherClientsStillWork(server);
+    }
+
+    @Test
     @ServerConfig(pingIntervalMillis = 1000, pingMax = 2)
     void staleConnectionIsClosedAfterUnansweredPings(TestServer server) throws Exception {
         try (RawClient stale = RawClient.open(server); RawClient alive = RawClient.open(server)) {
