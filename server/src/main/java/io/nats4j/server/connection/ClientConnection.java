@@ -965,8 +965,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         parser.maxPayload(mp);
     }
 
-    /** Limits and expiry of a user JWT (operator mode): the tighter limit wins; expiry closes the client. */
-    private void applyJwtLimits(Accounts.ConnectionLimits l) {
+    /** The subscription and payload limits of a user JWT: the tighter of it and the server's wins. */
+    private void applySubsAndPayload(Accounts.ConnectionLimits l) {
         if (l.maxSubscriptions() > 0 && (maxSubs <= 0 || l.maxSubscriptions() < maxSubs)) {
             maxSubs = l.maxSubscriptions();
         }
@@ -979,6 +979,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             // the parser reads 0 as "unlimited" and has MIN_VALUE for this
             parser.maxPayload(Integer.MIN_VALUE);
         }
+    }
+
+    /** Limits and expiry of a user JWT (operator mode): the tighter limit wins; expiry closes the client. */
+    private void applyJwtLimits(Accounts.ConnectionLimits l) {
+        applySubsAndPayload(l);
         if (l.expiresAtMillis() > 0) {
             long delayMillis = Math.max(0, l.expiresAtMillis() - System.currentTimeMillis());
             String text = l.expiredError();
@@ -1684,15 +1689,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
                 return;
             }
             limitsFor(account);
-            if (limits.maxSubscriptions() > 0 && (maxSubs <= 0 || limits.maxSubscriptions() < maxSubs)) {
-                maxSubs = limits.maxSubscriptions();
-            }
-            noSubscriptions = limits.maxSubscriptions() == 0;
-            if (limits.maxPayload() > 0 && limits.maxPayload() < opts.maxPayload) {
-                parser.maxPayload(limits.maxPayload());
-            } else if (limits.maxPayload() == 0) {
-                parser.maxPayload(Integer.MIN_VALUE);
-            }
+            applySubsAndPayload(limits);
             // nats-server's subsAtLimit after applyAccountLimits: at or over the new limit closes the client
             if ((maxSubs > 0 && subs.size() >= maxSubs) || (noSubscriptions && !subs.isEmpty())) {
                 log.error(prefix() + "maximum subscriptions exceeded");
