@@ -319,7 +319,8 @@ class JwtAuthTest {
             // (nats-server 2.9.10 sends this error twice when the limit is 0)
             raw.expectMatch(Pattern.compile("(-ERR 'maximum subscriptions exceeded'\r\n){1,2}PONG\r\n"), WAIT);
             raw.send("PUB a 0\r\n\r\nPING\r\n");
-            raw.expect("PONG\r\n");
+            // nats-server's second copy of the error can come after the first PONG
+            raw.expectMatch(Pattern.compile("(-ERR 'maximum subscriptions exceeded'\r\n)?PONG\r\n"), WAIT);
             raw.send("PUB a 5\r\nhello\r\n");
             raw.expect("-ERR 'Maximum Payload Violation'\r\n");
             raw.expectClosed(WAIT);
