@@ -1430,8 +1430,16 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             sub.delivered++;
             outMsgs++;
             outBytes += size;
-            overStallThreshold = pending + frame > maxPending / 2;
-            overPaceThreshold = pending + frame > PACE_PENDING_BYTES;
+            // volatile hints read by producers on other loops: stored only when they change, not per message
+            long queued = pending + frame;
+            boolean overStall = queued > maxPending / 2;
+            if (overStall != overStallThreshold) {
+                overStallThreshold = overStall;
+            }
+            boolean overPace = queued > PACE_PENDING_BYTES;
+            if (overPace != overPaceThreshold) {
+                overPaceThreshold = overPace;
+            }
         }
         if (removeAfter) {
             removeSubscription(sub);
