@@ -3,7 +3,6 @@ package io.nats4j.server.it;
 import static io.nats4j.server.testsupport.TestJwts.encode;
 import static io.nats4j.server.testsupport.TestJwts.now;
 import static io.nats4j.server.testsupport.TestJwts.pub;
-import static io.nats4j.server.testsupport.TestJwts.sign;
 import static io.nats4j.server.testsupport.TestJwts.userNats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -25,7 +24,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
 class JwtAuthTest {
 
     private static final Duration WAIT = Duration.ofSeconds(3);
-    private static final Pattern NONCE = Pattern.compile("\"nonce\":\"([^\"]+)\"");
     private static final String VIOLATION = "-ERR 'Authorization Violation'";
 
     @TempDir
@@ -69,10 +66,7 @@ class JwtAuthTest {
 
     /** Raw CONNECT with the user JWT and the nonce signed by {@code signer} (null = no sig); the first reply. */
     private String rawConnect(RawClient raw, String userJwt, NKey signer) throws IOException {
-        Matcher m = NONCE.matcher(raw.info());
-        assertTrue(m.find(), "INFO carries a nonce: " + raw.info());
-        String sig = signer == null ? "" : ",\"sig\":\"" + sign(signer, m.group(1)) + "\"";
-        raw.send("CONNECT {\"verbose\":false,\"jwt\":\"" + userJwt + "\"" + sig + "}\r\nPING\r\n");
+        TestJwts.sendJwtConnect(raw, userJwt, signer);
         return raw.expectLineStartingWith("", WAIT).strip();
     }
 

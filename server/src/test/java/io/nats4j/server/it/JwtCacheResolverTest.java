@@ -2,11 +2,9 @@ package io.nats4j.server.it;
 
 import static io.nats4j.server.testsupport.TestJwts.encode;
 import static io.nats4j.server.testsupport.TestJwts.pub;
-import static io.nats4j.server.testsupport.TestJwts.sign;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,8 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
 class JwtCacheResolverTest {
 
     private static final Duration WAIT = Duration.ofSeconds(3);
-    private static final Pattern NONCE = Pattern.compile("\"nonce\":\"([^\"]+)\"");
 
     @TempDir
     Path dir;
@@ -75,10 +70,7 @@ class JwtCacheResolverTest {
     private String rawConnect(NKey account) throws IOException {
         NKey u = TestJwts.userKey();
         try (RawClient raw = RawClient.open(server)) {
-            Matcher m = NONCE.matcher(raw.info());
-            assertTrue(m.find(), raw.info());
-            raw.send("CONNECT {\"verbose\":false,\"jwt\":\"" + op.user(account, u) + "\",\"sig\":\"" + sign(u, m.group(1))
-                    + "\"}\r\nPING\r\n");
+            TestJwts.sendJwtConnect(raw, op.user(account, u), u);
             return raw.expectLineStartingWith("", WAIT).strip();
         }
     }

@@ -2,7 +2,6 @@ package io.nats4j.server.it;
 
 import static io.nats4j.server.testsupport.TestJwts.encode;
 import static io.nats4j.server.testsupport.TestJwts.pub;
-import static io.nats4j.server.testsupport.TestJwts.sign;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -28,8 +27,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,7 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
 class JwtClaimsListDeleteTest {
 
     private static final Duration WAIT = Duration.ofSeconds(3);
-    private static final Pattern NONCE = Pattern.compile("\"nonce\":\"([^\"]+)\"");
 
     @TempDir
     Path dir;
@@ -88,10 +84,7 @@ class JwtClaimsListDeleteTest {
     private RawClient rawUser(NKey account) throws IOException {
         NKey u = TestJwts.userKey();
         RawClient raw = RawClient.open(server);
-        Matcher m = NONCE.matcher(raw.info());
-        assertTrue(m.find(), raw.info());
-        raw.send("CONNECT {\"verbose\":false,\"jwt\":\"" + op.user(account, u) + "\",\"sig\":\"" + sign(u, m.group(1))
-                + "\"}\r\nPING\r\n");
+        TestJwts.sendJwtConnect(raw, op.user(account, u), u);
         raw.expect("PONG\r\n");
         return raw;
     }

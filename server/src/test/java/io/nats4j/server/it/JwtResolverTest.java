@@ -1,7 +1,6 @@
 package io.nats4j.server.it;
 
 import static io.nats4j.server.testsupport.TestJwts.pub;
-import static io.nats4j.server.testsupport.TestJwts.sign;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,8 +12,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The {@code full} account resolver's directory; runs against nats4j and nats-server. */
 class JwtResolverTest {
 
-    private static final Pattern NONCE = Pattern.compile("\"nonce\":\"([^\"]+)\"");
 
     @TempDir
     Path dir;
@@ -38,9 +34,7 @@ class JwtResolverTest {
 
     private String connect(String userJwt, NKey user) throws IOException {
         try (RawClient raw = RawClient.open(server)) {
-            Matcher m = NONCE.matcher(raw.info());
-            assertTrue(m.find(), raw.info());
-            raw.send("CONNECT {\"verbose\":false,\"jwt\":\"" + userJwt + "\",\"sig\":\"" + sign(user, m.group(1)) + "\"}\r\nPING\r\n");
+            TestJwts.sendJwtConnect(raw, userJwt, user);
             return raw.expectLineStartingWith("", Duration.ofSeconds(3)).strip();
         }
     }

@@ -2,7 +2,6 @@ package io.nats4j.server.it;
 
 import static io.nats4j.server.testsupport.TestJwts.encode;
 import static io.nats4j.server.testsupport.TestJwts.pub;
-import static io.nats4j.server.testsupport.TestJwts.sign;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,8 +21,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +34,6 @@ class JwtScopedSigningKeyTest {
 
     private static final Duration WAIT = Duration.ofSeconds(3);
     private static final Duration QUIET = Duration.ofMillis(300);
-    private static final Pattern NONCE = Pattern.compile("\"nonce\":\"([^\"]+)\"");
 
     @TempDir
     Path dir;
@@ -100,10 +96,7 @@ class JwtScopedSigningKeyTest {
 
     private String rawConnect(String userJwt, NKey user) throws IOException {
         try (RawClient raw = RawClient.open(server)) {
-            Matcher m = NONCE.matcher(raw.info());
-            assertTrue(m.find(), raw.info());
-            raw.send("CONNECT {\"verbose\":false,\"jwt\":\"" + userJwt + "\",\"sig\":\"" + sign(user, m.group(1))
-                    + "\"}\r\nPING\r\n");
+            TestJwts.sendJwtConnect(raw, userJwt, user);
             return raw.expectLineStartingWith("", WAIT).strip();
         }
     }

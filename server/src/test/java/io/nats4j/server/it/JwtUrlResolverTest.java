@@ -2,7 +2,6 @@ package io.nats4j.server.it;
 
 import static io.nats4j.server.testsupport.TestJwts.encode;
 import static io.nats4j.server.testsupport.TestJwts.pub;
-import static io.nats4j.server.testsupport.TestJwts.sign;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,8 +28,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
 class JwtUrlResolverTest {
 
     private static final Duration WAIT = Duration.ofSeconds(3);
-    private static final Pattern NONCE = Pattern.compile("\"nonce\":\"([^\"]+)\"");
     private static final String PATH = "/jwt/v1/accounts/";
 
     @TempDir
@@ -91,10 +87,7 @@ class JwtUrlResolverTest {
     private String rawConnect(NKey account) throws IOException {
         NKey u = TestJwts.userKey();
         try (RawClient raw = RawClient.open(server)) {
-            Matcher m = NONCE.matcher(raw.info());
-            assertTrue(m.find(), raw.info());
-            raw.send("CONNECT {\"verbose\":false,\"jwt\":\"" + op.user(account, u) + "\",\"sig\":\"" + sign(u, m.group(1))
-                    + "\"}\r\nPING\r\n");
+            TestJwts.sendJwtConnect(raw, op.user(account, u), u);
             return raw.expectLineStartingWith("", WAIT).strip();
         }
     }

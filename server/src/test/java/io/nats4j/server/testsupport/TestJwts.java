@@ -3,6 +3,7 @@ package io.nats4j.server.testsupport;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nats.client.NKey;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +14,8 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Test-only NATS JWT issuing: keys from jnats' {@link NKey}, claims as nats-io/jwt v2 JSON, signed by the
@@ -67,6 +70,19 @@ public final class TestJwts {
 
     public static String seed(NKey k) {
         return new String(k.getSeed());
+    }
+
+    private static final Pattern NONCE = Pattern.compile("\"nonce\":\"([^\"]+)\"");
+
+    /**
+     * Sends a raw CONNECT with {@code userJwt} and the nonce of the server's INFO signed by {@code signer} (no
+     * {@code sig} when null), then PING; the caller reads the answer.
+     */
+    public static void sendJwtConnect(RawClient raw, String userJwt, NKey signer) throws IOException {
+        Matcher m = NONCE.matcher(raw.info());
+        assertTrue(m.find(), "INFO carries a nonce: " + raw.info());
+        String sig = signer == null ? "" : ",\"sig\":\"" + sign(signer, m.group(1)) + "\"";
+        raw.send("CONNECT {\"verbose\":false,\"jwt\":\"" + userJwt + "\"" + sig + "}\r\nPING\r\n");
     }
 
     /** Signs {@code data} with {@code k}, unpadded base64url (a CONNECT {@code sig}). */
