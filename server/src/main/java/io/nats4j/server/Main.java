@@ -21,6 +21,7 @@ public final class Main {
 
     /** Runs the server until it shuts down; returns the process exit code. */
     static int run(String[] args) {
+        StartupTrace.mark("main");
         CommandLine.Result cli;
         try {
             cli = CommandLine.parse(args);
@@ -38,6 +39,7 @@ public final class Main {
             return 0;
         }
         ServerOptions options = cli.options();
+        StartupTrace.mark("command line");
         if (cli.testConfig()) {
             System.out.println("nats-server: configuration file " + options.configFile + " is valid");
             return 0;
@@ -49,6 +51,9 @@ public final class Main {
             }
             return r.exitCode();
         }
+        // first: Netty's transport set-up is the longest step before the port is open. Netty logs nothing
+        // there unless something is wrong; such a line would go to stderr rather than a configured log file.
+        StartupWarmup.start();
         ServerLogger log;
         try {
             log = ServerLoggers.forStandalone(options);
@@ -56,12 +61,12 @@ public final class Main {
             System.err.println("nats-server: " + e.getMessage());
             return 1;
         }
-        // after the logger: anything Netty logs while it initialises goes where the server's own lines go
-        StartupWarmup.start();
+        StartupTrace.mark("logger");
         for (String warning : cli.warnings()) {
             log.warn(warning);
         }
         NatsServer server = new NatsServer(options, log);
+        StartupTrace.mark("server created");
         // a reload reads the config file again and re-applies the flags on top, as nats-server does
         if (options.configFile != null) {
             server.reloadSource(() -> CommandLine.parse(args).options());

@@ -39,7 +39,6 @@ import java.net.NetworkInterface;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -152,9 +151,16 @@ public final class NatsServer implements AutoCloseable {
             accounts = Accounts.build(options);
             accounts.warnings(log::warn);
             listenForAccountChanges(accounts);
+            if (accounts.nonceRequired()) {
+                // the JDK's SecureRandom takes tens of ms to set up: not on the first client's event loop
+                Thread t = new Thread(() -> io.nats4j.server.auth.RandomBytes.secure().nextInt(), "nats4j-random");
+                t.setDaemon(true);
+                t.start();
+            }
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
+        StartupTrace.mark("accounts");
         log.notice("Starting nats-server");
         log.notice("  Version:  " + Version.NATS_SERVER + " (nats4j " + Version.NATS4J + ")");
         log.notice("  Java:     " + Runtime.version());
@@ -173,12 +179,15 @@ public final class NatsServer implements AutoCloseable {
             // reads the certificate and key files: here, before any event loop exists
             tls = ServerTls.load(options.tls);
         }
+        StartupTrace.mark("banner");
         boolean epoll = Epoll.isAvailable();
+        StartupTrace.mark("epoll");
         IoHandlerFactory ioFactory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("nats4j-accept", true), ioFactory);
         workerGroup = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("nats4j-io", true), ioFactory);
+        StartupTrace.mark("event loops");
         ServerBootstrap b = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .channel(channelClass)
@@ -223,6 +232,7 @@ public final class NatsServer implements AutoCloseable {
             log.notice("Authorization callout enabled: requests on \"" + io.nats4j.server.auth.AuthCalloutOptions.SUBJECT
                     + "\" in account \"" + accounts.callout().account() + "\"");
         }
+        StartupTrace.mark("system account");
         try {
             listener = b.bind(new InetSocketAddress(host, port)).sync().channel();
         } catch (Exception e) {
@@ -238,6 +248,7 @@ public final class NatsServer implements AutoCloseable {
             stopMonitoring();
             throw new IOException("Error listening on port: " + host + ":" + port + ", \"" + e.getMessage() + "\"", e);
         }
+        StartupTrace.mark("bound");
         boundPort = ((InetSocketAddress) listener.localAddress()).getPort();
         infoPrefix = buildInfoPrefix(host);
         running = true;
@@ -253,6 +264,7 @@ public final class NatsServer implements AutoCloseable {
         writePidFile();
         writePortsFile(host);
         log.notice("Server is ready");
+        StartupTrace.mark("ready");
     }
 
     private void startMonitoring(String clientHost) throws IOException {
@@ -1029,12 +1041,10 @@ public final class NatsServer implements AutoCloseable {
 
     // ---------------------------------------------------------------- ids
 
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     /** A 56-character id starting with 'N', the shape of nats-server's server ids (public nkeys). */
     static String newServerId() {
         byte[] raw = new byte[32];
-        RANDOM.nextBytes(raw);
+        io.nats4j.server.auth.RandomBytes.fill(raw);
         return io.nats4j.server.auth.NKeys.encodePublic(io.nats4j.server.auth.NKeys.PREFIX_SERVER, raw);
     }
 }

@@ -3,7 +3,6 @@ package io.nats4j.server.auth;
 import io.nats4j.server.subject.Sublist;
 import io.nats4j.server.subject.Subjects;
 import io.nats4j.server.subject.Subscription;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +30,6 @@ public final class Account {
     /** Random characters after the prefix of a mapped service reply ({@code _R_.<prefix>.<token>}). */
     private static final int REPLY_TOKEN_LENGTH = 10;
     private static final long DEFAULT_RESPONSE_THRESHOLD_NANOS = DEFAULT_RESPONSE_THRESHOLD.toNanos();
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String name;
     private final Sublist sublist;
@@ -191,7 +189,7 @@ public final class Account {
             if (replyPrefix == null) {
                 StringBuilder sb = new StringBuilder(SERVICE_REPLY_PREFIX);
                 for (int i = 0; i < 6; i++) {
-                    sb.append(ALPHANUM.charAt(RANDOM.nextInt(ALPHANUM.length())));
+                    sb.append(ALPHANUM.charAt(RandomBytes.secure().nextInt(ALPHANUM.length())));
                 }
                 String prefix = sb.append('.').toString();
                 sublist.insert(new Subscription(new ResponseListener(), prefix + ">", null, new byte[0]));

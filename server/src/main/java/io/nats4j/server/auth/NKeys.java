@@ -3,7 +3,6 @@ package io.nats4j.server.auth;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
-import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
@@ -28,7 +27,6 @@ public final class NKeys {
     private static final byte[] ED25519_SPKI_HEADER = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
     /** nats-server sends 11 random bytes as unpadded base64url (15 characters). */
     private static final int NONCE_BYTES = 11;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     static {
         java.util.Arrays.fill(DECODE, -1);
@@ -222,7 +220,7 @@ public final class NKeys {
     /** A fresh nonce for INFO: 11 random bytes, unpadded base64url. */
     public static String newNonce() {
         byte[] b = new byte[NONCE_BYTES];
-        RANDOM.nextBytes(b);
+        RandomBytes.secure().nextBytes(b);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 }

@@ -1,7 +1,6 @@
 package io.nats4j.server.auth;
 
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.util.Arrays;
 
 /**
@@ -14,7 +13,6 @@ public final class XKey {
     /** nkeys' PrefixByteCurve. */
     public static final int PREFIX_CURVE = 23 << 3;
     private static final byte[] VERSION = "xkv1".getBytes(StandardCharsets.US_ASCII);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final byte[] secret;
     private final String publicKey;
@@ -27,7 +25,7 @@ public final class XKey {
     /** A fresh key pair. */
     public static XKey generate() {
         byte[] s = new byte[NaclBox.KEY_LENGTH];
-        RANDOM.nextBytes(s);
+        RandomBytes.secure().nextBytes(s);
         return new XKey(s);
     }
 
@@ -56,7 +54,7 @@ public final class XKey {
             throw new IllegalArgumentException("invalid recipient xkey");
         }
         byte[] nonce = new byte[NaclBox.NONCE_LENGTH];
-        RANDOM.nextBytes(nonce);
+        RandomBytes.secure().nextBytes(nonce);
         byte[] box = NaclBox.seal(message, nonce, them, secret);
         byte[] out = new byte[VERSION.length + nonce.length + box.length];
         System.arraycopy(VERSION, 0, out, 0, VERSION.length);

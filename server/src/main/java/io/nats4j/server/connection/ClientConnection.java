@@ -419,6 +419,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        io.nats4j.server.StartupTrace.mark("connection active");
         channel = ctx.channel();
         loop = channel.eventLoop();
         alloc = ctx.alloc();
@@ -448,6 +449,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (!tlsFirst) {
             sendInfo();
         }
+        io.nats4j.server.StartupTrace.mark("INFO queued");
         if (!server.register(this)) {
             sendErrAndClose("maximum connections exceeded", ClosedState.MAX_CONNECTIONS_EXCEEDED);
             return;
@@ -1022,6 +1024,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void onPing() {
+        io.nats4j.server.StartupTrace.mark("PING");
         if (log.isTraceEnabled()) {
             log.trace(prefix() + "<<- [PING]");
         }

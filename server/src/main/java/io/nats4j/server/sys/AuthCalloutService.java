@@ -20,7 +20,6 @@ import io.nats4j.server.protocol.ConnectOptions;
 import io.nats4j.server.subject.Subscription;
 import io.nats4j.server.tls.TlsConnectionState;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,7 +51,6 @@ public final class AuthCalloutService {
     private static final class Lazy {
         static final ObjectMapper JSON = new ObjectMapper();
     }
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** One request waiting for its answer. Service thread only, except {@code done} which is set once. */
     private final class Pending implements InternalSubscriber {
@@ -139,7 +137,7 @@ public final class AuthCalloutService {
 
     private void send(ClientConnection c, Consumer<Accounts.AuthResult> done) {
         byte[] raw = new byte[32];
-        RANDOM.nextBytes(raw);
+        io.nats4j.server.auth.RandomBytes.secure().nextBytes(raw);
         // the user nkey the answer must be issued to: fresh per request, so an answer cannot be replayed
         Pending p = new Pending(c, NKeys.encodePublic(NKeys.PREFIX_USER, raw), done);
         Accounts accounts = server.accounts();

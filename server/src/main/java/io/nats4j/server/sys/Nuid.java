@@ -1,6 +1,5 @@
 package io.nats4j.server.sys;
 
-import java.security.SecureRandom;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -13,7 +12,6 @@ final class Nuid {
     private static final int PREFIX_LEN = 12;
     private static final int SEQ_LEN = 10;
     private static final long MAX_SEQ = 839299365868340224L; // 62^10
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private static char[] prefix = newPrefix();
     private static long seq = ThreadLocalRandom.current().nextLong(MAX_SEQ);
@@ -40,9 +38,11 @@ final class Nuid {
     }
 
     private static char[] newPrefix() {
+        byte[] r = new byte[PREFIX_LEN];
+        io.nats4j.server.auth.RandomBytes.fill(r);
         char[] p = new char[PREFIX_LEN];
         for (int i = 0; i < PREFIX_LEN; i++) {
-            p[i] = DIGITS[RANDOM.nextInt(62)];
+            p[i] = DIGITS[(r[i] & 0xff) % 62];
         }
         return p;
     }
