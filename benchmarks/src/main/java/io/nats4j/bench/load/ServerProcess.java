@@ -20,7 +20,9 @@ import java.util.stream.Stream;
 final class ServerProcess implements AutoCloseable {
 
     private static final long READY_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(60);
-    private static final long POLL_NS = TimeUnit.MICROSECONDS.toNanos(200);
+    // 1 ms between connects: a tighter loop (it was 200 us) keeps a CPU busy with the poller's own socket calls,
+    // which on a small machine delays the server it is waiting for
+    private static final long POLL_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
     final int port;
     final Process process;
@@ -85,12 +87,24 @@ final class ServerProcess implements AutoCloseable {
         return -1;
     }
 
+    /**
+     * A free port below Linux's ephemeral range (32768+). The poller's own connects take their local port from
+     * that range, and a connect to a port in it can meet itself (TCP simultaneous open): the poll then
+     * "succeeds" before the server listens, and the server fails to bind.
+     */
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(true);
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
+        java.util.concurrent.ThreadLocalRandom rnd = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; i < 200; i++) {
+            int port = rnd.nextInt(20000, 32000);
+            try (ServerSocket s = new ServerSocket()) {
+                s.setReuseAddress(true);
+                s.bind(new InetSocketAddress("127.0.0.1", port));
+                return port;
+            } catch (IOException inUse) {
+                // try another
+            }
         }
+        throw new IOException("no free port in 20000-31999");
     }
 
     /** SIGTERM to the process and its descendants, SIGKILL after 10 s. */
