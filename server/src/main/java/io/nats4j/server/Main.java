@@ -54,6 +54,10 @@ public final class Main {
         // first: Netty's transport set-up is the longest step before the port is open. Netty logs nothing
         // there unless something is wrong; such a line would go to stderr rather than a configured log file.
         StartupWarmup.start();
+        // the client port accepts from here on; NatsServer.start hands the socket to Netty
+        String host = options.host == null || options.host.isEmpty() ? ServerOptions.DEFAULT_HOST : options.host;
+        EarlyListener early = EarlyListener.open(host, options.port <= 0 ? 0 : options.port);
+        StartupTrace.mark(early != null ? "early listener" : "no early listener");
         ServerLogger log;
         try {
             log = ServerLoggers.forStandalone(options);
@@ -66,6 +70,9 @@ public final class Main {
             log.warn(warning);
         }
         NatsServer server = new NatsServer(options, log);
+        if (early != null) {
+            server.earlyListener(early);
+        }
         StartupTrace.mark("server created");
         // a reload reads the config file again and re-applies the flags on top, as nats-server does
         if (options.configFile != null) {
@@ -81,6 +88,7 @@ public final class Main {
         try {
             server.start();
         } catch (IOException e) {
+            server.dropEarlyListener();
             log.fatal(e.getMessage());
             return 1;
         }

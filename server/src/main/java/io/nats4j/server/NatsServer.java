@@ -117,6 +117,10 @@ public final class NatsServer implements AutoCloseable {
     }
 
     /** With a logger of your own; null means SLF4J (embedded use). */
+    private EarlyListener earlyListener;
+    @SuppressWarnings("unused") // keeps the JDK channel object of an adopted early listener reachable
+    private Object listenerOwner;
+
     public NatsServer(ServerOptions options, ServerLogger logger) {
         this.options = options.copy();
         this.log = new io.nats4j.server.config.ReloadableLogger(logger != null ? logger : ServerLoggers.forEmbedded());
@@ -190,7 +194,6 @@ public final class NatsServer implements AutoCloseable {
         StartupTrace.mark("event loops");
         ServerBootstrap b = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
-                .channel(channelClass)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
@@ -234,7 +237,7 @@ public final class NatsServer implements AutoCloseable {
         }
         StartupTrace.mark("system account");
         try {
-            listener = b.bind(new InetSocketAddress(host, port)).sync().channel();
+            listener = listen(b, channelClass, host, port);
         } catch (Exception e) {
             if (sys != null) {
                 sys.shutdown();
@@ -265,6 +268,40 @@ public final class NatsServer implements AutoCloseable {
         writePortsFile(host);
         log.notice("Server is ready");
         StartupTrace.mark("ready");
+    }
+
+    /** Standalone: the client port Main bound before Netty was ready; taken over by {@link #start()}. */
+    synchronized void earlyListener(EarlyListener early) {
+        this.earlyListener = early;
+    }
+
+    /** Closes the early listener if {@link #start()} did not take it over (a start that failed before). */
+    synchronized void dropEarlyListener() {
+        if (earlyListener != null) {
+            earlyListener.close();
+            earlyListener = null;
+        }
+    }
+
+    /**
+     * Binds the client port, or takes over the socket {@link Main} bound early (same address, epoll transport):
+     * Netty registers the listening descriptor as it is and starts accepting, including the clients already
+     * waiting in the kernel's queue.
+     */
+    private Channel listen(ServerBootstrap b, Class<? extends ServerChannel> channelClass, String host, int port)
+            throws Exception {
+        EarlyListener early = earlyListener;
+        if (early != null) {
+            earlyListener = null;
+            if (channelClass == EpollServerSocketChannel.class && early.matches(host, port)) {
+                int fd = early.fd();
+                listenerOwner = early.owner(); // reachable as long as this server: see EarlyListener#owner
+                io.netty.channel.ChannelFactory<ServerChannel> adopt = () -> new EpollServerSocketChannel(fd);
+                return b.channelFactory(adopt).register().sync().channel();
+            }
+            early.close();
+        }
+        return b.channel(channelClass).bind(new InetSocketAddress(host, port)).sync().channel();
     }
 
     private void startMonitoring(String clientHost) throws IOException {

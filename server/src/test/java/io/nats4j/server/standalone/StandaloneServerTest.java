@@ -29,8 +29,20 @@ class StandaloneServerTest {
     Path dir;
 
     private static Process launch(Path logFile, String... args) throws IOException {
+        return launch(logFile, List.of(), args);
+    }
+
+    /** As bin/nats4j runs the jar: its manifest opens java.nio and sun.nio.ch (the early listener needs the latter). */
+    private static Process launchAsJar(Path logFile, String... args) throws IOException {
+        return launch(logFile, List.of("--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-opens", "java.base/java.nio=ALL-UNNAMED", "-Dio.netty.tryReflectionSetAccessible=true",
+                "-Dnats4j.startup.trace=true"), args);
+    }
+
+    private static Process launch(Path logFile, List<String> jvmFlags, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmFlags);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.nats4j.server.Main");
@@ -265,6 +277,79 @@ class StandaloneServerTest {
         Files.writeString(later, "jetstream {}\n");
         String out2 = run(dir.resolve("later.log"), "-c", later.toString());
         assertTrue(out2.startsWith("1:") && out2.contains("not supported yet"), out2);
+    }
+
+    @Test
+    void earlyListenerAcceptsBeforeTheServerIsReadyAndNettyTakesItOver() throws Exception {
+        int port = freePort();
+        Path log = dir.resolve("early.log");
+        Process p = launchAsJar(log, "-a", "127.0.0.1", "-p", Integer.toString(port), "--ports_file_dir", dir.toString());
+        try {
+            awaitPort(port, p, log);
+            // connected as early as possible: INFO comes once Netty has taken the socket over
+            try (RawClient c = RawClient.open(port, 0); RawClient d = RawClient.open(port, 0)) {
+                assertTrue(c.info().contains("\"port\":" + port), "INFO names the port");
+                d.info();
+                c.connect("{\"verbose\":false}").send("SUB early 1\r\nPING\r\n").expect("PONG\r\n");
+                d.connect("{\"verbose\":false}").send("PUB early 2\r\nhi\r\nPING\r\n").expect("PONG\r\n");
+                c.expect("MSG early 1 2\r\nhi\r\n");
+            }
+            String out = Files.readString(log);
+            assertTrue(out.contains("early listener (main)"), "bound before Netty: " + out);
+            assertFalse(out.contains("no early listener"), out);
+            Path ports = dir.resolve("nats4j_" + p.pid() + ".ports");
+            assertTrue(Files.readString(ports).contains("nats://127.0.0.1:" + port), Files.readString(ports));
+        } finally {
+            p.destroy();
+        }
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "exits promptly on SIGTERM");
+        assertTrue(Files.readString(log).contains("[INF] Server Exiting.."), Files.readString(log));
+        // Netty closed the socket it took over: the port is free again at once
+        try (ServerSocket again = new ServerSocket()) {
+            again.setReuseAddress(true);
+            again.bind(new InetSocketAddress("127.0.0.1", port));
+        }
+    }
+
+    @Test
+    void earlyListenerOnARandomPortIsTheOneInTheLogAndPortsFile() throws Exception {
+        Path log = dir.resolve("early-random.log");
+        Process p = launchAsJar(log, "-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", dir.toString());
+        try {
+            Path ports = dir.resolve("nats4j_" + p.pid() + ".ports");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!(Files.exists(ports) && Files.size(ports) > 0) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("nats://127\\.0\\.0\\.1:(\\d+)")
+                    .matcher(Files.readString(ports));
+            assertTrue(m.find(), Files.readString(ports));
+            int port = Integer.parseInt(m.group(1));
+            try (RawClient c = RawClient.open(port, 0)) {
+                c.info();
+                c.connect("{\"verbose\":false}").send("PING\r\n").expect("PONG\r\n");
+            }
+            String out = Files.readString(log);
+            assertTrue(out.contains("early listener (main)"), out);
+            assertTrue(out.contains("Listening for client connections on 127.0.0.1:" + port), out);
+        } finally {
+            p.destroy();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void portInUseWithTheEarlyListenerIsTheSameFatalError() throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            Process p = launchAsJar(dir.resolve("busy-early.log"), "-a", "127.0.0.1", "-p",
+                    Integer.toString(taken.getLocalPort()));
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "process finished");
+            String out = Files.readString(dir.resolve("busy-early.log"));
+            assertEquals(1, p.exitValue(), out);
+            assertTrue(out.contains("no early listener") && out.contains("[FTL] Error listening on port: 127.0.0.1:"
+                    + taken.getLocalPort()), out);
+        }
     }
 
     @Test
