@@ -450,6 +450,17 @@ public final class NatsServer implements AutoCloseable {
         }
 
         @Override
+        public void fetchAccount(String accountKey, Runnable done) {
+            resolverPool().execute(() -> {
+                try {
+                    accounts.fetchAccount(accountKey);
+                } finally {
+                    done.run();
+                }
+            });
+        }
+
+        @Override
         public boolean authCallout(ClientConnection client,
                 java.util.function.Consumer<io.nats4j.server.auth.Accounts.AuthResult> done) {
             io.nats4j.server.sys.AuthCalloutService s = calloutService();
@@ -458,6 +469,26 @@ public final class NatsServer implements AutoCloseable {
     }
 
     private final ServerContext context = new Context();
+
+    /**
+     * Threads for account fetches from a remote ({@code URL(...)}) resolver, made on first use: at most four
+     * fetches at once, more wait in line (each ends within the resolver's timeout), idle threads end after 30 s.
+     */
+    private java.util.concurrent.ThreadPoolExecutor resolverPool;
+
+    private synchronized java.util.concurrent.ThreadPoolExecutor resolverPool() {
+        if (resolverPool == null) {
+            java.util.concurrent.ThreadPoolExecutor p = new java.util.concurrent.ThreadPoolExecutor(4, 4, 30,
+                    TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                        Thread t = new Thread(r, "nats4j-resolver");
+                        t.setDaemon(true);
+                        return t;
+                    });
+            p.allowCoreThreadTimeOut(true);
+            resolverPool = p;
+        }
+        return resolverPool;
+    }
 
     /**
      * The auth callout service, made on the first client that needs it (its thread and JSON stay out of the
@@ -753,6 +784,13 @@ public final class NatsServer implements AutoCloseable {
         }
         if (ac != null) {
             ac.shutdown();
+        }
+        java.util.concurrent.ThreadPoolExecutor rp;
+        synchronized (this) {
+            rp = resolverPool;
+        }
+        if (rp != null) {
+            rp.shutdownNow(); // a fetch in progress ends with its HTTP timeout at the latest; its client is closed below
         }
         for (ClientConnection c : clients.values()) {
             c.close(ClosedState.SERVER_SHUTDOWN);

@@ -24,6 +24,14 @@ public interface AccountResolver {
     /** The account's JWT, or null when unknown. May read a file: not for hot paths. */
     String fetch(String accountKey) throws IOException;
 
+    /**
+     * Whether {@link #fetch} may wait on the network (the {@code URL(...)} resolver): the server then fetches off
+     * the event loops, with the client's CONNECT on hold.
+     */
+    default boolean remote() {
+        return false;
+    }
+
     /** Stores a (verified) account JWT; false when this resolver takes no updates. */
     boolean store(String accountKey, String jwt) throws IOException;
 
@@ -73,6 +81,11 @@ public interface AccountResolver {
 
         public String base() {
             return base;
+        }
+
+        @Override
+        public boolean remote() {
+            return true;
         }
 
         @Override

@@ -304,6 +304,25 @@ public final class Accounts {
     }
 
     /**
+     * In operator mode with a remote ({@code URL(...)}) resolver: the account this CONNECT's user JWT belongs to,
+     * when it is not loaded yet; null otherwise. The client waits for {@link #fetchAccount} to finish off the
+     * event loop, then authenticates as usual.
+     */
+    public String accountToFetch(ConnectOptions co) {
+        return operator == null ? null : operator.accountToFetch(co);
+    }
+
+    /**
+     * Loads {@code accountKey} from the resolver if it is not loaded yet (any thread: for a remote resolver the
+     * server calls it off the event loops). A failure is logged as at connect time and leaves the account unknown.
+     */
+    public void fetchAccount(String accountKey) {
+        if (operator != null) {
+            operator.lookup(accountKey);
+        }
+    }
+
+    /**
      * True when this CONNECT is decided by the auth callout: one is configured and the client is not one of
      * its {@code auth_users} (nats-server compares the raw user: the nkey, else the user name, else the token;
      * a client without credentials is its {@code no_auth_user}). Those authenticate as configured.

@@ -300,6 +300,26 @@ public final class OperatorMode {
         }
     }
 
+    /**
+     * The account a client's CONNECT needs that is not loaded yet and would come from a remote resolver (a network
+     * round trip, up to its timeout); null when there is none, or when the account is known, local, or not
+     * worth a fetch (no user JWT, a malformed one, not an account key). Nothing is verified here:
+     * {@link #authenticate} does that once the account is loaded.
+     */
+    String accountToFetch(ConnectOptions co) {
+        AccountResolver r = resolver;
+        if (r == null || !r.remote() || co.jwt == null || co.jwt.isEmpty()) {
+            return null;
+        }
+        try {
+            JwtClaims.User uc = JwtClaims.user(Jwt.decode(co.jwt));
+            String key = uc.issuerAccount() != null ? uc.issuerAccount() : uc.issuer();
+            return key != null && NKeys.isValidAccountKey(key) && !loaded.containsKey(key) ? key : null;
+        } catch (Jwt.JwtException | RuntimeException e) {
+            return null;
+        }
+    }
+
     /** Checks an account JWT: decodes, verifies, type, subject, trusted issuer. */
     JwtClaims.Account verifyAccount(String key, String jwt) throws Jwt.JwtException {
         Jwt j = Jwt.decode(jwt);

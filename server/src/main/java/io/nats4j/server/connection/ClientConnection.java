@@ -130,8 +130,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private static final byte[] SERVICE_REPLY_PREFIX = Account.SERVICE_REPLY_PREFIX.getBytes(StandardCharsets.US_ASCII);
     private final PendingFlushSet pendingFlush = new PendingFlushSet();
 
-    // auth callout (event loop only): CONNECT waits for the service's answer with the parser paused and any
-    // input that arrived after CONNECT held here (reading is off until the answer came)
+    // auth callout or account fetch (event loop only): CONNECT waits for the service's answer, or for a remote
+    // resolver, with the parser paused and any input that arrived after CONNECT held here (reading is off until
+    // the answer came)
     private boolean calloutPending;
     private ByteBuf heldInput;
     /** Authorized by the auth callout: a config reload keeps its account and permissions. */
@@ -676,6 +677,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
                 startCallout();
                 return;
             }
+            String fetch = server.accounts().accountToFetch(co);
+            if (fetch != null) {
+                startAccountFetch(fetch);
+                return;
+            }
             if (!authenticate(co)) {
                 return;
             }
@@ -730,6 +736,23 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         }
     }
 
+    /**
+     * The user JWT's account is not loaded and comes from a remote resolver: CONNECT waits (parser paused, input
+     * held, as for the callout) while a resolver thread fetches it, so that no event loop waits on the network.
+     * The auth timer keeps running: a fetch that outlasts it closes the connection as an auth timeout would.
+     */
+    private void startAccountFetch(String accountKey) {
+        calloutPending = true;
+        parser.pause();
+        channel.config().setAutoRead(false);
+        EventLoop l = loop;
+        server.fetchAccount(accountKey, () -> l.execute(() -> {
+            if (!closed && calloutPending) {
+                authDecided(server.accounts().authenticate(connectOptions, nonce, tlsIdentity(), remoteIp), false);
+            }
+        }));
+    }
+
     /** Input read while the callout decides: kept, in order, for when it answered. */
     private void holdInput(ByteBuf in) {
         if (!in.isReadable()) {
@@ -746,13 +769,18 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (closed || !calloutPending) {
             return;
         }
+        authDecided(r, true);
+    }
+
+    /** CONNECT on hold (callout, account fetch) was decided: on this loop; reading resumes if authorized. */
+    private void authDecided(Accounts.AuthResult r, boolean byCallout) {
         calloutPending = false;
         ConnectOptions co = connectOptions;
         if (!applyAuth(co, r)) {
             flushPending();
             return;
         }
-        calloutAuthorized = true;
+        calloutAuthorized = byCallout;
         connectAccepted(co.protocol);
         parser.resume();
         ByteBuf held = heldInput;

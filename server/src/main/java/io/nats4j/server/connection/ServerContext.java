@@ -47,6 +47,15 @@ public interface ServerContext {
     }
 
     /**
+     * Loads an account from a remote resolver off the event loops, then runs {@code done} on the fetching
+     * thread (the caller moves back to its loop). The default does it in the calling thread.
+     */
+    default void fetchAccount(String accountKey, Runnable done) {
+        accounts().fetchAccount(accountKey);
+        done.run();
+    }
+
+    /**
      * Hands a CONNECT to the auth callout (configuration mode). {@code done} is called once, on another
      * thread, with the authorization or null (not authorized, no answer in time). False when no callout
      * service runs; then {@code done} is never called.

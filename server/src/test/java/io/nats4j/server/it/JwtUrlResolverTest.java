@@ -3,6 +3,7 @@ package io.nats4j.server.it;
 import static io.nats4j.server.testsupport.TestJwts.encode;
 import static io.nats4j.server.testsupport.TestJwts.pub;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,8 +26,13 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,6 +55,8 @@ class JwtUrlResolverTest {
     private HttpServer http;
     private final Map<String, String> served = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+    /** Requests for these accounts wait (up to 10 s) until the latch is released. */
+    private final Map<String, CountDownLatch> gates = new ConcurrentHashMap<>();
     private TestServer server;
 
     @BeforeEach
@@ -58,6 +66,14 @@ class JwtUrlResolverTest {
         http.createContext(PATH, exchange -> {
             String key = exchange.getRequestURI().getPath().substring(PATH.length());
             requests.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+            CountDownLatch gate = gates.get(key);
+            if (gate != null) {
+                try {
+                    gate.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             String jwt = key.isEmpty() ? "" : served.get(key); // nats-server checks that the base URL answers
             byte[] body = (jwt == null ? "not found" : jwt).getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(jwt == null ? 404 : 200, body.length == 0 ? -1 : body.length);
@@ -110,6 +126,50 @@ class JwtUrlResolverTest {
             Subscription s = c.subscribe("x");
             c.publish("x", new byte[0]);
             assertNotNull(s.nextMessage(WAIT));
+        }
+    }
+
+    @Test
+    void aClientWaitingForItsAccountHoldsUpNoOtherClient() throws Exception {
+        NKey a = op.account("A");
+        NKey b = op.account("B");
+        CountDownLatch gate = new CountDownLatch(1);
+        gates.put(pub(a), gate);
+        start();
+        // clients of a loaded account, enough of them that one shares an event loop with the waiting client
+        List<RawClient> others = new ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) {
+                NKey u = TestJwts.userKey();
+                RawClient raw = RawClient.open(server);
+                others.add(raw);
+                TestJwts.sendJwtConnect(raw, op.user(b, u), u);
+                raw.expect("PONG\r\n", WAIT);
+            }
+            CompletableFuture<String> waiting = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return rawConnect(a);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!requests.containsKey(pub(a)) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(requests.containsKey(pub(a)), "the server is fetching A");
+            // while A's JWT is on its way, every other client is served
+            for (RawClient o : others) {
+                o.send("PING\r\n").expect("PONG\r\n", WAIT);
+            }
+            assertFalse(waiting.isDone(), "A's client is still waiting for its account");
+            gate.countDown();
+            assertEquals("PONG", waiting.get(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+        } finally {
+            gate.countDown();
+            for (RawClient o : others) {
+                o.close();
+            }
         }
     }
 
