@@ -64,7 +64,8 @@ public final class Compare {
                 new Scenario("idle-1000", "1,000 idle connections with one subscription each, plus 1 -> 1 pub/sub"
                         + " 128 B", Kind.SUB, List.of("--conns-idle", "1000", "--pubs", "1", "--subs", "1",
                         "--size", "128", "--msgs", "20000000")),
-                new Scenario("startup", "exec of the server command until a TCP connect to its port succeeds",
+                new Scenario("startup", "exec of the server command until a TCP connect to its port succeeds,"
+                        + " and until a client's first PING is answered",
                         Kind.STARTUP, List.of()));
     }
 
@@ -205,6 +206,7 @@ public final class Compare {
             Map<String, Double> m = new LinkedHashMap<>();
             if (sc.kind() == Kind.STARTUP) {
                 m.put("ms to accept", p.startupNanos / 1e6);
+                m.put("ms to first PONG", p.firstPongNanos() / 1e6);
                 return new Run(SERVERS[server], round, m, p.peakRssKiB(), true, 0, List.of());
             }
             List<String> a = new ArrayList<>(sc.args());

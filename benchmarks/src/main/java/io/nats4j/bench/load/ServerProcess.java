@@ -28,8 +28,11 @@ final class ServerProcess implements AutoCloseable {
     final Process process;
     /** Nanoseconds from just before exec to the first accepted TCP connection. */
     final long startupNanos;
+    /** System.nanoTime() just before exec. */
+    private final long execNanos;
 
-    private ServerProcess(int port, Process process, long startupNanos) {
+    private ServerProcess(int port, Process process, long execNanos, long startupNanos) {
+        this.execNanos = execNanos;
         this.port = port;
         this.process = process;
         this.startupNanos = startupNanos;
@@ -53,7 +56,7 @@ final class ServerProcess implements AutoCloseable {
         while (true) {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-                return new ServerProcess(port, p, System.nanoTime() - t0);
+                return new ServerProcess(port, p, t0, System.nanoTime() - t0);
             } catch (IOException notYet) {
                 if (!p.isAlive()) {
                     throw new IOException("server exited with " + p.exitValue() + ": " + cmd + " (see " + log + ")");
@@ -65,6 +68,37 @@ final class ServerProcess implements AutoCloseable {
                 LockSupport.parkNanos(POLL_NS);
             }
         }
+    }
+
+    /**
+     * Nanoseconds from exec to the server's answer to a client's first PING: connects (the server accepts
+     * already), reads INFO, sends CONNECT and PING, and waits for PONG. A server may accept connections before
+     * it serves them (nats4j binds its port first thing), so this is the time to a served client.
+     */
+    long firstPongNanos() throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+            s.setSoTimeout(10_000);
+            java.io.InputStream in = s.getInputStream();
+            readLine(in); // INFO
+            s.getOutputStream().write("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nPING\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            while (!readLine(in).startsWith("PONG")) {
+                // +OK or other lines before PONG
+            }
+            return System.nanoTime() - execNanos;
+        }
+    }
+
+    private static String readLine(java.io.InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int c; (c = in.read()) != '\n'; ) {
+            if (c < 0) {
+                throw new IOException("connection closed before a full line: " + sb);
+            }
+            sb.append((char) c);
+        }
+        return sb.toString();
     }
 
     /** Peak resident set size (VmHWM, KiB) of the process or its largest descendant (a launcher's JVM). */
