@@ -74,7 +74,7 @@ final class StartupWarmup {
      * file). Written once, under a temporary name and then renamed, so servers starting at the same time never
      * load a partly written file. Any failure leaves things as they were: Netty extracts the library as usual.
      */
-    private static void keepNativeLibrary(Path dir) {
+    static void keepNativeLibrary(Path dir) {
         String lib = System.mapLibraryName("netty_transport_native_epoll_" + PlatformDependent.normalizedArch());
         Path target = dir.resolve(lib);
         if (Files.exists(target)) {
