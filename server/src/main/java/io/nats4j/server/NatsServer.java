@@ -116,11 +116,11 @@ public final class NatsServer implements AutoCloseable {
         this(options, null);
     }
 
-    /** With a logger of your own; null means SLF4J (embedded use). */
     private EarlyListener earlyListener;
     @SuppressWarnings("unused") // keeps the JDK channel object of an adopted early listener reachable
     private Object listenerOwner;
 
+    /** With a logger of your own; null means SLF4J (embedded use). */
     public NatsServer(ServerOptions options, ServerLogger logger) {
         this.options = options.copy();
         this.log = new io.nats4j.server.config.ReloadableLogger(logger != null ? logger : ServerLoggers.forEmbedded());
@@ -451,13 +451,17 @@ public final class NatsServer implements AutoCloseable {
 
         @Override
         public void fetchAccount(String accountKey, Runnable done) {
-            resolverPool().execute(() -> {
-                try {
-                    accounts.fetchAccount(accountKey);
-                } finally {
-                    done.run();
-                }
-            });
+            try {
+                resolverPool().execute(() -> {
+                    try {
+                        accounts.fetchAccount(accountKey);
+                    } finally {
+                        done.run();
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                done.run(); // nothing fetched: the client is refused (and closed by the shutdown anyway)
+            }
         }
 
         @Override

@@ -313,6 +313,18 @@ public final class Accounts {
     }
 
     /**
+     * Authenticates a CONNECT whose account was just fetched by {@link #fetchAccount} on another thread: an
+     * account that is still not loaded (the fetch failed) is refused here, not fetched a second time on the
+     * event loop.
+     */
+    public AuthResult authenticateFetched(ConnectOptions co, String nonce, TlsIdentity tlsIdentity, String clientIp) {
+        if (operator != null) {
+            return operator.authenticate(co, nonce, clientIp, false);
+        }
+        return authenticate(co, nonce, tlsIdentity, clientIp);
+    }
+
+    /**
      * Loads {@code accountKey} from the resolver if it is not loaded yet (any thread: for a remote resolver the
      * server calls it off the event loops). A failure is logged as at connect time and leaves the account unknown.
      */
@@ -491,7 +503,7 @@ public final class Accounts {
      */
     public AuthResult authenticate(ConnectOptions co, String nonce, TlsIdentity tlsIdentity, String clientIp) {
         if (operator != null) {
-            return operator.authenticate(co, nonce, clientIp);
+            return operator.authenticate(co, nonce, clientIp, true);
         }
         if (!authRequired) {
             return new AuthResult(null, global, null);

@@ -485,9 +485,10 @@ public final class OperatorMode {
 
     /**
      * nats-server's JWT client authentication (processClientOrLeafAuthentication with trusted keys). The
-     * failure's text says why, for the debug log.
+     * failure's text says why, for the debug log. {@code mayFetch} false: an account that is not loaded is refused
+     * rather than fetched from the resolver.
      */
-    Accounts.AuthResult authenticate(ConnectOptions co, String nonce, String clientIp) {
+    Accounts.AuthResult authenticate(ConnectOptions co, String nonce, String clientIp, boolean mayFetch) {
         if (co.jwt == null || co.jwt.isEmpty()) {
             return Accounts.AuthResult.failure("Authentication requires a user JWT");
         }
@@ -515,7 +516,7 @@ public final class OperatorMode {
             pinnedAccountFails.incrementAndGet();
             return Accounts.AuthResult.failure("Account " + accountKey + " not listed as operator pinned account");
         }
-        Account acc = lookup(accountKey);
+        Account acc = mayFetch ? lookup(accountKey) : loadedAccount(accountKey);
         JwtClaims.Account ac = claims(accountKey);
         if (acc == null || ac == null) {
             return Accounts.AuthResult.failure("Account JWT lookup error: account \"" + accountKey + "\" not found");

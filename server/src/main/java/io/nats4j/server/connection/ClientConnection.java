@@ -748,7 +748,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         EventLoop l = loop;
         server.fetchAccount(accountKey, () -> l.execute(() -> {
             if (!closed && calloutPending) {
-                authDecided(server.accounts().authenticate(connectOptions, nonce, tlsIdentity(), remoteIp), false);
+                authDecided(server.accounts().authenticateFetched(connectOptions, nonce, tlsIdentity(), remoteIp),
+                        false);
             }
         }));
     }
