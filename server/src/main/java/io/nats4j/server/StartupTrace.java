@@ -20,6 +20,20 @@ public final class StartupTrace {
         }
     }
 
+    /** As {@link #mark}, but only the first time this phase is reached (per-connection steps of the first client). */
+    public static void markFirst(String phase) {
+        if (ON) {
+            synchronized (StartupTrace.class) {
+                if (!FIRSTS.add(phase)) {
+                    return;
+                }
+            }
+            print(phase);
+        }
+    }
+
+    private static final java.util.Set<String> FIRSTS = new java.util.HashSet<>();
+
     private static synchronized void print(String phase) {
         long now = System.nanoTime();
         long wallMillis = System.currentTimeMillis();

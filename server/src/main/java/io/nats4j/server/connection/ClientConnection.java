@@ -420,7 +420,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        io.nats4j.server.StartupTrace.mark("connection active");
+        io.nats4j.server.StartupTrace.markFirst("connection active");
         channel = ctx.channel();
         loop = channel.eventLoop();
         alloc = ctx.alloc();
@@ -450,7 +450,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (!tlsFirst) {
             sendInfo();
         }
-        io.nats4j.server.StartupTrace.mark("INFO queued");
+        io.nats4j.server.StartupTrace.markFirst("INFO queued");
         if (!server.register(this)) {
             sendErrAndClose("maximum connections exceeded", ClosedState.MAX_CONNECTIONS_EXCEEDED);
             return;
@@ -1053,7 +1053,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void onPing() {
-        io.nats4j.server.StartupTrace.mark("PING");
+        io.nats4j.server.StartupTrace.markFirst("PING");
         if (log.isTraceEnabled()) {
             log.trace(prefix() + "<<- [PING]");
         }
