@@ -180,7 +180,7 @@ public final class AuthCalloutService {
         long timeoutNanos = server.options().authTimeout.toNanos();
         p.timer = exec.schedule(() -> timedOut(p), timeoutNanos, TimeUnit.NANOSECONDS);
         try {
-            String jwt = requestJwt(issuer, serviceXkey, c, p.userNkey, timeoutNanos);
+            String jwt = requestJwt(issuer, serviceXkey, c, p.userNkey, operatorAccount != null, timeoutNanos);
             byte[] payload = jwt.getBytes(StandardCharsets.US_ASCII);
             byte[] headers = null;
             if (serviceXkey != null) {
@@ -207,7 +207,8 @@ public final class AuthCalloutService {
      * nats-io/jwt's AuthorizationRequestClaims, as nats-server fills them; {@code issuer} is the subject (the
      * configured issuer, or the callout account in operator mode).
      */
-    private String requestJwt(String issuer, String serviceXkey, ClientConnection c, String userNkey, long timeoutNanos) {
+    private String requestJwt(String issuer, String serviceXkey, ClientConnection c, String userNkey, boolean jwtUser,
+            long timeoutNanos) {
         long now = System.currentTimeMillis() / 1000;
         ObjectNode claims = Lazy.JSON.createObjectNode();
         claims.put("aud", REQUEST_AUDIENCE);
@@ -228,7 +229,7 @@ public final class AuthCalloutService {
         ObjectNode ci = nats.putObject("client_info");
         putIfSet(ci, "host", c.remoteIp());
         ci.put("id", c.id());
-        putIfSet(ci, "user", rawUser(co));
+        putIfSet(ci, "user", rawUser(co, jwtUser ? jwtSubject(co.jwt) : null));
         putIfSet(ci, "name", co.name);
         ci.put("kind", "Client");
         ci.put("type", "nats");
@@ -268,15 +269,30 @@ public final class AuthCalloutService {
         return Jwt.encode(claims, key);
     }
 
-    /** nats-server's getRawAuthUser: the nkey, else the user name, else the token. */
-    static String rawUser(ConnectOptions co) {
+    /**
+     * nats-server's getRawAuthUser: the nkey, else the user name, else (operator mode) the public key of the
+     * user JWT the client authenticated with ({@code jwtUser}), else the token.
+     */
+    static String rawUser(ConnectOptions co, String jwtUser) {
         if (co.nkey != null && !co.nkey.isEmpty()) {
             return co.nkey;
         }
         if (co.user != null && !co.user.isEmpty()) {
             return co.user;
         }
+        if (co.jwt != null && !co.jwt.isEmpty()) {
+            return jwtUser;
+        }
         return co.authToken != null && !co.authToken.isEmpty() ? co.authToken : null;
+    }
+
+    /** The subject of a user JWT already verified at CONNECT (operator mode); null if it cannot be read. */
+    private static String jwtSubject(String jwt) {
+        try {
+            return jwt == null ? null : Jwt.decode(jwt).subject();
+        } catch (Jwt.JwtException | RuntimeException e) {
+            return null;
+        }
     }
 
     private static void putIfSet(ObjectNode n, String field, String value) {
