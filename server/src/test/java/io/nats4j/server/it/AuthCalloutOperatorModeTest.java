@@ -491,6 +491,45 @@ class AuthCalloutOperatorModeTest {
         }
     }
 
+    @Test
+    void sentinelOfAnAccountFetchedOverHttpStillGoesThroughTheCallout() throws Exception {
+        auth = op.account("AUTH", authAccountNats(authorization(pub(app))));
+        java.util.concurrent.atomic.AtomicInteger authFetches = new java.util.concurrent.atomic.AtomicInteger();
+        com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        String path = "/jwt/v1/accounts/";
+        http.createContext(path, exchange -> {
+            String key = exchange.getRequestURI().getPath().substring(path.length());
+            if (key.equals(pub(auth))) {
+                authFetches.incrementAndGet();
+            }
+            String jwt = key.isEmpty() ? "" : op.accountJwts.get(key);
+            byte[] body = (jwt == null ? "not found" : jwt).getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(jwt == null ? 404 : 200, body.length == 0 ? -1 : body.length);
+            try (java.io.OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        http.start();
+        try {
+            String memory = op.config();
+            ServerOptions o = TestServer.defaultOptions();
+            o.authTimeout = Duration.ofSeconds(1);
+            server = TestServer.start(o, memory.substring(0, memory.indexOf("resolver: MEMORY"))
+                    + "resolver: URL(http://127.0.0.1:" + http.getAddress().getPort() + path + ")\n");
+            // the sentinel is the first user of AUTH: its account is fetched while CONNECT waits, then the
+            // callout decides (no service yet: refused)
+            assertEquals(VIOLATION, rawSentinel());
+            assertEquals(1, authFetches.get(), "AUTH came from the URL resolver at the sentinel's CONNECT");
+            startService(placeIn(app));
+            Connection alice = connectSentinel(null);
+            assertInAccount(alice, app);
+            assertEquals(1, requests.size());
+        } finally {
+            http.stop(0);
+        }
+    }
+
     /** Sends an account JWT to {@code $SYS.REQ.ACCOUNT.<acc>.CLAIMS.UPDATE} as a system user and checks the answer. */
     private void update(NKey account, ObjectNode nats) throws Exception {
         String jwt = encode(op.key, pub(account), "acc", nats);
