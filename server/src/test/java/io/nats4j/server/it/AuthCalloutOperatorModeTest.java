@@ -66,6 +66,8 @@ class AuthCalloutOperatorModeTest {
     private NKey app;
     private NKey other;
     private TestServer server;
+    /** The client URL of a server started here without {@link TestServer} (config reload tests). */
+    private String reloadableUrl;
     private Connection service;
     private final List<Connection> clients = new CopyOnWriteArrayList<>();
     /** The requests the service saw (decoded claims), with the message headers' server xkey (or null). */
@@ -97,6 +99,10 @@ class AuthCalloutOperatorModeTest {
     }
 
     // ---------------------------------------------------------------- set-up
+
+    private String url() {
+        return server != null ? server.url() : reloadableUrl;
+    }
 
     /** AUTH's account claims: a signing key and, unless null, this authorization block. */
     private ObjectNode authAccountNats(ObjectNode authorization) {
@@ -130,7 +136,7 @@ class AuthCalloutOperatorModeTest {
 
     private Connection connect(String userJwt, NKey user, ErrorListener errors) throws IOException, InterruptedException {
         Path creds = op.credsFile("u" + System.nanoTime(), userJwt, user);
-        Options.Builder b = Options.builder().server(server.url()).authHandler(Nats.credentials(creds.toString()))
+        Options.Builder b = Options.builder().server(url()).authHandler(Nats.credentials(creds.toString()))
                 .noReconnect().connectionTimeout(WAIT);
         if (errors != null) {
             b.errorListener(errors);
@@ -156,7 +162,7 @@ class AuthCalloutOperatorModeTest {
     /** Starts the service as AUTH's auth user: it verifies each request, then answers {@code answer}'s reply. */
     private void startService(Function<JsonNode, byte[]> answer) throws Exception {
         Path creds = op.credsFile("service", op.user(auth, serviceUser), serviceUser);
-        service = Nats.connect(Options.builder().server(server.url()).authHandler(Nats.credentials(creds.toString()))
+        service = Nats.connect(Options.builder().server(url()).authHandler(Nats.credentials(creds.toString()))
                 .noReconnect().connectionTimeout(WAIT).build());
         Dispatcher d = service.createDispatcher(m -> {
             String serverXkey = m.getHeaders() == null ? null : m.getHeaders().getFirst("Nats-Server-Xkey");
@@ -526,6 +532,25 @@ class AuthCalloutOperatorModeTest {
             assertEquals(1, requests.size());
         } finally {
             http.stop(0);
+        }
+    }
+
+    @Test
+    void configReloadKeepsCalloutClientsInTheirAccount() throws Exception {
+        auth = op.account("AUTH", authAccountNats(authorization(pub(app))));
+        Path file = dir.resolve("server.conf");
+        java.nio.file.Files.writeString(file, "host: 127.0.0.1\nport: -1\n" + op.config() + "authorization { timeout: 1 }\n");
+        try (io.nats4j.server.NatsServer ns = new io.nats4j.server.NatsServer(ServerOptions.fromConfigFile(file))) {
+            ns.start();
+            reloadableUrl = ns.clientUrl();
+            startService(placeIn(app));
+            Connection alice = connectSentinel(null);
+            assertInAccount(alice, app);
+
+            java.nio.file.Files.writeString(file, "host: 127.0.0.1\nport: -1\n" + op.config() + "authorization { timeout: 2 }\n");
+            ns.reload();
+            assertInAccount(alice, app);
+            assertEquals(1, requests.size(), "the reload asked nothing");
         }
     }
 
