@@ -135,8 +135,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     // the answer came)
     private boolean calloutPending;
     private ByteBuf heldInput;
-    /** Authorized by the auth callout: a config reload keeps its account and permissions. */
-    private boolean calloutAuthorized;
+    /**
+     * Authorized by the auth callout: a config reload keeps its account and permissions. Written on the loop;
+     * read by account JWT updates on other threads.
+     */
+    private volatile boolean calloutAuthorized;
 
     // CONNECT options (event loop only)
     private boolean connectReceived;
@@ -713,11 +716,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             authenticated = true;
             server.clientConnected(this);
         }
-    }
-
-    /** Checks the CONNECT credentials and binds the connection to its account; false when it was closed. */
-    private boolean authenticate(ConnectOptions co) {
-        return applyAuth(co, server.accounts().authenticate(co, nonce, tlsIdentity(), remoteIp));
     }
 
     // ------------------------------------------------------------------ auth callout
