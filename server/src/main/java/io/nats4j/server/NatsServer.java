@@ -124,8 +124,10 @@ public final class NatsServer implements AutoCloseable {
     public NatsServer(ServerOptions options, ServerLogger logger) {
         this.options = options.copy();
         this.log = new io.nats4j.server.config.ReloadableLogger(logger != null ? logger : ServerLoggers.forEmbedded());
-        // an Ed25519 key pair costs the first use tens of ms: only servers that sign (auth callout) make one
-        this.serverKey = this.options.auth.authCallout != null ? io.nats4j.server.auth.ServerKey.generate() : null;
+        // an Ed25519 key pair costs the first use tens of ms: only servers that may sign auth callout requests
+        // make one (a configured callout, or operator mode, where any account JWT may enable one)
+        this.serverKey = this.options.auth.authCallout != null || this.options.auth.operatorMode()
+                ? io.nats4j.server.auth.ServerKey.generate() : null;
         this.serverId = serverKey != null ? serverKey.publicKey() : newServerId();
         this.serverName = options.serverName != null && !options.serverName.isEmpty() ? options.serverName : serverId;
         this.closedConnections = new ClosedConnections(this.options.maxClosedClients);
@@ -465,10 +467,10 @@ public final class NatsServer implements AutoCloseable {
         }
 
         @Override
-        public boolean authCallout(ClientConnection client,
+        public boolean authCallout(ClientConnection client, Account operatorAccount,
                 java.util.function.Consumer<io.nats4j.server.auth.Accounts.AuthResult> done) {
             io.nats4j.server.sys.AuthCalloutService s = calloutService();
-            return s != null && s.request(client, done);
+            return s != null && s.request(client, operatorAccount, done);
         }
     }
 
@@ -504,7 +506,7 @@ public final class NatsServer implements AutoCloseable {
             return s;
         }
         synchronized (calloutLock) {
-            if (authCallout == null && !shuttingDown && accounts.callout() != null) {
+            if (authCallout == null && !shuttingDown && (accounts.callout() != null || accounts.operatorMode() != null)) {
                 authCallout = new io.nats4j.server.sys.AuthCalloutService(this, serverKey);
             }
             return authCallout;
@@ -894,6 +896,10 @@ public final class NatsServer implements AutoCloseable {
             if (max >= 0 && i++ >= max) {
                 log.error(c + " - maximum account active connections exceeded");
                 c.closeWithError("maximum account active connections exceeded", ClosedState.MAX_ACCOUNT_CONNECTIONS_EXCEEDED);
+                continue;
+            }
+            if (c.isCalloutAuthorized()) {
+                // authorized by an auth callout: its CONNECT JWT is the sentinel's, not the user it became
                 continue;
             }
             io.nats4j.server.auth.OperatorMode.Recheck r = om.recheck(c.connectOptions(), old, neu);

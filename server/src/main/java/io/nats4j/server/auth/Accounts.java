@@ -130,7 +130,9 @@ public final class Accounts {
         }
         callout = ao.authCallout;
         if (callout != null && operator != null) {
-            errors.add("auth_callout with operators (the account JWT's authorization) is not supported yet by nats4j");
+            // operator mode configures its callout in the account JWT (nats.authorization), not here
+            errors.add("auth_callout in the configuration is not supported with operators by nats4j:"
+                    + " enable it in the callout account's JWT (nats.authorization)");
         }
         calloutAccount = callout == null ? null : byName.get(callout.account());
         if (callout != null && calloutAccount == null) {
@@ -348,6 +350,15 @@ public final class Accounts {
             raw = noAuthUser.user().displayName();
         }
         return raw == null || !callout.authUsers().contains(raw);
+    }
+
+    /**
+     * Operator mode: the account a client authenticated into (its user JWT's) when that client must be
+     * authorized by the account's auth callout ({@link OperatorMode#calloutFor}); null otherwise, and always
+     * in configuration mode.
+     */
+    public Account operatorCallout(AuthResult r) {
+        return operator != null && operator.calloutFor(r) != null ? r.account() : null;
     }
 
     /** {@code p} with publishing on {@value AuthCalloutOptions#SUBJECT} denied (users of the callout account). */

@@ -55,7 +55,7 @@ public final class JwtClaims {
     public record Account(String publicKey, String issuer, String name, long issuedAt, long expires,
             List<String> signingKeys, Map<String, UserLimits> scopedSigningKeys, List<Export> exports,
             List<Import> imports, long conn, long subs, long payload, boolean disallowBearer,
-            Map<String, Long> revocations, Permissions defaultPermissions, List<String> tags) {
+            Map<String, Long> revocations, Permissions defaultPermissions, List<String> tags, ExternalAuth authorization) {
 
         /** The account's identity key or one of its signing keys (plain or scoped). */
         public boolean hasIssuer(String key) {
@@ -65,6 +65,67 @@ public final class JwtClaims {
         /** nats-server's isRevoked: revoked when the revocation time (user's or "*") is at or after iat. */
         public boolean isRevoked(String userKey, long issuedAt) {
             return revokedAt(revocations, userKey, issuedAt);
+        }
+    }
+
+    /**
+     * An account's {@code nats.authorization} (nats-io/jwt's ExternalAuthorization): the auth callout of operator
+     * mode. Users of the account other than {@code authUsers} (user public keys) are authorized by the service
+     * that answers {@code $SYS.REQ.USER.AUTH} in this account; {@code allowedAccounts} (account public keys, or
+     * {@value #ANY_ACCOUNT} alone) are the other accounts it may place them in; {@code xkey} (X...) encrypts the
+     * requests, null for plain ones.
+     */
+    public record ExternalAuth(List<String> authUsers, List<String> allowedAccounts, String xkey) {
+
+        /** nats-io/jwt's AnyAccount: every account may be a target. */
+        public static final String ANY_ACCOUNT = "*";
+
+        public ExternalAuth {
+            authUsers = List.copyOf(authUsers);
+            allowedAccounts = List.copyOf(allowedAccounts);
+        }
+
+        /** nats-io/jwt's IsEnabled: the callout is on when auth users are listed. */
+        public boolean enabled() {
+            return !authUsers.isEmpty();
+        }
+
+        /** nats-server's isExternalAuthUser: this user public key bypasses the callout. */
+        public boolean isAuthUser(String userKey) {
+            return authUsers.contains(userKey);
+        }
+
+        /** nats-server's isAllowedAcount: {@code "*"} as the only entry allows all, else an exact match. */
+        public boolean allows(String accountKey) {
+            if (allowedAccounts.size() == 1 && ANY_ACCOUNT.equals(allowedAccounts.get(0))) {
+                return true;
+            }
+            return allowedAccounts.contains(accountKey);
+        }
+
+        /** nats-io/jwt's ExternalAuthorization.Validate: the first problem, or null. */
+        public String validationIssue() {
+            if (!allowedAccounts.isEmpty() && authUsers.isEmpty()) {
+                return "External authorization cannot have accounts without users specified";
+            }
+            for (String u : authUsers) {
+                if (!NKeys.isValidUserKey(u)) {
+                    return "AuthUser \"" + u + "\" is not a valid user public key";
+                }
+            }
+            for (String a : allowedAccounts) {
+                if (ANY_ACCOUNT.equals(a)) {
+                    if (allowedAccounts.size() > 1) {
+                        return "AllowedAccounts can only be a list of accounts or \"" + ANY_ACCOUNT + "\"";
+                    }
+                } else if (!NKeys.isValidAccountKey(a)) {
+                    return "Account \"" + a + "\" is not a valid account public key";
+                }
+            }
+            if (xkey != null && !XKey.isValidPublicKey(xkey)) {
+                return "XKey \"" + xkey + "\" is not a valid public xkey";
+            }
+            return null;
         }
     }
 
@@ -145,7 +206,24 @@ public final class JwtClaims {
         return new Account(j.subject(), j.issuer(), j.name(), j.issuedAt(), j.expires(), signing, scoped, exports, imports,
                 Jwt.number(lim, "conn", 0), Jwt.number(lim, "subs", 0), Jwt.number(lim, "payload", 0),
                 lim.path("disallow_bearer").asBoolean(false), longMap(n.get("revocations")), defaults,
-                stringList(n.get("tags"), false));
+                stringList(n.get("tags"), false), externalAuth(n.get("authorization")));
+    }
+
+    /** {@code nats.authorization}, or null when absent or empty. */
+    private static ExternalAuth externalAuth(JsonNode n) {
+        if (n == null || !n.isObject()) {
+            return null;
+        }
+        List<String> users = stringList(n.get("auth_users"), false);
+        List<String> allowed = stringList(n.get("allowed_accounts"), false);
+        String xkey = Jwt.text(n, "xkey");
+        if (xkey != null && xkey.isEmpty()) {
+            xkey = null;
+        }
+        if (users.isEmpty() && allowed.isEmpty() && xkey == null) {
+            return null;
+        }
+        return new ExternalAuth(users, allowed, xkey);
     }
 
     public static Activation activation(Jwt j) {

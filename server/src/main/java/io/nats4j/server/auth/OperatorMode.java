@@ -335,7 +335,28 @@ public final class OperatorMode {
         if (!trustedKeys.contains(j.issuer()) || strictOperators.contains(j.issuer())) {
             throw new Jwt.JwtException("Account JWT not signed by trusted operator");
         }
-        return JwtClaims.account(j);
+        JwtClaims.Account c = JwtClaims.account(j);
+        String bad = c.authorization() == null ? null : c.authorization().validationIssue();
+        if (bad != null) {
+            // an auth callout that cannot be honoured must not leave the account open: the account is refused
+            throw new Jwt.JwtException("authorization: " + bad);
+        }
+        return c;
+    }
+
+    /**
+     * The auth callout of the account a client authenticated into, when that client must go through it: the
+     * account JWT's {@code authorization} is enabled and the user is not one of its {@code auth_users}
+     * (nats-server's hasExternalAuth and isExternalAuthUser). Null otherwise. Read from the account's current
+     * claims, so an account JWT update applies to the next connections.
+     */
+    public JwtClaims.ExternalAuth calloutFor(Accounts.AuthResult r) {
+        if (r == null || r.failed() || r.user() == null || r.user().nkey() == null) {
+            return null;
+        }
+        JwtClaims.Account ac = claims(r.account().name());
+        JwtClaims.ExternalAuth ea = ac == null ? null : ac.authorization();
+        return ea != null && ea.enabled() && !ea.isAuthUser(r.user().nkey()) ? ea : null;
     }
 
     /** Builds the account from a verified JWT and wires its imports (lock held). */
@@ -574,6 +595,10 @@ public final class OperatorMode {
             return Accounts.AuthResult.failure("Outside connect times");
         }
         Permissions p = mergedPermissions(ac.defaultPermissions(), limits.permissions());
+        if (ac.authorization() != null && ac.authorization().enabled()) {
+            // as nats-server: nobody in an auth callout account may publish requests as if it were the server
+            p = Accounts.withCalloutDeny(p);
+        }
         CompiledPermissions cp = null;
         if (p != null) {
             if (CompiledPermissions.validate(p) != null) {
@@ -602,7 +627,7 @@ public final class OperatorMode {
     }
 
     /** nats-server's minLimit over user and account values; -1 = unlimited. */
-    private static int minLimit(long user, long account) {
+    static int minLimit(long user, long account) {
         long v = user;
         if (v == Jwt.NO_LIMIT || (account != Jwt.NO_LIMIT && account < v)) {
             v = account;
@@ -611,7 +636,7 @@ public final class OperatorMode {
     }
 
     /** Account default permissions, each part replaced by the user's own when the user has one. */
-    private static Permissions mergedPermissions(Permissions account, Permissions user) {
+    static Permissions mergedPermissions(Permissions account, Permissions user) {
         if (account == null) {
             return user;
         }

@@ -135,8 +135,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     // the answer came)
     private boolean calloutPending;
     private ByteBuf heldInput;
-    /** Authorized by the auth callout: a config reload keeps its account and permissions. */
-    private boolean calloutAuthorized;
+    /**
+     * Authorized by the auth callout: a config reload keeps its account and permissions. Written on the loop;
+     * read by account JWT updates on other threads.
+     */
+    private volatile boolean calloutAuthorized;
 
     // CONNECT options (event loop only)
     private boolean connectReceived;
@@ -674,7 +677,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         connectReceived = true;
         if (awaitingAuth) {
             if (server.accounts().needsCallout(co)) {
-                startCallout();
+                startCallout(null);
                 return;
             }
             String fetch = server.accounts().accountToFetch(co);
@@ -682,7 +685,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
                 startAccountFetch(fetch);
                 return;
             }
-            if (!authenticate(co)) {
+            Accounts.AuthResult r = server.accounts().authenticate(co, nonce, tlsIdentity(), remoteIp);
+            Account calloutAccount = server.accounts().operatorCallout(r);
+            if (calloutAccount != null) {
+                // operator mode: the user JWT is valid, and its account hands its users to an auth callout
+                startCallout(calloutAccount);
+                return;
+            }
+            if (!applyAuth(co, r)) {
                 return;
             }
         }
@@ -708,19 +718,16 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         }
     }
 
-    /** Checks the CONNECT credentials and binds the connection to its account; false when it was closed. */
-    private boolean authenticate(ConnectOptions co) {
-        return applyAuth(co, server.accounts().authenticate(co, nonce, tlsIdentity(), remoteIp));
-    }
-
     // ------------------------------------------------------------------ auth callout
 
     /**
      * Hands CONNECT to the auth callout and stops reading until it answers: the parser pauses after CONNECT
      * and what the client sent after it waits in {@link #heldInput}. As nats-server clears the auth timer
      * once CONNECT arrived, the wait is bounded by the callout's own timeout (the auth timeout).
+     * {@code operatorAccount}: in operator mode the account whose JWT enables the callout; null for the
+     * configured one.
      */
-    private void startCallout() {
+    private void startCallout(Account operatorAccount) {
         if (authTimer != null) {
             authTimer.cancel(false);
             authTimer = null;
@@ -729,7 +736,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         parser.pause();
         channel.config().setAutoRead(false);
         EventLoop l = loop;
-        boolean sent = server.authCallout(this, r -> l.execute(() -> calloutDone(r)));
+        boolean sent = server.authCallout(this, operatorAccount, r -> l.execute(() -> calloutDone(r)));
         if (!sent) {
             calloutPending = false;
             applyAuth(connectOptions, null);
@@ -748,8 +755,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         EventLoop l = loop;
         server.fetchAccount(accountKey, () -> l.execute(() -> {
             if (!closed && calloutPending) {
-                authDecided(server.accounts().authenticateFetched(connectOptions, nonce, tlsIdentity(), remoteIp),
-                        false);
+                Accounts.AuthResult r = server.accounts().authenticateFetched(connectOptions, nonce, tlsIdentity(),
+                        remoteIp);
+                Account calloutAccount = server.accounts().operatorCallout(r);
+                if (calloutAccount != null) {
+                    calloutPending = false;
+                    startCallout(calloutAccount); // parser and reading stay paused
+                    return;
+                }
+                authDecided(r, false);
             }
         }));
     }
@@ -763,6 +777,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             heldInput = alloc.buffer(in.readableBytes());
         }
         heldInput.writeBytes(in);
+    }
+
+    /** True when the auth callout (not the client's own credentials) authorized this client. */
+    public boolean isCalloutAuthorized() {
+        return calloutAuthorized;
     }
 
     /** The auth callout answered (or not in time): on this loop. */
@@ -927,8 +946,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (calloutAuthorized) {
             // authorized by the callout service, not by the configuration: keep the account (the object of
             // the same name after the reload) and the permissions it granted
-            Account a = next.get(account.name());
-            if (a == null || next.callout() == null) {
+            // (operator mode: the account as the rebuilt operator mode loads it, as for JWT clients below)
+            Account a = next.operatorMode() != null ? next.operatorMode().lookup(account.name()) : next.get(account.name());
+            if (a == null || (next.callout() == null && next.operatorMode() == null)) {
                 if (log.isDebugEnabled()) {
                     log.debug(prefix() + "Closing client: auth callout or its account removed by a config reload");
                 }

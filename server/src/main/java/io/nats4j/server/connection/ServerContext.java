@@ -56,11 +56,13 @@ public interface ServerContext {
     }
 
     /**
-     * Hands a CONNECT to the auth callout (configuration mode). {@code done} is called once, on another
+     * Hands a CONNECT to the auth callout: of the configuration ({@code operatorAccount} null), or of the
+     * operator-mode account {@code operatorAccount} whose JWT enables it. {@code done} is called once, on another
      * thread, with the authorization or null (not authorized, no answer in time). False when no callout
      * service runs; then {@code done} is never called.
      */
-    default boolean authCallout(ClientConnection client, java.util.function.Consumer<io.nats4j.server.auth.Accounts.AuthResult> done) {
+    default boolean authCallout(ClientConnection client, io.nats4j.server.auth.Account operatorAccount,
+            java.util.function.Consumer<io.nats4j.server.auth.Accounts.AuthResult> done) {
         return false;
     }
 

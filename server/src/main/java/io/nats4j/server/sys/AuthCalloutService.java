@@ -10,7 +10,9 @@ import io.nats4j.server.auth.Accounts;
 import io.nats4j.server.auth.AuthCalloutOptions;
 import io.nats4j.server.auth.AuthCalloutResponse;
 import io.nats4j.server.auth.Jwt;
+import io.nats4j.server.auth.JwtClaims;
 import io.nats4j.server.auth.NKeys;
+import io.nats4j.server.auth.OperatorMode;
 import io.nats4j.server.auth.ServerKey;
 import io.nats4j.server.auth.XKey;
 import io.nats4j.server.connection.ClientConnection;
@@ -32,10 +34,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * The auth callout of configuration mode (nats-server's {@code processClientOrLeafCallout}): for a client's
- * CONNECT it publishes an authorization request JWT, signed with the server's nkey, on
- * {@value AuthCalloutOptions#SUBJECT} in the callout account with a reply subject of its own, and waits up
- * to the auth timeout for the service's answer, which {@link AuthCalloutResponse} checks.
+ * The auth callout (nats-server's {@code processClientOrLeafCallout}): for a client's CONNECT it publishes an
+ * authorization request JWT, signed with the server's nkey, on {@value AuthCalloutOptions#SUBJECT} in the
+ * callout account with a reply subject of its own, and waits up to the auth timeout for the service's answer,
+ * which {@link AuthCalloutResponse} checks. The callout account is the configured one (configuration mode) or,
+ * in operator mode, the account of the client's user JWT when that account's JWT enables the callout
+ * ({@code nats.authorization}); its {@code xkey} then encrypts the request.
  *
  * <p>Threading: the client's event loop only hands the request over; building and signing the request,
  * publishing it (through this service's {@link InternalClient}), checking the response and the timeout all
@@ -58,14 +62,19 @@ public final class AuthCalloutService {
         final ClientConnection client;
         final String userNkey;
         final Consumer<Accounts.AuthResult> callback;
+        /** Operator mode: the callout account (the client's user JWT's); null in configuration mode. */
+        final Account operatorAccount;
         Subscription sub;
         Account account;
+        /** The service's xkey the request was encrypted to (the answer may be encrypted back), or null. */
+        String serviceXkey;
         ScheduledFuture<?> timer;
         boolean done;
 
-        Pending(ClientConnection client, String userNkey, Consumer<Accounts.AuthResult> callback) {
+        Pending(ClientConnection client, String userNkey, Account operatorAccount, Consumer<Accounts.AuthResult> callback) {
             this.client = client;
             this.userNkey = userNkey;
+            this.operatorAccount = operatorAccount;
             this.callback = callback;
         }
 
@@ -112,15 +121,17 @@ public final class AuthCalloutService {
 
     /**
      * Asks the callout service about {@code c}'s CONNECT (called on the client's loop, after CONNECT was
-     * parsed). {@code done} gets the authorization, or null when the client is not authorized; it runs on
-     * this service's thread. False when the service is stopped (nothing will be called).
+     * parsed). {@code operatorAccount} is, in operator mode, the account of the client's user JWT whose
+     * account JWT enables the callout (the request goes there); null in configuration mode. {@code done} gets
+     * the authorization, or null when the client is not authorized; it runs on this service's thread. False
+     * when the service is stopped (nothing will be called).
      */
-    public boolean request(ClientConnection c, Consumer<Accounts.AuthResult> done) {
+    public boolean request(ClientConnection c, Account operatorAccount, Consumer<Accounts.AuthResult> done) {
         if (stopped) {
             return false;
         }
         try {
-            exec.execute(() -> send(c, done));
+            exec.execute(() -> send(c, operatorAccount, done));
             return true;
         } catch (RejectedExecutionException e) {
             return false;
@@ -135,19 +146,33 @@ public final class AuthCalloutService {
         }
     }
 
-    private void send(ClientConnection c, Consumer<Accounts.AuthResult> done) {
+    private void send(ClientConnection c, Account operatorAccount, Consumer<Accounts.AuthResult> done) {
         byte[] raw = new byte[32];
         io.nats4j.server.auth.RandomBytes.secure().nextBytes(raw);
         // the user nkey the answer must be issued to: fresh per request, so an answer cannot be replayed
-        Pending p = new Pending(c, NKeys.encodePublic(NKeys.PREFIX_USER, raw), done);
+        Pending p = new Pending(c, NKeys.encodePublic(NKeys.PREFIX_USER, raw), operatorAccount, done);
         Accounts accounts = server.accounts();
-        AuthCalloutOptions cfg = accounts.callout();
-        Account acc = cfg == null ? null : accounts.calloutAccount();
+        Account acc;
+        String issuer;
+        String serviceXkey;
+        if (operatorAccount != null) {
+            // operator mode: the request goes to the client's own account, whose JWT names the service's xkey
+            JwtClaims.ExternalAuth ea = operatorCallout(accounts, operatorAccount);
+            acc = ea == null ? null : operatorAccount;
+            issuer = operatorAccount.name();
+            serviceXkey = ea == null ? null : ea.xkey();
+        } else {
+            AuthCalloutOptions cfg = accounts.callout();
+            acc = cfg == null ? null : accounts.calloutAccount();
+            issuer = cfg == null ? null : cfg.issuer();
+            serviceXkey = cfg == null ? null : cfg.xkey();
+        }
         if (stopped || acc == null) {
             done.accept(null);
             return;
         }
         p.account = acc;
+        p.serviceXkey = serviceXkey;
         String reply = inboxPrefix + (-p.id);
         p.sub = new Subscription(p, reply, null, Long.toString(-p.id).getBytes(StandardCharsets.US_ASCII));
         acc.sublist().insert(p.sub);
@@ -155,11 +180,11 @@ public final class AuthCalloutService {
         long timeoutNanos = server.options().authTimeout.toNanos();
         p.timer = exec.schedule(() -> timedOut(p), timeoutNanos, TimeUnit.NANOSECONDS);
         try {
-            String jwt = requestJwt(cfg, c, p.userNkey, timeoutNanos);
+            String jwt = requestJwt(issuer, serviceXkey, c, p.userNkey, operatorAccount != null, timeoutNanos);
             byte[] payload = jwt.getBytes(StandardCharsets.US_ASCII);
             byte[] headers = null;
-            if (cfg.xkey() != null) {
-                payload = xkey.seal(payload, cfg.xkey());
+            if (serviceXkey != null) {
+                payload = xkey.seal(payload, serviceXkey);
                 headers = ("NATS/1.0\r\n" + AuthCalloutOptions.XKEY_HEADER + ": " + xkey.publicKey() + "\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII);
             }
@@ -170,21 +195,33 @@ public final class AuthCalloutService {
         }
     }
 
-    /** nats-io/jwt's AuthorizationRequestClaims, as nats-server fills them. */
-    private String requestJwt(AuthCalloutOptions cfg, ClientConnection c, String userNkey, long timeoutNanos) {
+    /** The enabled auth callout of an operator-mode account's current JWT, or null. */
+    private static JwtClaims.ExternalAuth operatorCallout(Accounts accounts, Account a) {
+        OperatorMode om = accounts.operatorMode();
+        JwtClaims.Account ac = om == null ? null : om.claims(a.name());
+        JwtClaims.ExternalAuth ea = ac == null ? null : ac.authorization();
+        return ea != null && ea.enabled() ? ea : null;
+    }
+
+    /**
+     * nats-io/jwt's AuthorizationRequestClaims, as nats-server fills them; {@code issuer} is the subject (the
+     * configured issuer, or the callout account in operator mode).
+     */
+    private String requestJwt(String issuer, String serviceXkey, ClientConnection c, String userNkey, boolean jwtUser,
+            long timeoutNanos) {
         long now = System.currentTimeMillis() / 1000;
         ObjectNode claims = Lazy.JSON.createObjectNode();
         claims.put("aud", REQUEST_AUDIENCE);
         claims.put("exp", now + Math.max(1, TimeUnit.NANOSECONDS.toSeconds(timeoutNanos + 999_999_999L)));
         claims.put("iat", now);
-        claims.put("sub", cfg.issuer());
+        claims.put("sub", issuer);
         ObjectNode nats = claims.putObject("nats");
         ObjectNode sid = nats.putObject("server_id");
         sid.put("name", server.serverName());
         sid.put("host", server.infoHost());
         sid.put("id", server.serverId());
         sid.put("version", Version.NATS_SERVER);
-        if (cfg.xkey() != null) {
+        if (serviceXkey != null) {
             sid.put("xkey", xkey.publicKey());
         }
         nats.put("user_nkey", userNkey);
@@ -192,7 +229,7 @@ public final class AuthCalloutService {
         ObjectNode ci = nats.putObject("client_info");
         putIfSet(ci, "host", c.remoteIp());
         ci.put("id", c.id());
-        putIfSet(ci, "user", rawUser(co));
+        putIfSet(ci, "user", rawUser(co, jwtUser ? jwtSubject(co.jwt) : null));
         putIfSet(ci, "name", co.name);
         ci.put("kind", "Client");
         ci.put("type", "nats");
@@ -232,15 +269,30 @@ public final class AuthCalloutService {
         return Jwt.encode(claims, key);
     }
 
-    /** nats-server's getRawAuthUser: the nkey, else the user name, else the token. */
-    static String rawUser(ConnectOptions co) {
+    /**
+     * nats-server's getRawAuthUser: the nkey, else the user name, else (operator mode) the public key of the
+     * user JWT the client authenticated with ({@code jwtUser}), else the token.
+     */
+    static String rawUser(ConnectOptions co, String jwtUser) {
         if (co.nkey != null && !co.nkey.isEmpty()) {
             return co.nkey;
         }
         if (co.user != null && !co.user.isEmpty()) {
             return co.user;
         }
+        if (co.jwt != null && !co.jwt.isEmpty()) {
+            return jwtUser;
+        }
         return co.authToken != null && !co.authToken.isEmpty() ? co.authToken : null;
+    }
+
+    /** The subject of a user JWT already verified at CONNECT (operator mode); null if it cannot be read. */
+    private static String jwtSubject(String jwt) {
+        try {
+            return jwt == null ? null : Jwt.decode(jwt).subject();
+        } catch (Jwt.JwtException | RuntimeException e) {
+            return null;
+        }
     }
 
     private static void putIfSet(ObjectNode n, String field, String value) {
@@ -257,11 +309,12 @@ public final class AuthCalloutService {
         String accName = p.account.name();
         Accounts.AuthResult r;
         try {
-            if (accounts.callout() == null) {
+            OperatorMode om = accounts.operatorMode();
+            if (p.operatorAccount != null ? om == null : accounts.callout() == null) {
                 throw new AuthCalloutResponse.Rejected("Auth callout no longer configured on account \"" + accName + "\"");
             }
             ConnectOptions co = p.client.connectOptions();
-            String serviceXkey = accounts.callout().xkey();
+            String serviceXkey = p.operatorAccount != null ? p.serviceXkey : accounts.callout().xkey();
             if (serviceXkey != null && payload != null && payload.length > 0 && !startsWithJwt(payload)) {
                 // an encrypted answer (a plain JWT is accepted too, as nats-server does)
                 payload = xkey.open(payload, serviceXkey);
@@ -270,8 +323,11 @@ public final class AuthCalloutService {
                             + accName + "\": nkeys: could not decrypt message");
                 }
             }
-            r = AuthCalloutResponse.check(payload, p.userNkey, server.serverId(), accounts,
-                    co.user != null && !co.user.isEmpty() ? co.user : co.nkey, System.currentTimeMillis() / 1000);
+            String rawUser = co.user != null && !co.user.isEmpty() ? co.user : co.nkey;
+            long now = System.currentTimeMillis() / 1000;
+            r = p.operatorAccount != null
+                    ? AuthCalloutResponse.checkOperator(payload, p.userNkey, server.serverId(), om, accName, rawUser, now)
+                    : AuthCalloutResponse.check(payload, p.userNkey, server.serverId(), accounts, rawUser, now);
         } catch (AuthCalloutResponse.Rejected e) {
             log.warn(e.getMessage());
             r = null;
