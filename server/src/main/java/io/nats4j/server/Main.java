@@ -23,9 +23,23 @@ public final class Main {
     static int run(String[] args) {
         StartupTrace.mark("main");
         CommandLine.Result cli;
+        EarlyListener early = null;
         try {
-            cli = CommandLine.parse(args);
+            CommandLine.Flags flags = CommandLine.flags(args);
+            if (flags.serving()) {
+                // before the config file is read (JWTs in it take a fresh JVM hundreds of ms): Netty's transport
+                // set-up, and the client port when the flags fix it (they override the file)
+                StartupWarmup.start();
+                java.util.Map.Entry<String, Integer> listen = flags.listen();
+                if (listen != null) {
+                    early = openEarly(listen.getKey(), listen.getValue());
+                }
+            }
+            cli = CommandLine.resolve(flags, System::getenv);
         } catch (ConfigException e) {
+            if (early != null) {
+                early.close();
+            }
             System.err.println("nats-server: " + e.getMessage());
             return 1;
         }
@@ -51,13 +65,10 @@ public final class Main {
             }
             return r.exitCode();
         }
-        // first: Netty's transport set-up is the longest step before the port is open. Netty logs nothing
-        // there unless something is wrong; such a line would go to stderr rather than a configured log file.
-        StartupWarmup.start();
-        // the client port accepts from here on; NatsServer.start hands the socket to Netty
-        String host = options.host == null || options.host.isEmpty() ? ServerOptions.DEFAULT_HOST : options.host;
-        EarlyListener early = EarlyListener.open(host, options.port <= 0 ? 0 : options.port);
-        StartupTrace.mark(early != null ? "early listener" : "no early listener");
+        // the client port accepts from here on (if not already); NatsServer.start hands the socket to Netty
+        if (early == null) {
+            early = openEarly(options.host, options.port);
+        }
         ServerLogger log;
         try {
             log = ServerLoggers.forStandalone(options);
@@ -101,6 +112,14 @@ public final class Main {
             server.close();
         }
         return 0;
+    }
+
+    /** Binds the client port early (see {@link EarlyListener}); host and port as in the options. */
+    private static EarlyListener openEarly(String host, int port) {
+        EarlyListener early = EarlyListener.open(host == null || host.isEmpty() ? ServerOptions.DEFAULT_HOST : host,
+                port <= 0 ? 0 : port);
+        StartupTrace.mark(early != null ? "early listener" : "no early listener");
+        return early;
     }
 
     private Main() {

@@ -105,6 +105,45 @@ public final class CommandLine {
     }
 
     public static Result parse(String[] args, Function<String, String> env) throws ConfigException {
+        return resolve(flags(args), env);
+    }
+
+    /**
+     * The flags alone, before any config file is read: {@link #resolve} finishes the job. Lets the standalone
+     * server start work that only depends on the flags (whether it serves at all, the client address when the
+     * flags fix it) while the config file is read.
+     */
+    public static final class Flags {
+        private final List<Setting> settings;
+        private final Map<String, Object> last;
+
+        private Flags(List<Setting> settings, Map<String, Object> last) {
+            this.settings = settings;
+            this.last = last;
+        }
+
+        /** True unless the flags ask for help, the version, a config check or a signal. */
+        public boolean serving() {
+            return !Boolean.TRUE.equals(last.get("help")) && !Boolean.TRUE.equals(last.get("version"))
+                    && !Boolean.TRUE.equals(last.get("t")) && last.get("signal") == null;
+        }
+
+        /**
+         * The client host and port when both are given as flags (they override any config file), the port as
+         * nats-server reads it (-1: any free port); null otherwise.
+         */
+        public java.util.Map.Entry<String, Integer> listen() {
+            Object host = last.get("addr");
+            Object port = last.get("port");
+            if (!(host instanceof String h) || !(port instanceof Long p) || p < -1 || p > 65535) {
+                return null;
+            }
+            return java.util.Map.entry(h, (int) (long) p);
+        }
+    }
+
+    /** Reads the flags only (syntax, known names, values): no config file, no checks of what is supported. */
+    public static Flags flags(String[] args) throws ConfigException {
         List<Setting> settings = new ArrayList<>();
         int i = 0;
         while (i < args.length) {
@@ -148,11 +187,17 @@ public final class CommandLine {
         if (i < args.length) {
             throw new ConfigException("unrecognized command: \"" + args[i] + "\"");
         }
-
         Map<String, Object> last = new HashMap<>();
         for (Setting s : settings) {
             last.put(s.flag().canonical(), s.value());
         }
+        return new Flags(settings, last);
+    }
+
+    /** Applies the config file named by the flags, then the flags over it, and checks the result. */
+    public static Result resolve(Flags flags, Function<String, String> env) throws ConfigException {
+        List<Setting> settings = flags.settings;
+        Map<String, Object> last = flags.last;
         boolean showHelp = Boolean.TRUE.equals(last.get("help"));
         boolean showVersion = Boolean.TRUE.equals(last.get("version"));
         boolean testConfig = Boolean.TRUE.equals(last.get("t"));

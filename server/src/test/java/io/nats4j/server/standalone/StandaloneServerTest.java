@@ -312,6 +312,29 @@ class StandaloneServerTest {
     }
 
     @Test
+    void withAddressAndPortFlagsTheEarlyListenerComesBeforeTheConfigFile() throws Exception {
+        int port = freePort();
+        Path conf = dir.resolve("early.conf");
+        Files.writeString(conf, "port: 1\nserver_name: from-file\n"); // the flags override the file's port
+        Path log = dir.resolve("early-conf.log");
+        Process p = launchAsJar(log, "-c", conf.toString(), "-a", "127.0.0.1", "-p", Integer.toString(port));
+        try {
+            awaitPort(port, p, log);
+            try (RawClient c = RawClient.open(port, 0)) {
+                assertTrue(c.info().contains("\"server_name\":\"from-file\""), c.info());
+                c.connect("{\"verbose\":false}").send("PING\r\n").expect("PONG\r\n");
+            }
+            String out = Files.readString(log);
+            int early = out.indexOf("early listener (main)");
+            int config = out.indexOf("command line (main)");
+            assertTrue(early >= 0 && config > early, "bound before the config file was read: " + out);
+        } finally {
+            p.destroy();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void earlyListenerOnARandomPortIsTheOneInTheLogAndPortsFile() throws Exception {
         Path log = dir.resolve("early-random.log");
         Process p = launchAsJar(log, "-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", dir.toString());
