@@ -3,6 +3,7 @@ package io.nats4j.server.auth;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Locale;
@@ -29,7 +30,10 @@ public final class Jwt {
     /** nats-io/jwt's limit value meaning "unlimited". */
     public static final long NO_LIMIT = -1;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Only for encoding (auth callout requests): decoding uses {@link JsonTree}, which needs no ObjectMapper. */
+    private static final class Writer {
+        static final ObjectMapper JSON = new ObjectMapper();
+    }
     /** nsc's decorated files: {@code -----BEGIN NATS USER JWT-----} lines around the token. */
     private static final Pattern DECORATED = Pattern.compile("-{3,}[^\\n]*-{3,}\\r?\\n\\s*([^\\s-][^\\n]*?)\\s*\\r?\\n\\s*-{3,}[^\\n]*-{3,}");
     /** Upper bound on a token: larger input is refused before any parsing. */
@@ -97,9 +101,9 @@ public final class Jwt {
         claims.remove("jti");
         try {
             byte[] hash = java.security.MessageDigest.getInstance("SHA-512/256")
-                    .digest(JSON.writeValueAsBytes(claims));
+                    .digest(Writer.JSON.writeValueAsBytes(claims));
             claims.put("jti", NKeys.base32Encode(hash));
-            String body = base64Url(HEADER_V2) + "." + base64Url(JSON.writeValueAsBytes(claims));
+            String body = base64Url(HEADER_V2) + "." + base64Url(Writer.JSON.writeValueAsBytes(claims));
             return body + "." + base64Url(key.sign(body.getBytes(StandardCharsets.US_ASCII)));
         } catch (java.security.NoSuchAlgorithmException | JsonProcessingException e) {
             throw new IllegalStateException("cannot encode claims: " + e.getMessage(), e);
@@ -145,7 +149,7 @@ public final class Jwt {
 
     private static JsonNode json(byte[] b, String what) throws JwtException {
         try {
-            JsonNode n = JSON.readTree(b);
+            JsonNode n = JsonTree.read(b);
             if (n == null || !n.isObject()) {
                 throw new JwtException(what + " is not a JSON object");
             }
@@ -183,7 +187,7 @@ public final class Jwt {
     /** The {@code nats} sub-object (v2), or an empty object. */
     public JsonNode nats() {
         JsonNode n = claims.get("nats");
-        return n != null && n.isObject() ? n : JSON.createObjectNode();
+        return n != null && n.isObject() ? n : JsonNodeFactory.instance.objectNode();
     }
 
     /** The claim type: {@code nats.type} (v2) or the top-level {@code type} (v1). */
