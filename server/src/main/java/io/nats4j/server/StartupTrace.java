@@ -3,8 +3,8 @@ package io.nats4j.server;
 /**
  * Start-up timing for measuring where the time to the first accepted connection goes:
  * {@code -Dnats4j.startup.trace=true} prints one line per phase on stderr, with the wall-clock time in
- * milliseconds since the epoch (to line up with a poller's own clock) and the time since the previous line. Off by default;
- * the check is a constant the JIT folds away.
+ * milliseconds since the epoch (to line up with a poller's own clock) and the time since the previous line.
+ * Off by default; the check is a constant the JIT folds away.
  */
 public final class StartupTrace {
 

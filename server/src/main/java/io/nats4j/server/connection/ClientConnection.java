@@ -947,7 +947,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             // authorized by the callout service, not by the configuration: keep the account (the object of
             // the same name after the reload) and the permissions it granted
             // (operator mode: the account as the rebuilt operator mode loads it, as for JWT clients below)
-            Account a = next.operatorMode() != null ? next.operatorMode().lookup(account.name()) : next.get(account.name());
+            Account a = next.operatorMode() != null ? next.operatorMode().lookup(account.name())
+                    : next.get(account.name());
             if (a == null || (next.callout() == null && next.operatorMode() == null)) {
                 if (log.isDebugEnabled()) {
                     log.debug(prefix() + "Closing client: auth callout or its account removed by a config reload");
