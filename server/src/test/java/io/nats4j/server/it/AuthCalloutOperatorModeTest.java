@@ -218,50 +218,21 @@ class AuthCalloutOperatorModeTest {
         }
     }
 
-    private static String userNkey(JsonNode req) {
-        return req.path("nats").path("user_nkey").asText();
-    }
-
-    private static String serverId(JsonNode req) {
-        return req.path("nats").path("server_id").path("id").asText();
-    }
-
-    /** A JWT of the given claims signed by {@code signer} (iat/jti/iss filled in). */
-    private static String jwt(NKey signer, ObjectNode claims) {
-        claims.put("jti", Long.toHexString(System.nanoTime()).toUpperCase());
-        claims.put("iat", TestJwts.now());
-        claims.put("iss", pub(signer));
-        String body = b64("{\"typ\":\"JWT\",\"alg\":\"ed25519-nkey\"}".getBytes(StandardCharsets.UTF_8)) + "."
-                + b64(claims.toString().getBytes(StandardCharsets.UTF_8));
-        return body + "." + TestJwts.sign(signer, body);
-    }
-
     /** A user JWT for the request's user nkey, signed by {@code signer}, with {@code issuer_account} unless null. */
     private static String userJwt(NKey signer, String issuerAccount, JsonNode req, ObjectNode nats) {
         ObjectNode c = JSON.createObjectNode();
-        c.put("sub", userNkey(req));
+        c.put("sub", TestJwts.requestUserNkey(req));
         c.put("name", "alice");
         if (issuerAccount != null) {
             nats.put("issuer_account", issuerAccount);
         }
         c.set("nats", nats);
-        return jwt(signer, c);
+        return TestJwts.signClaims(signer, c);
     }
 
     /** An authorization response to the request, signed by {@code signer}, with a user JWT or an error. */
     private static byte[] response(NKey signer, JsonNode req, String userJwt, String error) {
-        ObjectNode c = JSON.createObjectNode();
-        c.put("sub", userNkey(req));
-        c.put("aud", serverId(req));
-        ObjectNode n = c.putObject("nats");
-        if (userJwt != null) {
-            n.put("jwt", userJwt);
-        }
-        if (error != null) {
-            n.put("error", error);
-        }
-        n.put("type", "authorization_response").put("version", 2);
-        return jwt(signer, c).getBytes(StandardCharsets.US_ASCII);
+        return TestJwts.calloutResponse(signer, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req), userJwt, error);
     }
 
     /** User claims limited to app.> and _INBOX.> (and asking who one is). */
@@ -346,7 +317,7 @@ class AuthCalloutOperatorModeTest {
         JsonNode req = requests.get(0);
         assertEquals(pub(auth), req.path("sub").asText());
         assertEquals("nats-authorization-request", req.path("aud").asText());
-        assertEquals(alice.getServerInfo().getServerId(), serverId(req));
+        assertEquals(alice.getServerInfo().getServerId(), TestJwts.requestServerId(req));
         assertTrue(req.path("nats").path("connect_opts").path("jwt").asText().startsWith("eyJ"), "the sentinel's JWT is sent");
         assertEquals(pub(sentinel), req.path("nats").path("client_info").path("user").asText(),
                 "client_info.user is the public key of the user JWT: " + req.path("nats").path("client_info"));

@@ -165,14 +165,6 @@ class AuthCalloutTest {
         }
     }
 
-    private static String userNkey(JsonNode req) {
-        return req.path("nats").path("user_nkey").asText();
-    }
-
-    private static String serverId(JsonNode req) {
-        return req.path("nats").path("server_id").path("id").asText();
-    }
-
     private static String connectUser(JsonNode req) {
         return req.path("nats").path("connect_opts").path("user").asText();
     }
@@ -181,50 +173,28 @@ class AuthCalloutTest {
         return req.path("nats").path("connect_opts").path("pass").asText();
     }
 
-    /** A JWT of the given claims signed by {@code signer} (iat/jti/iss filled in). */
-    private static String jwt(NKey signer, ObjectNode claims) {
-        claims.put("jti", Long.toHexString(System.nanoTime()).toUpperCase());
-        claims.put("iat", TestJwts.now());
-        claims.put("iss", pub(signer));
-        String body = b64("{\"typ\":\"JWT\",\"alg\":\"ed25519-nkey\"}".getBytes(StandardCharsets.UTF_8)) + "."
-                + b64(claims.toString().getBytes(StandardCharsets.UTF_8));
-        return body + "." + TestJwts.sign(signer, body);
-    }
-
     /** A user JWT for {@code subject} placing the client in {@code account} (its {@code aud}). */
     private static String userJwt(NKey signer, String subject, String account, ObjectNode nats) {
         ObjectNode c = JSON.createObjectNode();
         c.put("sub", subject);
         c.put("aud", account);
         c.set("nats", nats);
-        return jwt(signer, c);
+        return TestJwts.signClaims(signer, c);
     }
 
-    /** An authorization response for {@code subject} to {@code serverId} with a user JWT or an error. */
     private static byte[] response(NKey signer, String subject, String serverId, String userJwt, String error) {
-        ObjectNode c = JSON.createObjectNode();
-        c.put("sub", subject);
-        c.put("aud", serverId);
-        ObjectNode n = c.putObject("nats");
-        if (userJwt != null) {
-            n.put("jwt", userJwt);
-        }
-        if (error != null) {
-            n.put("error", error);
-        }
-        n.put("type", "authorization_response").put("version", 2);
-        return jwt(signer, c).getBytes(StandardCharsets.US_ASCII);
+        return TestJwts.calloutResponse(signer, subject, serverId, userJwt, error);
     }
 
     /** Allows alice/secret into APP with publish and subscribe limited to app.> and _INBOX.>; rejects others. */
     private byte[] aliceOnly(JsonNode req) {
         if (!connectUser(req).equals("alice") || !connectPass(req).equals("secret")) {
-            return response(issuer, userNkey(req), serverId(req), null, "BAD CREDS");
+            return response(issuer, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req), null, "BAD CREDS");
         }
         ObjectNode nats = userNats();
         nats.putObject("pub").putArray("allow").add("app.>").add("_INBOX.>").add("$SYS.REQ.USER.INFO");
         nats.putObject("sub").putArray("allow").add("app.>").add("_INBOX.>");
-        return response(issuer, userNkey(req), serverId(req), userJwt(issuer, userNkey(req), "APP", nats), null);
+        return response(issuer, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req), userJwt(issuer, TestJwts.requestUserNkey(req), "APP", nats), null);
     }
 
     /** A raw CONNECT as {@code user}: what the server answers first (+OK, PONG or -ERR). */
@@ -274,14 +244,14 @@ class AuthCalloutTest {
         // what the service was sent
         assertEquals(1, requests.size());
         JsonNode req = requests.get(0);
-        assertEquals(alice.getServerInfo().getServerId(), serverId(req));
+        assertEquals(alice.getServerInfo().getServerId(), TestJwts.requestServerId(req));
         assertEquals("nats-authorization-request", req.path("aud").asText());
         assertEquals(pub(issuer), req.path("sub").asText());
         assertEquals("authorization_request", req.path("nats").path("type").asText());
         assertEquals("127.0.0.1", req.path("nats").path("client_info").path("host").asText());
         assertEquals("alice", req.path("nats").path("client_info").path("user").asText());
         assertTrue(req.path("exp").asLong() > req.path("iat").asLong());
-        assertTrue(userNkey(req).startsWith("U") && userNkey(req).length() == 56);
+        assertTrue(TestJwts.requestUserNkey(req).startsWith("U") && TestJwts.requestUserNkey(req).length() == 56);
     }
 
     @Test
@@ -354,11 +324,11 @@ class AuthCalloutTest {
             ObjectNode nats = userNats();
             return switch (mode.get()) {
                 // response signed by another account key
-                case 0 -> response(other, userNkey(req), serverId(req), userJwt(issuer, userNkey(req), "APP", nats), null);
+                case 0 -> response(other, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req), userJwt(issuer, TestJwts.requestUserNkey(req), "APP", nats), null);
                 // user JWT signed by another key
-                case 1 -> response(issuer, userNkey(req), serverId(req), userJwt(other, userNkey(req), "APP", nats), null);
+                case 1 -> response(issuer, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req), userJwt(other, TestJwts.requestUserNkey(req), "APP", nats), null);
                 // both right
-                default -> response(issuer, userNkey(req), serverId(req), userJwt(issuer, userNkey(req), "APP", nats), null);
+                default -> response(issuer, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req), userJwt(issuer, TestJwts.requestUserNkey(req), "APP", nats), null);
             };
         });
         assertEquals(VIOLATION, rawConnect("alice", "secret"));
@@ -384,28 +354,28 @@ class AuthCalloutTest {
                 req -> "{\"jwt\":\"x\"}".getBytes(StandardCharsets.UTF_8),
                 req -> new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2},
                 // a user JWT instead of a response
-                req -> userJwt(issuer, userNkey(req), "APP", userNats()).getBytes(StandardCharsets.US_ASCII),
+                req -> userJwt(issuer, TestJwts.requestUserNkey(req), "APP", userNats()).getBytes(StandardCharsets.US_ASCII),
                 // a response for another user nkey
-                req -> response(issuer, pub(intruder), serverId(req), userJwt(issuer, pub(intruder), "APP", userNats()), null),
+                req -> response(issuer, pub(intruder), TestJwts.requestServerId(req), userJwt(issuer, pub(intruder), "APP", userNats()), null),
                 // a response for another server
-                req -> response(issuer, userNkey(req), pub(TestJwts.accountKey()).replaceFirst("A", "N"),
-                        userJwt(issuer, userNkey(req), "APP", userNats()), null),
+                req -> response(issuer, TestJwts.requestUserNkey(req), pub(TestJwts.accountKey()).replaceFirst("A", "N"),
+                        userJwt(issuer, TestJwts.requestUserNkey(req), "APP", userNats()), null),
                 // a user JWT for another user
-                req -> response(issuer, userNkey(req), serverId(req), userJwt(issuer, pub(intruder), "APP", userNats()), null),
+                req -> response(issuer, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req), userJwt(issuer, pub(intruder), "APP", userNats()), null),
                 // an account that does not exist
-                req -> response(issuer, userNkey(req), serverId(req), userJwt(issuer, userNkey(req), "NOPE", userNats()), null),
+                req -> response(issuer, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req), userJwt(issuer, TestJwts.requestUserNkey(req), "NOPE", userNats()), null),
                 // no account at all
-                req -> response(issuer, userNkey(req), serverId(req), userJwt(issuer, userNkey(req), null, userNats()), null),
+                req -> response(issuer, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req), userJwt(issuer, TestJwts.requestUserNkey(req), null, userNats()), null),
                 // both an error and a JWT
-                req -> response(issuer, userNkey(req), serverId(req), userJwt(issuer, userNkey(req), "APP", userNats()), "no"),
+                req -> response(issuer, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req), userJwt(issuer, TestJwts.requestUserNkey(req), "APP", userNats()), "no"),
                 // neither
-                req -> response(issuer, userNkey(req), serverId(req), null, null),
+                req -> response(issuer, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req), null, null),
                 // an expired user JWT
                 req -> {
                     ObjectNode c = JSON.createObjectNode();
-                    c.put("sub", userNkey(req)).put("aud", "APP").put("exp", TestJwts.now() - 5);
+                    c.put("sub", TestJwts.requestUserNkey(req)).put("aud", "APP").put("exp", TestJwts.now() - 5);
                     c.set("nats", userNats());
-                    return response(issuer, userNkey(req), serverId(req), jwt(issuer, c), null);
+                    return response(issuer, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req), TestJwts.signClaims(issuer, c), null);
                 });
         AtomicInteger which = new AtomicInteger();
         service.close();
@@ -458,7 +428,7 @@ class AuthCalloutTest {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                return response(issuer, userNkey(req), serverId(req), null, "too slow");
+                return response(issuer, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req), null, "too slow");
             }
             return aliceOnly(req);
         });
@@ -489,9 +459,9 @@ class AuthCalloutTest {
             nats.put("payload", 4);
             nats.put("subs", 1);
             ObjectNode c = JSON.createObjectNode();
-            c.put("sub", userNkey(req)).put("aud", "APP").put("name", "renamed");
+            c.put("sub", TestJwts.requestUserNkey(req)).put("aud", "APP").put("name", "renamed");
             c.set("nats", nats);
-            return response(issuer, userNkey(req), serverId(req), jwt(issuer, c), null);
+            return response(issuer, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req), TestJwts.signClaims(issuer, c), null);
         });
         try (RawClient raw = RawClient.open(server)) {
             raw.send("CONNECT {\"verbose\":false,\"pedantic\":false,\"user\":\"alice\",\"pass\":\"secret\"}\r\n"
@@ -517,8 +487,8 @@ class AuthCalloutTest {
                   auth_callout { issuer: %s, auth_users: [ auth ] }
                 }
                 """.formatted(pub(issuer)));
-        startService(req -> response(issuer, userNkey(req), serverId(req),
-                userJwt(issuer, userNkey(req), "$G", userNats()), null));
+        startService(req -> response(issuer, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req),
+                userJwt(issuer, TestJwts.requestUserNkey(req), "$G", userNats()), null));
         Connection c = connect("anyone", "anything");
         JsonNode data = JSON.readTree(c.request("$SYS.REQ.USER.INFO", new byte[0], WAIT).getData()).path("data");
         assertEquals("$G", data.path("account").asText());
@@ -552,9 +522,9 @@ class AuthCalloutTest {
         start();
         startService(req -> {
             ObjectNode c = JSON.createObjectNode();
-            c.put("sub", userNkey(req)).put("aud", "APP").put("exp", TestJwts.now() + 2);
+            c.put("sub", TestJwts.requestUserNkey(req)).put("aud", "APP").put("exp", TestJwts.now() + 2);
             c.set("nats", userNats());
-            return response(issuer, userNkey(req), serverId(req), jwt(issuer, c), null);
+            return response(issuer, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req), TestJwts.signClaims(issuer, c), null);
         });
         try (RawClient raw = RawClient.open(server)) {
             raw.send("CONNECT {\"verbose\":false,\"pedantic\":false,\"user\":\"alice\",\"pass\":\"secret\"}\r\nPING\r\n");
@@ -632,14 +602,14 @@ class AuthCalloutTest {
                 if (cert.getSubjectX500Principal().getName().startsWith("CN=alice")
                         && tls.path("version").asText().startsWith("1.") && !tls.path("cipher").asText().isEmpty()) {
                     ObjectNode c = JSON.createObjectNode();
-                    c.put("sub", userNkey(req)).put("aud", "APP").put("name", "alice-from-cert");
+                    c.put("sub", TestJwts.requestUserNkey(req)).put("aud", "APP").put("name", "alice-from-cert");
                     c.set("nats", userNats());
-                    return response(issuer, userNkey(req), serverId(req), jwt(issuer, c), null);
+                    return response(issuer, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req), TestJwts.signClaims(issuer, c), null);
                 }
             } catch (Exception e) {
                 serviceProblems.add("bad client_tls " + tls + ": " + e);
             }
-            return response(issuer, userNkey(req), serverId(req), null, "no certificate I know");
+            return response(issuer, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req), null, "no certificate I know");
         });
         Connection alice = Nats.connect(Options.builder().server(url).sslContext(ca.clientContext(aliceCert))
                 .noReconnect().connectionTimeout(WAIT).build());
@@ -701,6 +671,6 @@ class AuthCalloutTest {
 
     /** Allows the request's user into APP (plain JWT). */
     private byte[] plainAllow(JsonNode req) {
-        return response(issuer, userNkey(req), serverId(req), userJwt(issuer, userNkey(req), "APP", userNats()), null);
+        return response(issuer, TestJwts.requestUserNkey(req), TestJwts.requestServerId(req), userJwt(issuer, TestJwts.requestUserNkey(req), "APP", userNats()), null);
     }
 }

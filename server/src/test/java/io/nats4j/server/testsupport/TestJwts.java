@@ -140,6 +140,44 @@ public final class TestJwts {
         return encode(issuer, subject, name, nats, now(), 0);
     }
 
+    /** Signs arbitrary claims as a JWT: {@code jti}, {@code iat} and {@code iss} are filled in. */
+    public static String signClaims(NKey signer, ObjectNode claims) {
+        claims.put("jti", Long.toHexString(System.nanoTime()).toUpperCase());
+        claims.put("iat", now());
+        claims.put("iss", pub(signer));
+        String body = HEADER + "." + b64(claims.toString().getBytes(StandardCharsets.UTF_8));
+        return body + "." + sign(signer, body);
+    }
+
+    /**
+     * An auth callout's authorization response JWT for the request of user {@code subject} to server
+     * {@code serverId}, signed by {@code signer}, with a user JWT or an error.
+     */
+    public static byte[] calloutResponse(NKey signer, String subject, String serverId, String userJwt, String error) {
+        ObjectNode c = JSON.createObjectNode();
+        c.put("sub", subject);
+        c.put("aud", serverId);
+        ObjectNode n = c.putObject("nats");
+        if (userJwt != null) {
+            n.put("jwt", userJwt);
+        }
+        if (error != null) {
+            n.put("error", error);
+        }
+        n.put("type", "authorization_response").put("version", 2);
+        return signClaims(signer, c).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The user nkey an auth callout request is about. */
+    public static String requestUserNkey(com.fasterxml.jackson.databind.JsonNode req) {
+        return req.path("nats").path("user_nkey").asText();
+    }
+
+    /** The id of the server that sent an auth callout request. */
+    public static String requestServerId(com.fasterxml.jackson.databind.JsonNode req) {
+        return req.path("nats").path("server_id").path("id").asText();
+    }
+
     public static long now() {
         return System.currentTimeMillis() / 1000;
     }
