@@ -1026,6 +1026,21 @@ public final class NatsServer implements AutoCloseable {
         }
         tls = nextTls;
         infoPrefix = buildInfoPrefix(infoHost);
+        if (next != null && next.operatorMode() != null && next.operatorMode().resolver() != null
+                && next.operatorMode().resolver().remote()) {
+            // a URL(...) resolver: the rebuilt accounts of connected clients are fetched here, not by the
+            // clients' event loops when they re-authenticate below
+            java.util.Set<String> names = new java.util.HashSet<>();
+            for (ClientConnection c : clients.values()) {
+                Account a = c.account();
+                if (a != null) {
+                    names.add(a.name());
+                }
+            }
+            for (String name : names) {
+                next.fetchAccount(name);
+            }
+        }
         // as nats-server, reload returns once every client runs with the new settings: each client applies
         // them on its own event loop, and this waits (bounded) for all of them
         List<java.util.concurrent.Future<?>> applied = new ArrayList<>();

@@ -174,6 +174,62 @@ class JwtUrlResolverTest {
     }
 
     @Test
+    void aConfigReloadFetchesTheAccountsOfConnectedClientsOffTheirEventLoops() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(TestServer.isGoServer(), "drives nats4j's reload() directly");
+        NKey a = op.account("A");
+        NKey b = op.account("B");
+        served.putAll(op.accountJwts);
+        String memory = op.config();
+        Path file = dir.resolve("server.conf");
+        String config = "host: 127.0.0.1\nport: -1\n" + memory.substring(0, memory.indexOf("resolver: MEMORY"))
+                + "resolver: URL(http://127.0.0.1:" + http.getAddress().getPort() + PATH + ")\n";
+        java.nio.file.Files.writeString(file, config + "authorization { timeout: 2 }\n");
+        List<RawClient> clients = new ArrayList<>();
+        CountDownLatch gate = new CountDownLatch(1);
+        try (io.nats4j.server.NatsServer ns = new io.nats4j.server.NatsServer(
+                io.nats4j.server.ServerOptions.fromConfigFile(file))) {
+            ns.start();
+            // one client of A and six of B: some of B share A's event loop
+            for (NKey account : List.of(a, b, b, b, b, b, b)) {
+                NKey u = TestJwts.userKey();
+                RawClient raw = RawClient.open(ns.port(), 0);
+                clients.add(raw);
+                TestJwts.sendJwtConnect(raw, op.user(account, u), u);
+                raw.expect("PONG\r\n", WAIT);
+            }
+            assertEquals(1, requests.get(pub(a)).get());
+            // the reload builds the accounts anew: A's next fetch is held back
+            gates.put(pub(a), gate);
+            // an auth setting changed: the reload rebuilds the accounts and re-checks every client
+            java.nio.file.Files.writeString(file, config + "authorization { timeout: 3 }\n");
+            CompletableFuture<Void> reload = CompletableFuture.runAsync(() -> {
+                try {
+                    ns.reload();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (requests.get(pub(a)).get() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(2, requests.get(pub(a)).get(), "the reload fetches A again");
+            for (RawClient c : clients.subList(1, clients.size())) {
+                c.send("PING\r\n").expect("PONG\r\n", WAIT);
+            }
+            assertFalse(reload.isDone(), "B's clients were served while the reload waited for A's JWT");
+            gate.countDown();
+            reload.get(10, TimeUnit.SECONDS);
+            clients.get(0).send("PING\r\n").expect("PONG\r\n", WAIT); // A's client kept its account
+        } finally {
+            gate.countDown();
+            for (RawClient c : clients) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
     void anAccountTheServerDoesNotKnowIsRefused() throws Exception {
         start();
         NKey unknown = TestJwts.accountKey();
