@@ -481,19 +481,24 @@ public final class NatsServer implements AutoCloseable {
      * fetches at once, more wait in line (each ends within the resolver's timeout), idle threads end after 30 s.
      */
     private java.util.concurrent.ThreadPoolExecutor resolverPool;
+    // its own lock, not this server's monitor: start() and reload() hold that one while they wait for event
+    // loops, and an event loop asks for the pool
+    private final Object resolverLock = new Object();
 
-    private synchronized java.util.concurrent.ThreadPoolExecutor resolverPool() {
-        if (resolverPool == null) {
-            java.util.concurrent.ThreadPoolExecutor p = new java.util.concurrent.ThreadPoolExecutor(4, 4, 30,
-                    TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                        Thread t = new Thread(r, "nats4j-resolver");
-                        t.setDaemon(true);
-                        return t;
-                    });
-            p.allowCoreThreadTimeOut(true);
-            resolverPool = p;
+    private java.util.concurrent.ThreadPoolExecutor resolverPool() {
+        synchronized (resolverLock) {
+            if (resolverPool == null) {
+                java.util.concurrent.ThreadPoolExecutor p = new java.util.concurrent.ThreadPoolExecutor(4, 4, 30,
+                        TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                            Thread t = new Thread(r, "nats4j-resolver");
+                            t.setDaemon(true);
+                            return t;
+                        });
+                p.allowCoreThreadTimeOut(true);
+                resolverPool = p;
+            }
+            return resolverPool;
         }
-        return resolverPool;
     }
 
     /**
@@ -792,7 +797,7 @@ public final class NatsServer implements AutoCloseable {
             ac.shutdown();
         }
         java.util.concurrent.ThreadPoolExecutor rp;
-        synchronized (this) {
+        synchronized (resolverLock) {
             rp = resolverPool;
         }
         if (rp != null) {
