@@ -32,11 +32,15 @@ public interface AccountResolver {
         return false;
     }
 
-    /** Stores a (verified) account JWT; false when this resolver takes no updates. */
-    boolean store(String accountKey, String jwt) throws IOException;
+    /** Stores a (verified) account JWT; false when this resolver takes no updates (the default). */
+    default boolean store(String accountKey, String jwt) throws IOException {
+        return false;
+    }
 
-    /** Deletes an account JWT; false when it takes no deletes. */
-    boolean delete(String accountKey) throws IOException;
+    /** Deletes an account JWT; false when it takes no deletes (the default). */
+    default boolean delete(String accountKey) throws IOException {
+        return false;
+    }
 
     /** nats-server's {@code MEMORY} resolver: {@code resolver_preload} only, no updates. */
     final class Memory implements AccountResolver {
@@ -49,16 +53,6 @@ public interface AccountResolver {
         @Override
         public String fetch(String accountKey) {
             return jwts.get(accountKey);
-        }
-
-        @Override
-        public boolean store(String accountKey, String jwt) {
-            return false;
-        }
-
-        @Override
-        public boolean delete(String accountKey) {
-            return false;
         }
     }
 
@@ -131,16 +125,6 @@ public interface AccountResolver {
                 default -> "";
             };
             return text.isEmpty() ? Integer.toString(code) : code + " " + text;
-        }
-
-        @Override
-        public boolean store(String accountKey, String jwt) {
-            return false;
-        }
-
-        @Override
-        public boolean delete(String accountKey) {
-            return false;
         }
     }
 
