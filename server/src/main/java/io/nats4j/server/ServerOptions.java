@@ -3,9 +3,13 @@ package io.nats4j.server;
 import io.nats4j.server.tls.TlsOptions;
 import io.nats4j.server.auth.AuthOptions;
 import java.nio.file.Path;
+import io.nats4j.server.options.ClusterOptions;
+import io.nats4j.server.options.GatewayOptions;
+import io.nats4j.server.options.JetStreamOptions;
+import io.nats4j.server.options.LeafNodeOptions;
+import io.nats4j.server.options.MqttOptions;
+import io.nats4j.server.options.WebSocketOptions;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Everything a server is started with. Built in code by an embedding application, or filled from a
@@ -13,7 +17,9 @@ import java.util.List;
  *
  * <p>Fields are public and mutable like nats-server's {@code Options} struct: set them before
  * {@link NatsServer#start()}; the server takes a copy and never reads this object again. Every default
- * is one constant below and equals nats-server's.
+ * is one constant below and equals nats-server's. A running server never changes its copy either: a config
+ * reload publishes a new copy, and the settings event loops read ({@link HotSettings}) as one immutable
+ * snapshot.
  */
 public final class ServerOptions {
 
@@ -108,12 +114,19 @@ public final class ServerOptions {
     /** nats-server's {@code http_base_path}: a prefix for every monitoring endpoint ("" = none). */
     public String httpBasePath = "";
 
-    // ---- later capabilities; recorded so flags/config can refuse them clearly ----
-    public boolean jetStream;
-    public Path storeDir;
-    public String clusterUrl;
-    public String clusterName;
-    public List<String> routes = new ArrayList<>();
+    // ---- capabilities, one group each; not built yet: a server with any of them set refuses to start ----
+    /** {@code cluster {}}: routes to the other servers of a cluster. */
+    public ClusterOptions cluster = new ClusterOptions();
+    /** {@code gateway {}}: links between clusters. */
+    public GatewayOptions gateway = new GatewayOptions();
+    /** {@code leafnodes {}}: leaf node listener and remotes. */
+    public LeafNodeOptions leafNodes = new LeafNodeOptions();
+    /** {@code websocket {}}: the client protocol over WebSocket. */
+    public WebSocketOptions webSocket = new WebSocketOptions();
+    /** {@code mqtt {}}: MQTT clients. */
+    public MqttOptions mqtt = new MqttOptions();
+    /** {@code jetstream {}}: persistence and streams. */
+    public JetStreamOptions jetStream = new JetStreamOptions();
 
     /**
      * Options read from a nats-server config file (the same file {@code bin/nats4j -c} takes).
@@ -167,11 +180,12 @@ public final class ServerOptions {
         c.httpsPort = httpsPort;
         c.httpHost = httpHost;
         c.httpBasePath = httpBasePath;
-        c.jetStream = jetStream;
-        c.storeDir = storeDir;
-        c.clusterUrl = clusterUrl;
-        c.clusterName = clusterName;
-        c.routes = new ArrayList<>(routes);
+        c.cluster = cluster.copy();
+        c.gateway = gateway.copy();
+        c.leafNodes = leafNodes.copy();
+        c.webSocket = webSocket.copy();
+        c.mqtt = mqtt.copy();
+        c.jetStream = jetStream.copy();
         c.tls = tls == null ? null : tls.copy();
         return c;
     }

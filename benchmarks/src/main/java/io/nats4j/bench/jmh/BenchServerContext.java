@@ -1,5 +1,6 @@
 package io.nats4j.bench.jmh;
 
+import io.nats4j.server.HotSettings;
 import io.nats4j.server.ServerOptions;
 import io.nats4j.server.auth.Account;
 import io.nats4j.server.auth.Accounts;
@@ -20,13 +21,14 @@ final class BenchServerContext implements ServerContext {
             .getBytes(StandardCharsets.US_ASCII);
 
     private final ServerOptions options = new ServerOptions();
+    private final HotSettings settings = HotSettings.of(options);
     private final Accounts accounts = Accounts.build(options);
     private final ServerStats stats = new ServerStats();
     private final AtomicLong cids = new AtomicLong();
 
     @Override
-    public ServerOptions options() {
-        return options;
+    public HotSettings settings() {
+        return settings;
     }
 
     @Override

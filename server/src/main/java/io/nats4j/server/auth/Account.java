@@ -4,7 +4,6 @@ import io.nats4j.server.subject.Sublist;
 import io.nats4j.server.subject.Subjects;
 import io.nats4j.server.subject.Subscription;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -35,11 +34,13 @@ public final class Account {
     private final Sublist sublist;
     private final AtomicInteger connections = new AtomicInteger();
     /** Replaced as a whole (operator mode claim updates), so readers need no lock. */
-    private volatile List<AccountConfig.Export> exports = new ArrayList<>();
+    private volatile List<AccountConfig.Export> exports = List.of();
     /** -1 = unlimited. Changed by account JWT updates while clients connect. */
     private volatile int maxConnections = -1;
     private volatile int maxSubscriptions = -1;
     private volatile int maxPayload = -1;
+    /** Set when a config reload removed the account (its object is never reused after that). */
+    private volatile boolean removed;
 
     // service responses leaving this (exporting) account: created with the first service import
     private volatile String replyPrefix;
@@ -123,12 +124,6 @@ public final class Account {
 
     // ---------------------------------------------------------------- exports
 
-    void addExport(AccountConfig.Export e) {
-        List<AccountConfig.Export> next = new ArrayList<>(exports);
-        next.add(e);
-        exports = next;
-    }
-
     /** Replaces every export (an account JWT update). */
     void replaceExports(List<AccountConfig.Export> next) {
         exports = List.copyOf(next);
@@ -141,6 +136,12 @@ public final class Account {
 
     /** The export that covers an import of {@code subject} by {@code importer}, or null when not authorized. */
     AccountConfig.Export exportFor(boolean service, String subject, String importer) {
+        return exportFor(exports, service, subject, importer);
+    }
+
+    /** The export of {@code exports} that covers an import of {@code subject} by {@code importer}, or null. */
+    static AccountConfig.Export exportFor(List<AccountConfig.Export> exports, boolean service, String subject,
+            String importer) {
         for (AccountConfig.Export e : exports) {
             if (e.service() != service || !Subjects.isSubsetMatch(subject, e.subject())) {
                 continue;
@@ -150,6 +151,21 @@ public final class Account {
             }
         }
         return null;
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /**
+     * A config reload removed this account: its object stays with the clients still in it until they are
+     * closed (as they are by the reload), and is never handed out again.
+     */
+    void markRemoved() {
+        removed = true;
+    }
+
+    /** True once a config reload removed the account. */
+    public boolean isRemoved() {
+        return removed;
     }
 
     // ---------------------------------------------------------------- service responses

@@ -75,16 +75,25 @@ public final class Accounts {
 
     private record Wired(io.nats4j.server.subject.Sublist sublist, Subscription sub) {
     }
-    /** Sublists of the accounts replaced by a reload, by name; empty otherwise. */
-    private final Map<String, io.nats4j.server.subject.Sublist> inherited = new HashMap<>();
+
+    /**
+     * The configured limits and exports of an account, applied to its object when this instance goes live
+     * ({@link #commit()}): an account kept from the running configuration must not change before then.
+     */
+    private record Settings(int maxConnections, int maxSubscriptions, int maxPayload, List<AccountConfig.Export> exports) {
+        static final Settings NONE = new Settings(-1, -1, -1, List.of());
+    }
+
+    /** The accounts of the configuration this one replaces, by name (a reload keeps their objects); else empty. */
+    private final Map<String, Account> inherited = new HashMap<>();
+    /** What {@link #commit()} applies to each account of {@link #byName}. */
+    private final Map<Account, Settings> settings = new HashMap<>();
 
     private Accounts(ServerOptions o, Accounts previous) throws IllegalArgumentException {
         AuthOptions ao = o.auth;
         List<String> errors = new ArrayList<>();
         if (previous != null) {
-            for (Account a : previous.byName.values()) {
-                inherited.put(a.name(), a.sublist());
-            }
+            inherited.putAll(previous.byName);
         }
         global = newAccount(Account.GLOBAL, o);
         byName.put(Account.GLOBAL, global);
@@ -94,13 +103,14 @@ public final class Accounts {
                 continue;
             }
             Account a = newAccount(ac.name, o);
-            a.limits(ac.maxConnections, ac.maxSubscriptions, ac.maxPayload);
-            for (AccountConfig.Export e : ac.exports) {
-                a.addExport(e);
-            }
+            settings.put(a, new Settings(ac.maxConnections, ac.maxSubscriptions, ac.maxPayload, List.copyOf(ac.exports)));
             byName.put(ac.name, a);
         }
-        operator = ao.operatorMode() ? new OperatorMode(ao, !o.noSublistCache, errors) : null;
+        // operator mode: the running one stays (its loaded accounts, resolver and listener) unless its own
+        // settings changed
+        operator = !ao.operatorMode() ? null
+                : previous != null && previous.operator != null && previous.operator.sameSettings(ao, !o.noSublistCache)
+                        ? previous.operator : new OperatorMode(ao, !o.noSublistCache, errors);
         if (ao.noSystemAccount) {
             system = null;
         } else if (operator != null) {
@@ -108,7 +118,7 @@ public final class Accounts {
             String sysName = ao.systemAccount != null ? ao.systemAccount
                     : operator.operatorSystemAccount() != null ? operator.operatorSystemAccount() : AuthOptions.DEFAULT_SYSTEM_ACCOUNT;
             Account sys = errors.isEmpty() ? operator.lookup(sysName) : null;
-            system = sys != null ? sys : byName.computeIfAbsent(sysName, n -> new Account(n, !o.noSublistCache));
+            system = sys != null ? sys : byName.computeIfAbsent(sysName, n -> newAccount(n, o));
         } else {
             String sysName = ao.systemAccount != null ? ao.systemAccount : AuthOptions.DEFAULT_SYSTEM_ACCOUNT;
             if (ao.systemAccount != null && !byName.containsKey(sysName)) {
@@ -206,8 +216,11 @@ public final class Accounts {
             wireImports(ao, errors);
         }
         if (!errors.isEmpty()) {
-            replaced(null); // a failed reload must leave the running accounts' sublists as they were
+            abandon(); // a failed reload must leave the running accounts' sublists as they were
             throw new IllegalArgumentException(String.join("\n", errors));
+        }
+        if (previous == null) {
+            commit(); // nothing runs yet: the accounts take their settings now
         }
     }
 
@@ -217,9 +230,11 @@ public final class Accounts {
     }
 
     /**
-     * Rebuilds for a config reload: accounts that exist in {@code previous} keep their subject index (with
-     * every client and internal subscription in it). Nothing in {@code previous} changes until
-     * {@link #replaced(Accounts)} is called with the result, so a failed build leaves it running.
+     * Rebuilds for a config reload: accounts that exist in {@code previous} are the same {@link Account}
+     * objects (their subject index with every client and internal subscription, their connection count and
+     * whatever else lives in them); their new limits and exports apply when the reload is published. Nothing
+     * in {@code previous} changes until {@link #replaced(Accounts)} is called with the result, so a failed
+     * build leaves it running; a result that is not used must be {@link #abandon() abandoned}.
      */
     public static Accounts rebuild(ServerOptions o, Accounts previous) {
         return new Accounts(o, previous);
@@ -227,9 +242,21 @@ public final class Accounts {
 
     /**
      * Completes a reload that produced {@code next}: the import relays wired by this (old) instance leave the
-     * shared sublists, so only {@code next}'s imports deliver from now on.
+     * shared sublists, so only {@code next}'s imports deliver from now on; the accounts kept take their new
+     * limits and exports; the accounts {@code next} no longer has are marked removed.
      */
     public void replaced(Accounts next) {
+        abandon();
+        next.commit();
+        for (Account a : byName.values()) {
+            if (next.byName.get(a.name()) != a) {
+                a.markRemoved();
+            }
+        }
+    }
+
+    /** Takes this instance's import relays out of the sublists (a reload that failed or was not applied). */
+    public void abandon() {
         for (Wired w : importSubs) {
             w.sub().closed = true;
             w.sublist().remove(w.sub());
@@ -237,9 +264,24 @@ public final class Accounts {
         importSubs.clear();
     }
 
+    /** Applies the configured limits and exports to the account objects. */
+    private void commit() {
+        for (Account a : byName.values()) {
+            Settings st = settings.getOrDefault(a, Settings.NONE);
+            a.limits(st.maxConnections(), st.maxSubscriptions(), st.maxPayload());
+            a.replaceExports(st.exports());
+        }
+    }
+
+    /** The account object for {@code name}: the running one on a reload when it still exists, else a new one. */
     private Account newAccount(String name, ServerOptions o) {
-        io.nats4j.server.subject.Sublist sl = inherited.get(name);
-        return sl != null ? new Account(name, sl) : new Account(name, !o.noSublistCache);
+        Account a = inherited.get(name);
+        return a != null ? a : new Account(name, !o.noSublistCache);
+    }
+
+    /** The exports {@code a} will have once this instance is committed. */
+    private List<AccountConfig.Export> exportsOf(Account a) {
+        return settings.getOrDefault(a, Settings.NONE).exports();
     }
 
     private void wireImports(AuthOptions ao, List<String> errors) {
@@ -256,7 +298,7 @@ public final class Accounts {
                     errors.add("Error adding " + kind + " import \"" + im.subject() + "\": invalid subject");
                     continue;
                 }
-                AccountConfig.Export ex = exporter.exportFor(im.service(), im.subject(), ac.name);
+                AccountConfig.Export ex = Account.exportFor(exportsOf(exporter), im.service(), im.subject(), ac.name);
                 if (ex == null) {
                     errors.add("Error adding " + kind + " import \"" + im.subject() + "\": " + kind + " import not authorized");
                     continue;

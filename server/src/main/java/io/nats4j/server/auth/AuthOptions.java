@@ -40,19 +40,6 @@ public final class AuthOptions {
         return !trustedOperators.isEmpty() || !trustedKeys.isEmpty();
     }
 
-    /** True when user lists or accounts are configured. */
-    public boolean hasUsers() {
-        if (!users.isEmpty()) {
-            return true;
-        }
-        for (AccountConfig a : accounts) {
-            if (!a.users.isEmpty()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     public AuthOptions copy() {
         AuthOptions c = new AuthOptions();
         c.users = new ArrayList<>(users);

@@ -89,8 +89,12 @@ public final class OperatorMode {
     /** Users refused because their account is not pinned (/varz pinned_account_fails). */
     private final java.util.concurrent.atomic.AtomicLong pinnedAccountFails = new java.util.concurrent.atomic.AtomicLong();
 
+    /** What this operator mode was built from ({@link #sameSettings}). */
+    private final List<Object> settings;
+
     OperatorMode(AuthOptions ao, boolean sublistCache, List<String> errors) {
         this.sublistCache = sublistCache;
+        this.settings = settingsOf(ao, sublistCache);
         String sys = null;
         if (!ao.trustedOperators.isEmpty() && !ao.trustedKeys.isEmpty()) {
             errors.add("conflicting options for 'TrustedKeys' and 'TrustedOperators'");
@@ -197,6 +201,21 @@ public final class OperatorMode {
             }
         }
         pinnedAccounts = pinned;
+    }
+
+    private static List<Object> settingsOf(AuthOptions ao, boolean sublistCache) {
+        return java.util.Arrays.asList(new ArrayList<>(ao.trustedOperators), new ArrayList<>(ao.trustedKeys),
+                ao.resolver == null ? null : ao.resolver.values(), ao.systemAccount, sublistCache);
+    }
+
+    /**
+     * True when a reload's options configure this operator mode exactly as it is (trusted operators and keys,
+     * resolver, system account), and nothing that operator mode refuses: the reload then keeps this instance,
+     * with its loaded accounts, resolver and listener, so accounts keep their objects.
+     */
+    boolean sameSettings(AuthOptions ao, boolean sublistCache) {
+        return ao.accounts.isEmpty() && ao.users.isEmpty() && ao.noAuthUser == null
+                && settings.equals(settingsOf(ao, sublistCache));
     }
 
     /** Users refused since start because their account is not in {@code resolver_pinned_accounts}. */

@@ -46,6 +46,12 @@ public final class ResolverOptions {
     /** {@code resolver_pinned_accounts}: when not empty, only users of these accounts may connect. */
     public java.util.List<String> pinnedAccounts = new java.util.ArrayList<>();
 
+    /** Every setting, comparable with {@code equals}: two resolvers with equal values are configured alike. */
+    public java.util.List<Object> values() {
+        return java.util.Arrays.asList(type, new LinkedHashMap<>(preload), url, dir, allowDelete, hardDelete, limit,
+                timeout, interval, ttl, new java.util.ArrayList<>(pinnedAccounts));
+    }
+
     public ResolverOptions copy() {
         ResolverOptions c = new ResolverOptions();
         c.type = type;

@@ -10,10 +10,6 @@ public record User(String username, String password, String nkey, Permissions pe
         return new User(username, password, null, null, null);
     }
 
-    public static User withNkey(String nkey) {
-        return new User(null, null, nkey, null, null);
-    }
-
     public User withPermissions(Permissions p) {
         return new User(username, password, nkey, p, account);
     }

@@ -29,14 +29,6 @@ public final class XKey {
         return new XKey(s);
     }
 
-    /** From the 32 raw secret bytes (tests). */
-    public static XKey fromSecret(byte[] secret) {
-        if (secret.length != NaclBox.KEY_LENGTH) {
-            throw new IllegalArgumentException("an xkey secret is 32 bytes");
-        }
-        return new XKey(secret.clone());
-    }
-
     /** True for a well-formed public curve key (X...). */
     public static boolean isValidPublicKey(String key) {
         return NKeys.decodePublic(key, PREFIX_CURVE) != null;

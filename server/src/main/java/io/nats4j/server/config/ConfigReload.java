@@ -11,8 +11,8 @@ import java.util.Objects;
  * nats-server's config reload rules ({@code server/reload.go}): the options read again from the config
  * file are compared with the running ones; a change to an option that cannot change while running is
  * refused with nats-server's error ({@code config reload not supported for <Field>: old=<v>, new=<v>},
- * the Go field name and {@code %v} values) and nothing is applied; the others are copied into the running
- * options by {@link #apply}.
+ * the Go field name and {@code %v} values) and nothing is applied; the others make the new running options
+ * ({@link #merge}).
  *
  * <p>Reloadable: logging (debug, trace, logtime, logfile, syslog, size limits), limits (max_payload,
  * max_control_line, max_connections, max_subscriptions, max_pending, write_deadline, ping_interval,
@@ -109,8 +109,13 @@ public final class ConfigReload {
         return new Changes(changed, logging, auth, tls, limits);
     }
 
-    /** Copies the reloadable options of {@code neu} into the running {@code running}. */
-    public static void apply(ServerOptions running, ServerOptions neu) {
+    /**
+     * The options to run with after the reload: a new copy of {@code running} with the reloadable options of
+     * {@code neu}. Neither argument changes: the server publishes the result in one step, so nothing reads a
+     * half-applied reload.
+     */
+    public static ServerOptions merge(ServerOptions current, ServerOptions neu) {
+        ServerOptions running = current.copy();
         running.debug = neu.debug;
         running.trace = neu.trace;
         running.traceVerbose = neu.traceVerbose;
@@ -141,6 +146,7 @@ public final class ConfigReload {
         running.authTimeout = neu.authTimeout;
         running.auth = neu.auth.copy();
         running.tls = neu.tls == null ? null : neu.tls.copy();
+        return running;
     }
 
     private static void noAuthUser(AuthOptions old, AuthOptions neu) throws ConfigException {

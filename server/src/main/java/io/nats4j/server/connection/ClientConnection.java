@@ -1,6 +1,6 @@
 package io.nats4j.server.connection;
 
-import io.nats4j.server.ServerOptions;
+import io.nats4j.server.HotSettings;
 import io.nats4j.server.auth.Account;
 import io.nats4j.server.auth.Accounts;
 import io.nats4j.server.auth.ClientPermissions;
@@ -88,7 +88,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private static final long PACE_STUCK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final ServerContext server;
-    private final ServerOptions opts;
     private final ServerLogger log;
     private final long cid;
     /** Changed by a config reload (max_pending); read by publishers' loops. */
@@ -221,10 +220,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     public ClientConnection(ServerContext server) {
         this.server = server;
-        this.opts = server.options();
         this.log = server.logger();
         this.cid = server.nextClientId();
-        this.maxPending = opts.maxPending;
+        this.maxPending = opts().maxPending();
+    }
+
+    /** The server's hot settings: the snapshot a config reload published last (never changed in place). */
+    private HotSettings opts() {
+        return server.settings();
     }
 
     @Override
@@ -432,10 +435,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             remotePort = isa.getPort();
             remote = (remoteIp.indexOf(':') >= 0 ? "[" + remoteIp + "]" : remoteIp) + ":" + remotePort;
         }
-        parser = new ProtocolParser(this, alloc, opts.maxControlLine, opts.maxPayload);
+        parser = new ProtocolParser(this, alloc, opts().maxControlLine(), opts().maxPayload());
         account = server.globalAccount();
         sublist = account.sublist();
-        maxSubs = opts.maxSubscriptions;
+        maxSubs = opts().maxSubscriptions();
         lastInNanos = System.nanoTime();
         Accounts accounts = server.accounts();
         if (accounts.authRequired()) {
@@ -462,7 +465,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         account.addConnection();
         if (awaitingAuth) {
             // as nats-server: with TLS the client gets at least the handshake timeout plus a second
-            long authNanos = opts.authTimeout.toNanos();
+            long authNanos = opts().authTimeout().toNanos();
             if (tls != null) {
                 authNanos = Math.max(authNanos, tls.options().timeout.toNanos() + TimeUnit.SECONDS.toNanos(1));
             }
@@ -489,7 +492,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     private void startPingTimer() {
-        long firstPing = Math.min(FIRST_PING_DELAY_NANOS, opts.pingInterval.toNanos());
+        long firstPing = Math.min(FIRST_PING_DELAY_NANOS, opts().pingInterval().toNanos());
         pingTimer = loop.schedule(this::pingTimerFired, firstPing, TimeUnit.NANOSECONDS);
     }
 
@@ -667,7 +670,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         verbose = co.verbose;
         pedantic = co.pedantic;
         echo = co.echo;
-        headers = co.headers && !opts.noHeaderSupport;
+        headers = co.headers && !opts().noHeaderSupport();
         noResponders = co.noResponders;
         name = co.name;
         lang = co.lang;
@@ -895,7 +898,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             if (a.maxSubscriptions() > 0 && (maxSubs <= 0 || a.maxSubscriptions() < maxSubs)) {
                 maxSubs = a.maxSubscriptions();
             }
-            if (a.maxPayload() > 0 && a.maxPayload() < opts.maxPayload) {
+            if (a.maxPayload() > 0 && a.maxPayload() < opts().maxPayload()) {
                 parser.maxPayload(a.maxPayload());
             }
         }
@@ -931,8 +934,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (closed || parser == null) {
             return;
         }
-        maxPending = opts.maxPending;
-        parser.maxControlLine(opts.maxControlLine);
+        maxPending = opts().maxPending();
+        parser.maxControlLine(opts().maxControlLine());
         if (!connectReceived || awaitingAuth) {
             // CONNECT has not been accepted yet: it will be checked against the new accounts
             if (next.authRequired() && !awaitingAuth) {
@@ -1006,11 +1009,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     /** The server's limits combined with the account's (at CONNECT and after a reload). */
     private void limitsFor(Account a) {
-        maxSubs = opts.maxSubscriptions;
+        maxSubs = opts().maxSubscriptions();
         if (a.maxSubscriptions() > 0 && (maxSubs <= 0 || a.maxSubscriptions() < maxSubs)) {
             maxSubs = a.maxSubscriptions();
         }
-        int mp = opts.maxPayload;
+        int mp = opts().maxPayload();
         if (a.maxPayload() > 0 && a.maxPayload() < mp) {
             mp = a.maxPayload();
         }
@@ -1024,7 +1027,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         }
         // nats-io/jwt: a limit the JWT leaves out is 0, and 0 allows no subscriptions (here maxSubs 0 = none)
         noSubscriptions = l.maxSubscriptions() == 0;
-        if (l.maxPayload() > 0 && l.maxPayload() < opts.maxPayload) {
+        if (l.maxPayload() > 0 && l.maxPayload() < opts().maxPayload()) {
             parser.maxPayload(l.maxPayload());
         } else if (l.maxPayload() == 0) {
             // nats-io/jwt: a payload limit of 0 (also a JWT that leaves it out) allows empty messages only;
@@ -1561,7 +1564,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         int sp = args.indexOf(' ');
         String verb = sp > 0 ? args.substring(0, sp).toUpperCase(java.util.Locale.ROOT) : args;
         log.trace(prefix() + "<<- [" + verb + " " + (sp > 0 ? args.substring(sp + 1).trim() : "") + "]");
-        int max = opts.maxTracedMsgLen;
+        int max = opts().maxTracedMsgLen();
         int n = max > 0 ? Math.min(p.totalSize(), max) : p.totalSize();
         log.trace(prefix() + "<<- MSG_PAYLOAD: [\"" + payload.toString(payload.readerIndex(), n, StandardCharsets.UTF_8)
                 + (n < p.totalSize() ? "...\"]" : "\"]"));
@@ -1716,7 +1719,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         out.release();
         log.notice(prefix() + "Slow Consumer Detected: " + (reason == ClosedState.SLOW_CONSUMER_PENDING_BYTES
                 ? "MaxPending of " + maxPending + " Exceeded"
-                : "WriteDeadline of " + opts.writeDeadline.toMillis() + "ms exceeded"));
+                : "WriteDeadline of " + opts().writeDeadline().toMillis() + "ms exceeded"));
         loop.execute(() -> closeNow(reason));
     }
 
@@ -1849,14 +1852,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             return;
         }
         long now = System.nanoTime();
-        long interval = opts.pingInterval.toNanos();
+        long interval = opts().pingInterval().toNanos();
         boolean needRtt = rttNanos == 0;
         if (now - lastInNanos < interval && !needRtt) {
             if (log.isDebugEnabled()) {
                 log.debug(prefix() + "Delaying PING due to client activity");
             }
         } else {
-            if (pingsOut + 1 > opts.pingMax) {
+            if (pingsOut + 1 > opts().pingMax()) {
                 log.debug(prefix() + "Stale Client Connection - Closing");
                 sendErrAndClose("Stale Connection", ClosedState.STALE_CONNECTION);
                 return;

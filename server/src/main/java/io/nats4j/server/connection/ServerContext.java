@@ -1,6 +1,6 @@
 package io.nats4j.server.connection;
 
-import io.nats4j.server.ServerOptions;
+import io.nats4j.server.HotSettings;
 import io.nats4j.server.auth.Account;
 import io.nats4j.server.log.ServerLogger;
 import io.nats4j.server.tls.ServerTls;
@@ -9,10 +9,10 @@ import io.nats4j.server.tls.ServerTls;
 public interface ServerContext {
 
     /**
-     * The server's options. A config reload changes the reloadable limits in place, then tells every
-     * connection ({@link ClientConnection#reloaded}) on its loop.
+     * The settings event loops read (limits, timers): an immutable snapshot. A config reload publishes a new
+     * one atomically, then tells every connection ({@link ClientConnection#reloaded}) on its loop.
      */
-    ServerOptions options();
+    HotSettings settings();
 
     ServerLogger logger();
 

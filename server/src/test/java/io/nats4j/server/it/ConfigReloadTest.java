@@ -3,7 +3,9 @@ package io.nats4j.server.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -272,5 +274,83 @@ class ConfigReloadTest {
         // the system account's services survive a reload that rebuilt the accounts
         assertNotNull(sys.request("$SYS.REQ.SERVER.PING", new byte[0], WAIT));
         TimeUnit.MILLISECONDS.sleep(1);
+    }
+
+    @Test
+    void accountsThatStayKeepTheirObjectAndTakeTheNewLimitsRemovedOnesAreMarked() throws Exception {
+        start("""
+                accounts {
+                  A: { users: [{user: a, password: a}], exports: [{stream: "a.>"}] }
+                  B: { users: [{user: b, password: b}] }
+                }
+                """);
+        Connection a = connect("a", "a", null);
+        Connection b = connect("b", "b", null);
+        io.nats4j.server.auth.Account accountA = server.accounts().get("A");
+        io.nats4j.server.auth.Account accountB = server.accounts().get("B");
+        io.nats4j.server.auth.Account global = server.globalAccount();
+        assertEquals(1, accountA.connectionCount());
+
+        write("""
+                accounts {
+                  A: { users: [{user: a, password: a}], limits: {max_payload: 500, max_subs: 3} }
+                  C: { users: [{user: c, password: c}] }
+                }
+                """);
+        server.reload();
+        assertSame(accountA, server.accounts().get("A"), "an account that stays is the same object");
+        assertSame(global, server.globalAccount());
+        assertEquals(500, accountA.maxPayload(), "its new limits apply in place");
+        assertEquals(3, accountA.maxSubscriptions());
+        assertEquals(1, accountA.connectionCount(), "its connection count carries over");
+        assertFalse(accountA.isRemoved());
+        assertTrue(accountB.isRemoved(), "a removed account is marked");
+        assertNull(server.accounts().get("B"));
+        waitFor(() -> b.getStatus() == Connection.Status.CLOSED, "the removed account's client to be closed");
+        assertEquals(Connection.Status.CONNECTED, a.getStatus());
+        // the same account keeps delivering to the subscriptions made before the reload
+        Subscription sub = a.subscribe("x");
+        a.flush(WAIT);
+        Connection a2 = connect("a", "a", null);
+        a2.publish("x", "after".getBytes(StandardCharsets.UTF_8));
+        assertNotNull(sub.nextMessage(WAIT));
+    }
+
+    @Test
+    void aFailedReloadLeavesTheAccountsLimitsAsTheyWere() throws Exception {
+        start("accounts { A: { users: [{user: a, password: a}], limits: {max_payload: 500} } }\n");
+        io.nats4j.server.auth.Account accountA = server.accounts().get("A");
+        write("""
+                accounts {
+                  A: { users: [{user: a, password: a}], limits: {max_payload: 100} }
+                  B: { users: [{user: a, password: dup}] }
+                }
+                """);
+        assertThrows(IOException.class, server::reload);
+        assertSame(accountA, server.accounts().get("A"));
+        assertEquals(500, accountA.maxPayload(), "the failed reload did not touch the running account");
+    }
+
+    @Test
+    void hotSettingsArePublishedAsANewSnapshotAndExistingConnectionsUseIt() throws Exception {
+        start("max_payload: 1000\nmax_pending: 100000\n");
+        io.nats4j.server.HotSettings before = server.settings();
+        try (RawClient c = RawClient.open(server.port(), 0)) {
+            c.connectQuiet();
+            Files.writeString(dir.resolve("server.conf"), "host: 127.0.0.1\nport: -1\nmax_payload: 100\nmax_pending: 200000\n");
+            server.reload();
+            io.nats4j.server.HotSettings after = server.settings();
+            assertNotSame(before, after, "a reload publishes a new snapshot");
+            assertEquals(1000, before.maxPayload(), "the snapshot a connection may still hold never changes");
+            assertEquals(100000, before.maxPending());
+            assertEquals(100, after.maxPayload());
+            assertEquals(200000, after.maxPending());
+            // reload() returned: the connection already runs with the new snapshot
+            c.send("PUB x 200\r\n" + "a".repeat(200) + "\r\n").expect("-ERR 'Maximum Payload Violation'\r\n");
+        }
+        try (RawClient fresh = RawClient.open(server.port(), 0)) {
+            assertTrue(fresh.info().contains("\"max_payload\":100}") || fresh.info().contains("\"max_payload\":100,"),
+                    fresh.info());
+        }
     }
 }

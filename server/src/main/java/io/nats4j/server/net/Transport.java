@@ -1,0 +1,78 @@
+package io.nats4j.server.net;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The server's event loops, shared by every listener: one accept loop ({@code nats4j-accept}, which also runs
+ * the server's housekeeping) and one I/O loop per core ({@code nats4j-io}). Native epoll when Netty has it
+ * here, NIO otherwise.
+ */
+public final class Transport {
+
+    /** SO_BACKLOG of every listener (as EarlyListener's). */
+    public static final int BACKLOG = 1024;
+
+    private final boolean epoll;
+    private final EventLoopGroup acceptGroup;
+    private final EventLoopGroup ioGroup;
+
+    private Transport(boolean epoll, EventLoopGroup acceptGroup, EventLoopGroup ioGroup) {
+        this.epoll = epoll;
+        this.acceptGroup = acceptGroup;
+        this.ioGroup = ioGroup;
+    }
+
+    /** Makes the event loop groups (their threads start with their first task). */
+    public static Transport create() {
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return new Transport(epoll,
+                new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("nats4j-accept", true), io),
+                new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
+                        new DefaultThreadFactory("nats4j-io", true), io));
+    }
+
+    /** True with Netty's native epoll transport (only then can a listening descriptor be adopted). */
+    public boolean epoll() {
+        return epoll;
+    }
+
+    public Class<? extends ServerChannel> serverChannelClass() {
+        return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /** The accept loop: listeners' parents, and the server's periodic housekeeping. */
+    public EventLoopGroup acceptGroup() {
+        return acceptGroup;
+    }
+
+    /** A bootstrap on these loops with the socket options every NATS listener uses; no channel or handler yet. */
+    ServerBootstrap bootstrap() {
+        return new ServerBootstrap()
+                .group(acceptGroup, ioGroup)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.SO_BACKLOG, BACKLOG)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true);
+    }
+
+    /** Stops every loop (connections still open are closed by it); waits at most a few seconds. */
+    public void shutdown() {
+        ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}
