@@ -66,6 +66,8 @@ public final class Accounts {
     private final List<Wired> importSubs = new ArrayList<>();
     /** Operator (JWT) mode, or null in configuration mode. */
     private final OperatorMode operator;
+    /** True when this instance built {@link #operator} (false when a reload kept the running one). */
+    private final boolean ownsOperator;
     /** tls { verify_and_map }: with users configured, the client certificate names the user. */
     private final boolean tlsMap;
     /** authorization { auth_callout }, or null. */
@@ -108,9 +110,10 @@ public final class Accounts {
         }
         // operator mode: the running one stays (its loaded accounts, resolver and listener) unless its own
         // settings changed
-        operator = !ao.operatorMode() ? null
-                : previous != null && previous.operator != null && previous.operator.sameSettings(ao, !o.noSublistCache)
-                        ? previous.operator : new OperatorMode(ao, !o.noSublistCache, errors);
+        OperatorMode running = previous == null ? null : previous.operator;
+        boolean keepOperator = ao.operatorMode() && running != null && running.sameSettings(ao, !o.noSublistCache);
+        operator = !ao.operatorMode() ? null : keepOperator ? running : new OperatorMode(ao, !o.noSublistCache, errors, running);
+        ownsOperator = operator != null && !keepOperator;
         if (ao.noSystemAccount) {
             system = null;
         } else if (operator != null) {
@@ -246,7 +249,10 @@ public final class Accounts {
      * limits and exports; the accounts {@code next} no longer has are marked removed.
      */
     public void replaced(Accounts next) {
-        abandon();
+        unwireImports();
+        if (operator != null && next.operator != operator) {
+            operator.retire();
+        }
         next.commit();
         for (Account a : byName.values()) {
             if (next.byName.get(a.name()) != a) {
@@ -257,6 +263,13 @@ public final class Accounts {
 
     /** Takes this instance's import relays out of the sublists (a reload that failed or was not applied). */
     public void abandon() {
+        unwireImports();
+        if (ownsOperator) {
+            operator.retire();
+        }
+    }
+
+    private void unwireImports() {
         for (Wired w : importSubs) {
             w.sub().closed = true;
             w.sublist().remove(w.sub());

@@ -92,9 +92,25 @@ public final class OperatorMode {
     /** What this operator mode was built from ({@link #sameSettings}). */
     private final List<Object> settings;
 
-    OperatorMode(AuthOptions ao, boolean sublistCache, List<String> errors) {
+    /**
+     * The accounts of the operator mode a config reload replaces, by public key: an account loaded again here
+     * is the same object (its subject index with the clients' subscriptions, its connection count).
+     */
+    private final Map<String, Account> inherited;
+
+    /**
+     * @param previous the operator mode a config reload replaces (its accounts are reused), or null
+     */
+    OperatorMode(AuthOptions ao, boolean sublistCache, List<String> errors, OperatorMode previous) {
         this.sublistCache = sublistCache;
         this.settings = settingsOf(ao, sublistCache);
+        Map<String, Account> keep = new java.util.HashMap<>();
+        if (previous != null) {
+            for (Loaded l : previous.loaded.values()) {
+                keep.put(l.account.name(), l.account);
+            }
+        }
+        this.inherited = keep;
         String sys = null;
         if (!ao.trustedOperators.isEmpty() && !ao.trustedKeys.isEmpty()) {
             errors.add("conflicting options for 'TrustedKeys' and 'TrustedOperators'");
@@ -216,6 +232,16 @@ public final class OperatorMode {
     boolean sameSettings(AuthOptions ao, boolean sublistCache) {
         return ao.accounts.isEmpty() && ao.users.isEmpty() && ao.noAuthUser == null
                 && settings.equals(settingsOf(ao, sublistCache));
+    }
+
+    /**
+     * A config reload replaced this operator mode with another (or the reload was not applied, for a new one):
+     * every import it wired leaves the subject indexes, so only the operator mode in use delivers.
+     */
+    synchronized void retire() {
+        for (Loaded l : loaded.values()) {
+            unwireImports(l);
+        }
     }
 
     /** Users refused since start because their account is not in {@code resolver_pinned_accounts}. */
@@ -411,7 +437,10 @@ public final class OperatorMode {
     /** Builds the account from a verified JWT and wires its imports (lock held). */
     private Loaded install(String key, String jwt) throws Jwt.JwtException {
         JwtClaims.Account c = verifyAccount(key, jwt);
-        Account a = new Account(key, sublistCache);
+        Account a = inherited.get(key);
+        if (a == null || a.isRemoved()) {
+            a = new Account(key, sublistCache);
+        }
         Loaded l = new Loaded(a, c, jwt);
         applyClaims(l, c);
         loaded.put(key, l);

@@ -353,4 +353,42 @@ class ConfigReloadTest {
                     fresh.info());
         }
     }
+
+    @Test
+    void operatorModeAccountsKeepTheirObjectAndSubscriptionsAcrossAReload() throws Exception {
+        operatorModeReload(false);
+    }
+
+    @Test
+    void operatorModeAccountsKeepTheirObjectWhenTheOperatorJwtChanges() throws Exception {
+        operatorModeReload(true);
+    }
+
+    /** @param resign true to reload with the operator JWT signed anew (a new operator mode, same accounts) */
+    private void operatorModeReload(boolean resign) throws Exception {
+        io.nats4j.server.testsupport.TestJwts.Operator op = new io.nats4j.server.testsupport.TestJwts.Operator(dir);
+        io.nats.client.NKey a = op.account("A");
+        io.nats.client.NKey u = io.nats4j.server.testsupport.TestJwts.userKey();
+        String userJwt = op.user(a, u);
+        String config = op.config(); // once: each call signs the operator JWT anew
+        start(config);
+        try (RawClient sub = RawClient.open(server.port(), 0)) {
+            io.nats4j.server.testsupport.TestJwts.sendJwtConnect(sub, userJwt, u);
+            sub.expect("PONG\r\n");
+            sub.send("SUB foo 1\r\n").sync();
+            io.nats4j.server.auth.Account accountA = server.accounts().get(io.nats4j.server.testsupport.TestJwts.pub(a));
+            assertNotNull(accountA);
+
+            Thread.sleep(resign ? 1100 : 0); // JWT times are in seconds: a new one differs
+            write((resign ? op.config() : config) + "authorization { timeout: 3 }\n"); // an authorization change: the accounts are rebuilt
+            server.reload();
+            assertSame(accountA, server.accounts().get(io.nats4j.server.testsupport.TestJwts.pub(a)));
+            try (RawClient pub = RawClient.open(server.port(), 0)) {
+                io.nats4j.server.testsupport.TestJwts.sendJwtConnect(pub, userJwt, u);
+                pub.expect("PONG\r\n");
+                pub.send("PUB foo 2\r\nhi\r\n").sync();
+            }
+            sub.expect("MSG foo 1 2\r\nhi\r\n");
+        }
+    }
 }
