@@ -17,7 +17,6 @@ import io.nats4j.server.auth.ServerKey;
 import io.nats4j.server.auth.XKey;
 import io.nats4j.server.connection.ClientConnection;
 import io.nats4j.server.connection.InternalSubscriber;
-import io.nats4j.server.log.ServerLogger;
 import io.nats4j.server.protocol.ConnectOptions;
 import io.nats4j.server.subject.Subscription;
 import io.nats4j.server.tls.TlsConnectionState;
@@ -25,10 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -46,7 +42,7 @@ import java.util.function.Consumer;
  * run on this service's single thread. The outcome goes back through the callback, which the connection
  * moves onto its own loop. Each request ends exactly once: answer, timeout or shutdown.
  */
-public final class AuthCalloutService {
+public final class AuthCalloutService extends InternalService {
 
     /** nats-server's request audience. */
     static final String REQUEST_AUDIENCE = "nats-authorization-request";
@@ -91,31 +87,17 @@ public final class AuthCalloutService {
         }
     }
 
-    private final NatsServer server;
     private final ServerKey key;
     /** The server's curve key for encrypted requests (nats-server's {@code s.xkp}). */
     private final XKey xkey = XKey.generate();
-    private final ServerLogger log;
-    private final ScheduledExecutorService exec;
-    private final InternalClient client;
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     /** Reply subjects: {@code $SYS._INBOX.<random>.<n>}, unique to this server. */
     private final String inboxPrefix;
-    private volatile boolean stopped;
 
     public AuthCalloutService(NatsServer server, ServerKey key) {
-        this.server = server;
+        super(server, "auth-callout", DEFAULT_MAX_QUEUED);
         this.key = key;
-        this.log = server.logger();
-        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "nats4j-auth-callout-" + server.serverName());
-            t.setDaemon(true);
-            return t;
-        });
-        e.setRemoveOnCancelPolicy(true);
-        this.exec = e;
-        this.client = new InternalClient(server.statistics());
         this.inboxPrefix = "$SYS._INBOX." + Nuid.next() + ".";
     }
 
@@ -127,23 +109,7 @@ public final class AuthCalloutService {
      * when the service is stopped (nothing will be called).
      */
     public boolean request(ClientConnection c, Account operatorAccount, Consumer<Accounts.AuthResult> done) {
-        if (stopped) {
-            return false;
-        }
-        try {
-            exec.execute(() -> send(c, operatorAccount, done));
-            return true;
-        } catch (RejectedExecutionException e) {
-            return false;
-        }
-    }
-
-    private void submit(Runnable r) {
-        try {
-            exec.execute(r);
-        } catch (RejectedExecutionException e) {
-            // stopped: shutdown() has ended every request
-        }
+        return submit(() -> send(c, operatorAccount, done));
     }
 
     private void send(ClientConnection c, Account operatorAccount, Consumer<Accounts.AuthResult> done) {
@@ -167,7 +133,7 @@ public final class AuthCalloutService {
             issuer = cfg == null ? null : cfg.issuer();
             serviceXkey = cfg == null ? null : cfg.xkey();
         }
-        if (stopped || acc == null) {
+        if (stopped() || acc == null) {
             done.accept(null);
             return;
         }
@@ -175,10 +141,10 @@ public final class AuthCalloutService {
         p.serviceXkey = serviceXkey;
         String reply = inboxPrefix + (-p.id);
         p.sub = new Subscription(p, reply, null, Long.toString(-p.id).getBytes(StandardCharsets.US_ASCII));
-        acc.sublist().insert(p.sub);
+        subscribe(acc, p.sub);
         pending.put(p.id, p);
-        long timeoutNanos = server.options().authTimeout.toNanos();
-        p.timer = exec.schedule(() -> timedOut(p), timeoutNanos, TimeUnit.NANOSECONDS);
+        long timeoutNanos = server.settings().authTimeout().toNanos();
+        p.timer = schedule(() -> timedOut(p), timeoutNanos, TimeUnit.NANOSECONDS);
         try {
             String jwt = requestJwt(issuer, serviceXkey, c, p.userNkey, operatorAccount != null, timeoutNanos);
             byte[] payload = jwt.getBytes(StandardCharsets.US_ASCII);
@@ -364,8 +330,7 @@ public final class AuthCalloutService {
             p.timer.cancel(false);
         }
         if (p.sub != null) {
-            p.sub.closed = true;
-            p.account.sublist().remove(p.sub);
+            unsubscribe(p.account, p.sub);
         }
         try {
             p.callback.accept(r);
@@ -376,19 +341,11 @@ public final class AuthCalloutService {
 
     /** Ends every waiting request (the clients are not authorized) and stops the thread. */
     public void shutdown() {
-        if (stopped) {
-            return;
-        }
-        stopped = true;
-        try {
-            exec.submit(() -> {
-                for (Pending p : List.copyOf(pending.values())) {
-                    finish(p, null);
-                }
-            }).get(1, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // best effort: the clients are being closed anyway
-        }
-        exec.shutdownNow();
+        // best effort within a second: the clients are being closed anyway
+        stop(() -> {
+            for (Pending p : List.copyOf(pending.values())) {
+                finish(p, null);
+            }
+        }, 1, TimeUnit.SECONDS);
     }
 }

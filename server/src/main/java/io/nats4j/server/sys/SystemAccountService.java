@@ -14,7 +14,6 @@ import io.nats4j.server.auth.SubjectPermission;
 import io.nats4j.server.connection.ClientConnection;
 import io.nats4j.server.connection.ClosedState;
 import io.nats4j.server.connection.InternalSubscriber;
-import io.nats4j.server.log.ServerLogger;
 import io.nats4j.server.monitor.GoJson;
 import io.nats4j.server.monitor.GoTime;
 import io.nats4j.server.monitor.Monitor;
@@ -30,11 +29,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -59,7 +53,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * builders) and publishes it through its {@link InternalClient}. Events from client loops are queued the
  * same way: a client loop never waits for JSON or for another client.
  */
-public final class SystemAccountService {
+public final class SystemAccountService extends InternalService {
 
     // subjects (nats-server's events.go)
     static final String CONNECT_EVENT = "$SYS.ACCOUNT.%s.CONNECT";
@@ -110,32 +104,17 @@ public final class SystemAccountService {
         void handle(Account account, ClientConnection from, String subject, String reply, byte[] headers, byte[] payload);
     }
 
-    private final NatsServer server;
-    private final ServerLogger log;
-    private final ScheduledExecutorService exec;
-    private final InternalClient client;
     private final AtomicLong seq = new AtomicLong();
     private final AtomicLong sids = new AtomicLong();
     /** Sublists that carry this service's per-account subscriptions (they survive a reload). Service thread. */
     private final Set<Sublist> wired = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final List<Subscription> subs = Collections.synchronizedList(new ArrayList<>());
-    private volatile boolean stopped;
     private long statszIntervalMs = STATSZ_FIRST_INTERVAL_MS;
     private long lastStatszNanos;
     /** Accounts whose connection-count heartbeat runs. Service thread. */
     private final Set<String> heartbeats = new java.util.HashSet<>();
 
     public SystemAccountService(NatsServer server) {
-        this.server = server;
-        this.log = server.logger();
-        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "nats4j-sys-" + server.serverName());
-            t.setDaemon(true);
-            return t;
-        });
-        e.setRemoveOnCancelPolicy(true);
-        this.exec = e;
-        this.client = new InternalClient(server.statistics());
+        super(server, "sys", DEFAULT_MAX_QUEUED);
     }
 
     /** Subscribes the services and starts the STATSZ heartbeat. */
@@ -163,7 +142,7 @@ public final class SystemAccountService {
             subscribeClaimRequests(sys);
             wireAccounts(server.accounts());
         });
-        exec.schedule(this::statszHeartbeat, statszIntervalMs, TimeUnit.MILLISECONDS);
+        schedule(this::statszHeartbeat, statszIntervalMs, TimeUnit.MILLISECONDS);
     }
 
     /** After a config reload: accounts that are new get their system imports. */
@@ -213,8 +192,7 @@ public final class SystemAccountService {
         };
         Subscription s = new Subscription(owner, subject, null,
                 Long.toString(sids.incrementAndGet()).getBytes(StandardCharsets.US_ASCII));
-        account.sublist().insert(s);
-        subs.add(s);
+        subscribe(account, s);
     }
 
     // ------------------------------------------------------------------ events
@@ -222,7 +200,7 @@ public final class SystemAccountService {
     /** A client's CONNECT was accepted (client loop). */
     public void clientConnected(ClientConnection c) {
         Account a = c.account();
-        if (stopped || a == null || Account.GLOBAL.equals(a.name())) {
+        if (stopped() || a == null || Account.GLOBAL.equals(a.name())) {
             return;
         }
         accountConnsChanged(a.name());
@@ -241,7 +219,7 @@ public final class SystemAccountService {
     /** A connected client closed (client loop). */
     public void clientClosed(ClientConnection c, ClosedState reason) {
         Account a = c.account();
-        if (stopped || a == null || Account.GLOBAL.equals(a.name()) || !hasInterest(String.format(DISCONNECT_EVENT, a.name()))) {
+        if (stopped() || a == null || Account.GLOBAL.equals(a.name()) || !hasInterest(String.format(DISCONNECT_EVENT, a.name()))) {
             return;
         }
         Instant now = Instant.now();
@@ -269,25 +247,25 @@ public final class SystemAccountService {
         submit(() -> {
             sendAccountConns(accName, String.format(ACC_CONNS_EVENT_OLD, accName), String.format(ACC_CONNS_EVENT_NEW, accName));
             if (heartbeats.add(accName)) {
-                exec.schedule(() -> accountConnsHeartbeat(accName), ACC_CONNS_HEARTBEAT_MS, TimeUnit.MILLISECONDS);
+                schedule(() -> accountConnsHeartbeat(accName), ACC_CONNS_HEARTBEAT_MS, TimeUnit.MILLISECONDS);
             }
         });
     }
 
     private void accountConnsHeartbeat(String accName) {
         Account a = server.accounts().get(accName);
-        if (stopped || a == null || a.connectionCount() == 0) {
+        if (stopped() || a == null || a.connectionCount() == 0) {
             heartbeats.remove(accName);
             return;
         }
         sendAccountConns(accName, String.format(ACC_CONNS_EVENT_OLD, accName), String.format(ACC_CONNS_EVENT_NEW, accName));
-        exec.schedule(() -> accountConnsHeartbeat(accName), ACC_CONNS_HEARTBEAT_MS, TimeUnit.MILLISECONDS);
+        schedule(() -> accountConnsHeartbeat(accName), ACC_CONNS_HEARTBEAT_MS, TimeUnit.MILLISECONDS);
     }
 
     /** A client failed authentication (client loop). */
     public void clientAuthError(ClientConnection c) {
         String subject = String.format(AUTH_ERROR_EVENT, server.serverId());
-        if (stopped || !hasInterest(subject)) {
+        if (stopped() || !hasInterest(subject)) {
             return;
         }
         Instant now = Instant.now();
@@ -318,30 +296,10 @@ public final class SystemAccountService {
      * it to be handed to the receivers, and stops the service.
      */
     public void shutdown() {
-        if (stopped) {
-            return;
-        }
-        CountDownLatch done = new CountDownLatch(1);
-        try {
-            exec.execute(() -> {
-                try {
-                    ObjectNode si = GoJson.object();
-                    publishSys(String.format(SHUTDOWN_EVENT, server.serverId()), si, si);
-                } finally {
-                    done.countDown();
-                }
-            });
-            done.await(1, TimeUnit.SECONDS);
-        } catch (RejectedExecutionException e) {
-            // already stopped
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        stopped = true;
-        exec.shutdownNow();
-        for (Subscription s : new ArrayList<>(subs)) {
-            s.closed = true;
-        }
+        stop(() -> {
+            ObjectNode si = GoJson.object();
+            publishSys(String.format(SHUTDOWN_EVENT, server.serverId()), si, si);
+        }, 1, TimeUnit.SECONDS);
     }
 
     private boolean hasInterest(String subject) {
@@ -354,7 +312,7 @@ public final class SystemAccountService {
     }
 
     private void statszHeartbeat() {
-        if (stopped) {
+        if (stopped()) {
             return;
         }
         try {
@@ -369,13 +327,7 @@ public final class SystemAccountService {
             log.error("Error sending statsz: " + e);
         }
         statszIntervalMs = Math.min(statszIntervalMs * 2, STATSZ_MAX_INTERVAL_MS);
-        if (!stopped) {
-            try {
-                exec.schedule(this::statszHeartbeat, statszIntervalMs, TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException ignored) {
-                // stopped meanwhile
-            }
-        }
+        schedule(this::statszHeartbeat, statszIntervalMs, TimeUnit.MILLISECONDS);
     }
 
     // ------------------------------------------------------------------ requests
@@ -1003,47 +955,5 @@ public final class SystemAccountService {
 
     private Account system() {
         return server.accounts().system();
-    }
-
-    private void submit(Runnable r) {
-        if (stopped) {
-            return;
-        }
-        try {
-            exec.execute(() -> {
-                try {
-                    r.run();
-                } catch (RuntimeException e) {
-                    log.error("System account service error: " + e);
-                }
-            });
-        } catch (RejectedExecutionException ignored) {
-            // shutting down
-        }
-    }
-
-    private void runSync(Runnable r) {
-        CountDownLatch done = new CountDownLatch(1);
-        submit(() -> {
-            try {
-                r.run();
-            } finally {
-                done.countDown();
-            }
-        });
-        try {
-            done.await(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** For tests: runs everything queued so far, then returns. */
-    public void drain() {
-        runSync(() -> { });
-    }
-
-    ExecutorService executor() {
-        return exec;
     }
 }
