@@ -4,6 +4,7 @@ import io.nats4j.server.auth.Account;
 import io.nats4j.server.auth.Accounts;
 import io.nats4j.server.auth.JwtClaims;
 import io.nats4j.server.auth.OperatorMode;
+import io.nats4j.server.auth.UserRecheck;
 import io.nats4j.server.connection.ClientConnection;
 import io.nats4j.server.connection.ClosedState;
 import io.nats4j.server.log.ServerLogger;
@@ -19,12 +20,10 @@ import java.util.List;
 final class AccountChanges implements OperatorMode.AccountListener {
 
     private final NatsServer server;
-    private final OperatorMode operator;
     private final ServerLogger log;
 
-    private AccountChanges(NatsServer server, OperatorMode operator) {
+    private AccountChanges(NatsServer server) {
         this.server = server;
-        this.operator = operator;
         this.log = server.logger();
     }
 
@@ -32,7 +31,7 @@ final class AccountChanges implements OperatorMode.AccountListener {
     static void listen(NatsServer server, Accounts accounts) {
         OperatorMode om = accounts.operatorMode();
         if (om != null) {
-            om.accountListener(new AccountChanges(server, om));
+            om.accountListener(new AccountChanges(server));
         }
     }
 
@@ -81,7 +80,7 @@ final class AccountChanges implements OperatorMode.AccountListener {
                 // authorized by an auth callout: its CONNECT JWT is the sentinel's, not the user it became
                 continue;
             }
-            OperatorMode.Recheck r = operator.recheck(c.connectOptions(), old, neu);
+            UserRecheck.Recheck r = UserRecheck.recheck(c.connectOptions(), old, neu);
             switch (r.verdict()) {
                 case REVOKED -> {
                     log.debug(c + " - User Authentication Revoked");

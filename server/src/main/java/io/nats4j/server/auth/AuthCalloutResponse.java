@@ -128,7 +128,7 @@ public final class AuthCalloutResponse {
         if (tac.expires() > 0 && nowSeconds > tac.expires()) {
             throw new Rejected("Account JWT of \"" + targetKey + "\" has expired");
         }
-        Permissions p = OperatorMode.mergedPermissions(tac.defaultPermissions(), limits.permissions());
+        Permissions p = UserJwtRules.mergedPermissions(tac.defaultPermissions(), limits.permissions());
         if (tac.authorization() != null && tac.authorization().enabled()) {
             p = Accounts.withCalloutDeny(p);
         }
@@ -139,8 +139,8 @@ public final class AuthCalloutResponse {
             expiresMillis = tac.expires() * 1000;
             expiredError = OperatorMode.ACCOUNT_EXPIRED;
         }
-        Accounts.ConnectionLimits cl = new Accounts.ConnectionLimits(OperatorMode.minLimit(limits.subs(), tac.subs()),
-                OperatorMode.minLimit(limits.payload(), tac.payload()), expiresMillis, expiredError);
+        Accounts.ConnectionLimits cl = new Accounts.ConnectionLimits(UserJwtRules.minLimit(limits.subs(), tac.subs()),
+                UserJwtRules.minLimit(limits.payload(), tac.payload()), expiresMillis, expiredError);
         return result(uc, userNkey, rawUser, p, target, cp, cl);
     }
 
@@ -220,7 +220,7 @@ public final class AuthCalloutResponse {
 
     /** Rejected when the user may not connect now or not over a standard connection; else the window's end. */
     private static long connectWindow(JwtClaims.UserLimits limits, String account) throws Rejected {
-        long windowEndMillis = OperatorMode.timeWindowEnd(limits);
+        long windowEndMillis = UserJwtRules.timeWindowEnd(limits);
         if (windowEndMillis < 0) {
             throw new Rejected("Authorized user on account \"" + account + "\" outside of valid connect times");
         }

@@ -5,13 +5,6 @@ import io.nats4j.server.subject.Sublist;
 import io.nats4j.server.subject.Subjects;
 import io.nats4j.server.subject.Subscription;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.time.DateTimeException;
-import java.time.LocalTime;
-import java.time.ZoneId;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -36,8 +29,6 @@ public final class OperatorMode {
     public static final String USER_EXPIRED = "User Authentication Expired";
     /** Text nats-server sends to the clients of an account whose JWT expired. */
     public static final String ACCOUNT_EXPIRED = "Account Authentication Expired";
-    private static final Set<String> KNOWN_CONNECTION_TYPES = Set.of("STANDARD", "WEBSOCKET", "LEAFNODE",
-            "LEAFNODE_WS", "MQTT", "MQTT_WS", "IN_PROCESS");
 
     /**
      * An account built from its JWT. Claim updates replace {@code claims} and {@code jwt} and re-wire the
@@ -268,7 +259,7 @@ public final class OperatorMode {
         if (operatorJwts.isEmpty()) {
             return;
         }
-        java.util.function.LongFunction<String> time = OperatorMode::goLocalTime;
+        java.util.function.LongFunction<String> time = GoLocalTime::format;
         notice.accept("Trusted Operators");
         for (Jwt j : operatorJwts) {
             notice.accept("  System  : " + Accounts.goQuote(j.claims().path("aud").asText("")));
@@ -276,38 +267,6 @@ public final class OperatorMode {
             notice.accept("  Issued  : " + time.apply(j.issuedAt()));
             notice.accept("  Expires : " + (j.expires() > 0 ? time.apply(j.expires()) : "Never"));
         }
-    }
-
-    /**
-     * Go's {@code time.Time.String()} of a Unix time in the local zone, as nats-server prints JWT dates:
-     * {@code 2006-01-02 15:04:05 -0700 MST}. On a machine running in UTC (containers, most servers) it is built
-     * directly: the general path's zone rules and zone names take a fresh JVM tens of milliseconds to load.
-     */
-    static String goLocalTime(long epochSeconds) {
-        java.util.TimeZone tz = java.util.TimeZone.getDefault();
-        String id = tz.getID();
-        if (tz.getRawOffset() == 0 && !tz.useDaylightTime()
-                && (id.equals("UTC") || id.equals("Etc/UTC") || id.equals("Etc/Universal") || id.equals("Universal")
-                        || id.equals("Etc/Zulu") || id.equals("Zulu"))) {
-            java.time.LocalDateTime t = java.time.LocalDateTime.ofEpochSecond(epochSeconds, 0, java.time.ZoneOffset.UTC);
-            StringBuilder sb = new StringBuilder(32);
-            pad(sb, t.getYear(), 4).append('-');
-            pad(sb, t.getMonthValue(), 2).append('-');
-            pad(sb, t.getDayOfMonth(), 2).append(' ');
-            pad(sb, t.getHour(), 2).append(':');
-            pad(sb, t.getMinute(), 2).append(':');
-            return pad(sb, t.getSecond(), 2).append(" +0000 UTC").toString();
-        }
-        return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss Z z")
-                .format(java.time.Instant.ofEpochSecond(epochSeconds).atZone(ZoneId.systemDefault()));
-    }
-
-    private static StringBuilder pad(StringBuilder sb, int v, int width) {
-        String d = Integer.toString(v);
-        for (int i = d.length(); i < width; i++) {
-            sb.append('0');
-        }
-        return sb.append(d);
     }
 
     /** The system account named by the first operator JWT, or null. */
@@ -582,285 +541,25 @@ public final class OperatorMode {
 
     // ---------------------------------------------------------------- users
 
+    /** Users (user JWTs) authenticate here: see {@link OperatorUsers}. */
+    private final OperatorUsers users = new OperatorUsers(this);
+
     /**
-     * nats-server's JWT client authentication (processClientOrLeafAuthentication with trusted keys). The
-     * failure's text says why, for the debug log. {@code mayFetch} false: an account that is not loaded is refused
-     * rather than fetched from the resolver.
+     * nats-server's JWT client authentication ({@link OperatorUsers#authenticate}). {@code mayFetch} false: an
+     * account that is not loaded is refused rather than fetched from the resolver.
      */
     Accounts.AuthResult authenticate(ConnectOptions co, String nonce, String clientIp, boolean mayFetch) {
-        if (co.jwt == null || co.jwt.isEmpty()) {
-            return Accounts.AuthResult.failure("Authentication requires a user JWT");
-        }
-        long now = nowSeconds();
-        Jwt j;
-        JwtClaims.User uc;
-        try {
-            j = Jwt.decode(co.jwt);
-            if (!"user".equals(j.type())) {
-                return Accounts.AuthResult.failure("User JWT not valid: not user claim");
-            }
-            uc = JwtClaims.user(j);
-        } catch (Jwt.JwtException e) {
-            return Accounts.AuthResult.failure("User JWT not valid: " + e.getMessage());
-        }
-        if (!NKeys.isValidUserKey(uc.publicKey())) {
-            return Accounts.AuthResult.failure("User JWT not valid: subject is not a user public key");
-        }
-        if (j.isExpired(now) || (j.notBefore() > 0 && now < j.notBefore())) {
-            return Accounts.AuthResult.failure("User JWT no longer valid");
-        }
-        String accountKey = uc.issuerAccount() != null ? uc.issuerAccount() : uc.issuer();
-        Set<String> pinned = pinnedAccounts;
-        if (pinned != null && !pinned.contains(accountKey)) {
-            pinnedAccountFails.incrementAndGet();
-            return Accounts.AuthResult.failure("Account " + accountKey + " not listed as operator pinned account");
-        }
-        Account acc = mayFetch ? lookup(accountKey) : loadedAccount(accountKey);
-        JwtClaims.Account ac = claims(accountKey);
-        if (acc == null || ac == null) {
-            return Accounts.AuthResult.failure("Account JWT lookup error: account \"" + accountKey + "\" not found");
-        }
-        if (!ac.hasIssuer(uc.issuer())) {
-            return Accounts.AuthResult.failure("User JWT issuer is not known");
-        }
-        JwtClaims.UserLimits limits = uc.limits();
-        JwtClaims.UserLimits scope = ac.scopedSigningKeys().get(uc.issuer());
-        if (scope != null) {
-            if (!limits.isEmpty()) {
-                return Accounts.AuthResult.failure("User JWT is not valid: scoped users require no permissions or limits set");
-            }
-            try {
-                limits = UserScopeTemplate.apply(scope, uc, ac);
-            } catch (UserScopeTemplate.InvalidTemplate e) {
-                return Accounts.AuthResult.failure("User JWT generated invalid permissions");
-            }
-        }
-        List<String> types = limits.allowedConnectionTypes();
-        if (!types.isEmpty()) {
-            boolean anyKnown = false;
-            boolean standard = false;
-            for (String t : types) {
-                String u = t.toUpperCase(java.util.Locale.ROOT);
-                anyKnown |= KNOWN_CONNECTION_TYPES.contains(u);
-                standard |= u.equals("STANDARD");
-            }
-            if (!anyKnown || !standard) {
-                return Accounts.AuthResult.failure("Connection type not allowed");
-            }
-        }
-        if (ac.expires() > 0 && now > ac.expires()) {
-            return Accounts.AuthResult.failure("Account JWT has expired");
-        }
-        if (limits.bearerToken() && ac.disallowBearer()) {
-            return Accounts.AuthResult.failure("Account does not allow bearer tokens");
-        }
-        if (!limits.bearerToken()) {
-            if (co.sig == null || co.sig.isEmpty()) {
-                return Accounts.AuthResult.failure("Signature missing");
-            }
-            if (!NKeys.verify(uc.publicKey(), nonce, co.sig)) {
-                return Accounts.AuthResult.failure("Signature not verified");
-            }
-        }
-        if (ac.isRevoked(uc.publicKey(), uc.issuedAt())) {
-            return Accounts.AuthResult.failure("User authentication revoked");
-        }
-        if (!sourceAllowed(limits.src(), clientIp)) {
-            return Accounts.AuthResult.failure("Bad src Ip " + clientIp);
-        }
-        long windowEndMillis = timeWindowEnd(limits);
-        if (windowEndMillis < 0) {
-            return Accounts.AuthResult.failure("Outside connect times");
-        }
-        Permissions p = mergedPermissions(ac.defaultPermissions(), limits.permissions());
-        if (ac.authorization() != null && ac.authorization().enabled()) {
-            // as nats-server: nobody in an auth callout account may publish requests as if it were the server
-            p = Accounts.withCalloutDeny(p);
-        }
-        CompiledPermissions cp = null;
-        if (p != null) {
-            if (CompiledPermissions.validate(p) != null) {
-                return Accounts.AuthResult.failure("User JWT generated invalid permissions");
-            }
-            cp = new CompiledPermissions(p);
-        }
-        long expiresMillis = 0;
-        String expiredError = null;
-        if (uc.expires() > 0) {
-            expiresMillis = uc.expires() * 1000;
-            expiredError = USER_EXPIRED;
-        }
-        if (windowEndMillis > 0 && (expiresMillis == 0 || windowEndMillis < expiresMillis)) {
-            expiresMillis = windowEndMillis;
-            expiredError = USER_EXPIRED;
-        }
-        if (ac.expires() > 0 && (expiresMillis == 0 || ac.expires() * 1000 < expiresMillis)) {
-            expiresMillis = ac.expires() * 1000;
-            expiredError = ACCOUNT_EXPIRED;
-        }
-        Accounts.ConnectionLimits cl = new Accounts.ConnectionLimits(
-                minLimit(limits.subs(), ac.subs()), minLimit(limits.payload(), ac.payload()), expiresMillis, expiredError);
-        User user = new User(null, null, uc.publicKey(), p, accountKey);
-        return new Accounts.AuthResult(user, acc, cp, cl, null);
+        return users.authenticate(co, nonce, clientIp, mayFetch);
     }
 
-    /** nats-server's minLimit over user and account values; -1 = unlimited. */
-    static int minLimit(long user, long account) {
-        long v = user;
-        if (v == Jwt.NO_LIMIT || (account != Jwt.NO_LIMIT && account < v)) {
-            v = account;
-        }
-        return (int) Math.max(-1, Math.min(Integer.MAX_VALUE, v));
+    /** resolver_pinned_accounts, or null when not set. */
+    Set<String> pinnedAccounts() {
+        return pinnedAccounts;
     }
 
-    /** Account default permissions, each part replaced by the user's own when the user has one. */
-    static Permissions mergedPermissions(Permissions account, Permissions user) {
-        if (account == null) {
-            return user;
-        }
-        if (user == null) {
-            return account;
-        }
-        return new Permissions(user.publish() != null ? user.publish() : account.publish(),
-                user.subscribe() != null ? user.subscribe() : account.subscribe(),
-                user.response() != null ? user.response() : account.response());
-    }
-
-    /** nats-server's validateSrc: no list allows all; a bad CIDR allows nothing. */
-    static boolean sourceAllowed(List<String> cidrs, String host) {
-        if (cidrs.isEmpty()) {
-            return true;
-        }
-        if (host == null || host.isEmpty()) {
-            return false;
-        }
-        byte[] ip;
-        try {
-            ip = ipLiteral(host);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-        for (String cidr : cidrs) {
-            int slash = cidr.indexOf('/');
-            if (slash < 0) {
-                return false;
-            }
-            byte[] net;
-            int bits;
-            try {
-                net = ipLiteral(cidr.substring(0, slash));
-                bits = Integer.parseInt(cidr.substring(slash + 1));
-            } catch (IllegalArgumentException e) {
-                return false;
-            }
-            if (bits < 0 || bits > net.length * 8) {
-                return false;
-            }
-            byte[] addr = ip;
-            if (addr.length != net.length) {
-                addr = mapped(addr, net.length);
-                if (addr == null) {
-                    continue;
-                }
-            }
-            if (prefixMatches(addr, net, bits)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static final java.util.regex.Pattern IP_LITERAL =
-            java.util.regex.Pattern.compile("(\\d{1,3}(\\.\\d{1,3}){3})|([0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)");
-
-    /** The bytes of an IP address literal (never a DNS lookup); IllegalArgumentException when not one. */
-    static byte[] ipLiteral(String s) {
-        String t = s.startsWith("[") && s.endsWith("]") ? s.substring(1, s.length() - 1) : s;
-        if (!IP_LITERAL.matcher(t).matches()) {
-            throw new IllegalArgumentException("not an IP address: " + s);
-        }
-        try {
-            return InetAddress.getByName(t).getAddress();
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("not an IP address: " + s);
-        }
-    }
-
-    /** An IPv4 address as IPv4-mapped IPv6 or back, to compare with a network of the other family. */
-    private static byte[] mapped(byte[] addr, int len) {
-        try {
-            if (len == 16 && addr.length == 4) {
-                byte[] m = new byte[16];
-                m[10] = (byte) 0xff;
-                m[11] = (byte) 0xff;
-                System.arraycopy(addr, 0, m, 12, 4);
-                return m;
-            }
-            InetAddress a = InetAddress.getByAddress(addr);
-            return a instanceof java.net.Inet4Address ? a.getAddress() : null;
-        } catch (UnknownHostException e) {
-            return null;
-        }
-    }
-
-    private static boolean prefixMatches(byte[] a, byte[] net, int bits) {
-        int full = bits / 8;
-        for (int i = 0; i < full; i++) {
-            if (a[i] != net[i]) {
-                return false;
-            }
-        }
-        int rest = bits % 8;
-        if (rest == 0) {
-            return true;
-        }
-        int mask = (0xff << (8 - rest)) & 0xff;
-        return (a[full] & mask) == (net[full] & mask);
-    }
-
-    /**
-     * nats-server's validateTimes: with no ranges, 0 (always); inside a range, the epoch millis at which it
-     * ends; outside every range (or a bad range or locale), -1. Times are of {@code times_location}, else
-     * the server's zone; a range whose end is before its start spans midnight.
-     */
-    static long timeWindowEnd(JwtClaims.UserLimits limits) {
-        return timeWindowEnd(limits, ZonedDateTime.now());
-    }
-
-    static long timeWindowEnd(JwtClaims.UserLimits limits, ZonedDateTime nowAnywhere) {
-        if (limits.times().isEmpty()) {
-            return 0;
-        }
-        ZoneId zone;
-        try {
-            zone = limits.locale() == null || limits.locale().isEmpty() ? ZoneId.systemDefault() : ZoneId.of(limits.locale());
-        } catch (DateTimeException e) {
-            return -1;
-        }
-        ZonedDateTime now = nowAnywhere.withZoneSameInstant(zone);
-        for (JwtClaims.TimeRange r : limits.times()) {
-            LocalTime start;
-            LocalTime end;
-            try {
-                start = LocalTime.parse(r.start());
-                end = LocalTime.parse(r.end());
-            } catch (DateTimeParseException | NullPointerException e) {
-                return -1;
-            }
-            ZonedDateTime s = now.toLocalDate().atTime(start).atZone(zone);
-            ZonedDateTime e = now.toLocalDate().atTime(end).atZone(zone);
-            if (start.isAfter(end)) {
-                // spans midnight: either it started yesterday and ends today, or starts today and ends tomorrow
-                if (now.isBefore(e)) {
-                    return e.toInstant().toEpochMilli();
-                }
-                e = e.plusDays(1);
-            }
-            if (!now.isBefore(s) && now.isBefore(e)) {
-                return e.toInstant().toEpochMilli();
-            }
-        }
-        return -1;
+    /** Counts a user refused because its account is not pinned. */
+    void pinnedAccountRefused() {
+        pinnedAccountFails.incrementAndGet();
     }
 
     // ---------------------------------------------------------------- updates ($SYS claim requests)
@@ -970,68 +669,6 @@ public final class OperatorMode {
         unwireImports(l);
         wireImports(l);
         rewireImporters(c.publicKey());
-    }
-
-    /** What happens to a live client after its account's JWT changed. */
-    public enum Verdict {
-        /** Stays, with {@link Recheck#limits()} re-applied. */
-        KEEP,
-        /** nats-server: "User Authentication Revoked", closed as Credentials Revoked. */
-        REVOKED,
-        /** A bearer token the account now refuses: "Authorization Violation". */
-        BEARER_REFUSED,
-        /** Its signing key was removed or its scope changed: closed without an error (Authentication Failure). */
-        SIGNER_CHANGED
-    }
-
-    public record Recheck(Verdict verdict, Accounts.ConnectionLimits limits) {
-    }
-
-    /**
-     * nats-server's per-client part of updateAccountClaims: revocation and bearer checks against the new claims
-     * and, when the account's signing keys changed, eviction of users whose signing key is gone or whose
-     * scope changed. {@code co} is the client's CONNECT (its user JWT).
-     */
-    public Recheck recheck(ConnectOptions co, JwtClaims.Account old, JwtClaims.Account neu) {
-        if (co == null || co.jwt == null || co.jwt.isEmpty()) {
-            return new Recheck(Verdict.KEEP, null);
-        }
-        JwtClaims.User uc;
-        try {
-            uc = JwtClaims.user(Jwt.decode(co.jwt));
-        } catch (Jwt.JwtException e) {
-            return new Recheck(Verdict.BEARER_REFUSED, null);
-        }
-        if (uc.limits().bearerToken() && neu.disallowBearer()) {
-            return new Recheck(Verdict.BEARER_REFUSED, null);
-        }
-        if (neu.isRevoked(uc.publicKey(), uc.issuedAt())) {
-            return new Recheck(Verdict.REVOKED, null);
-        }
-        String signer = uc.issuerAccount() != null ? uc.issuer() : null;
-        if (signer != null && signersChanged(old, neu)) {
-            JwtClaims.UserLimits before = old.scopedSigningKeys().get(signer);
-            JwtClaims.UserLimits after = neu.scopedSigningKeys().get(signer);
-            if (!neu.hasIssuer(signer) || (before != null && !before.equals(after))) {
-                return new Recheck(Verdict.SIGNER_CHANGED, null);
-            }
-        }
-        JwtClaims.UserLimits limits = uc.limits();
-        JwtClaims.UserLimits scope = signer == null ? null : neu.scopedSigningKeys().get(signer);
-        if (scope != null) {
-            try {
-                limits = UserScopeTemplate.apply(scope, uc, neu);
-            } catch (UserScopeTemplate.InvalidTemplate e) {
-                return new Recheck(Verdict.SIGNER_CHANGED, null);
-            }
-        }
-        return new Recheck(Verdict.KEEP, new Accounts.ConnectionLimits(minLimit(limits.subs(), neu.subs()),
-                minLimit(limits.payload(), neu.payload()), 0, null));
-    }
-
-    private static boolean signersChanged(JwtClaims.Account old, JwtClaims.Account neu) {
-        return !new HashSet<>(old.signingKeys()).equals(new HashSet<>(neu.signingKeys()))
-                || !old.scopedSigningKeys().equals(neu.scopedSigningKeys());
     }
 
     // ---------------------------------------------------------------- list and delete (full resolver)

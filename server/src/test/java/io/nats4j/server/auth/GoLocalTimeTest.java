@@ -20,10 +20,10 @@ class GoLocalTimeTest {
                 DateTimeFormatter general = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss Z z");
                 for (long t : new long[] {0, 1, 59, 86_399, 951_782_400, 1_795_947_030, 4_102_444_799L}) {
                     assertEquals(general.format(Instant.ofEpochSecond(t).atZone(ZoneId.systemDefault())),
-                            OperatorMode.goLocalTime(t), zone + " " + t);
+                            GoLocalTime.format(t), zone + " " + t);
                 }
             }
-            assertEquals("2026-11-29 09:30:30 +0000 UTC", OperatorMode.goLocalTime(1_795_944_630));
+            assertEquals("2026-11-29 09:30:30 +0000 UTC", GoLocalTime.format(1_795_944_630));
         } finally {
             TimeZone.setDefault(saved);
         }
@@ -34,7 +34,7 @@ class GoLocalTimeTest {
         TimeZone saved = TimeZone.getDefault();
         try {
             TimeZone.setDefault(TimeZone.getTimeZone("Europe/Berlin"));
-            assertEquals("2026-11-29 10:30:30 +0100 CET", OperatorMode.goLocalTime(1_795_944_630));
+            assertEquals("2026-11-29 10:30:30 +0100 CET", GoLocalTime.format(1_795_944_630));
         } finally {
             TimeZone.setDefault(saved);
         }

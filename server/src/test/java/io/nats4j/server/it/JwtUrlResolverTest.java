@@ -198,10 +198,12 @@ class JwtUrlResolverTest {
                 raw.expect("PONG\r\n", WAIT);
             }
             assertEquals(1, requests.get(pub(a)).get());
-            // the reload builds the accounts anew: A's next fetch is held back
+            // the reload builds a new operator mode (its resolver settings changed), which loads A again (the
+            // same account object): A's next fetch is held back
             gates.put(pub(a), gate);
             // an auth setting changed: the reload rebuilds the accounts and re-checks every client
-            java.nio.file.Files.writeString(file, config + "authorization { timeout: 3 }\n");
+            java.nio.file.Files.writeString(file, config + "authorization { timeout: 3 }\n"
+                    + "resolver_pinned_accounts: [\"" + pub(a) + "\", \"" + pub(b) + "\"]\n");
             CompletableFuture<Void> reload = CompletableFuture.runAsync(() -> {
                 try {
                     ns.reload();
