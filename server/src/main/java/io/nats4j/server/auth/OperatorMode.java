@@ -34,7 +34,7 @@ public final class OperatorMode {
      * An account built from its JWT. Claim updates replace {@code claims} and {@code jwt} and re-wire the
      * imports; {@code wired} holds the import subscriptions this account's imports added (lock held).
      */
-    private static final class Loaded {
+    static final class Loaded {
         final Account account;
         volatile JwtClaims.Account claims;
         volatile String jwt;
@@ -63,18 +63,18 @@ public final class OperatorMode {
         void accountDeleted(Account account);
     }
 
-    private final Set<String> trustedKeys = new HashSet<>();
+    final Set<String> trustedKeys = new HashSet<>();
     /** The trusted operator JWTs (not the bare trusted_keys), for the start-up log. */
     private final List<Jwt> operatorJwts = new ArrayList<>();
     /** strict_signing_key_usage: operators whose identity key may not sign accounts. */
-    private final Set<String> strictOperators = new HashSet<>();
+    final Set<String> strictOperators = new HashSet<>();
     private final String operatorSystemAccount;
-    private final AccountResolver resolver;
+    final AccountResolver resolver;
     private final boolean sublistCache;
-    private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
+    final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
     private final Set<String> loading = new HashSet<>();
     private volatile Consumer<String> warn = w -> { };
-    private volatile AccountListener listener;
+    volatile AccountListener listener;
     /** resolver_pinned_accounts (with the system account added), or null when not set. */
     private final Set<String> pinnedAccounts;
     /** Users refused because their account is not pinned (/varz pinned_account_fails). */
@@ -408,7 +408,7 @@ public final class OperatorMode {
     }
 
     /** The account-level parts of the claims: connection limit and exports (lock held). */
-    private static void applyClaims(Loaded l, JwtClaims.Account c) {
+    static void applyClaims(Loaded l, JwtClaims.Account c) {
         l.account.limits((int) Math.max(-1, Math.min(Integer.MAX_VALUE, c.conn())), -1, -1);
         List<AccountConfig.Export> exports = new ArrayList<>();
         for (JwtClaims.Export e : c.exports()) {
@@ -419,7 +419,7 @@ public final class OperatorMode {
     }
 
     /** Wires every import of the account's current claims (lock held). */
-    private void wireImports(Loaded l) {
+    void wireImports(Loaded l) {
         JwtClaims.Account c = l.claims;
         for (JwtClaims.Import im : c.imports()) {
             String problem = wireImport(l, c, im);
@@ -431,7 +431,7 @@ public final class OperatorMode {
     }
 
     /** Removes the import subscriptions the account's imports added (lock held). */
-    private static void unwireImports(Loaded l) {
+    static void unwireImports(Loaded l) {
         for (WiredImport w : l.wired) {
             w.sub().closed = true;
             w.sublist().remove(w.sub());
@@ -440,7 +440,7 @@ public final class OperatorMode {
     }
 
     /** Re-wires the imports of every loaded account (other than {@code changed}) importing from it (lock held). */
-    private void rewireImporters(String changed) {
+    void rewireImporters(String changed) {
         for (Loaded other : new ArrayList<>(loaded.values())) {
             if (other.claims.publicKey().equals(changed)) {
                 continue;
@@ -564,241 +564,11 @@ public final class OperatorMode {
 
     // ---------------------------------------------------------------- updates ($SYS claim requests)
 
-    /** nats-server's text for an account JWT whose issuer is not trusted (ErrAccountValidation). */
-    public static final String ACCOUNT_VALIDATION_FAILED = "account validation failed";
+    private final AccountJwtUpdates jwtUpdates = new AccountJwtUpdates(this);
 
-    /**
-     * The outcome of a claim update, as nats-server's respondToUpdate reports it: {@code account} (may be
-     * "n/a"), {@code message}, and {@code error} (null on success; the reply's description is
-     * {@code message + " - " + error}).
-     */
-    public record ClaimUpdate(String account, String message, String error) {
-        public boolean ok() {
-            return error == null;
-        }
-
-        /** The text nats-server logs and puts in an error reply's description. */
-        public String description() {
-            return error == null ? message : message + " - " + error;
-        }
+    /** Claim updates, lookups, lists and deletes ({@code $SYS} requests). */
+    public AccountJwtUpdates jwtUpdates() {
+        return jwtUpdates;
     }
 
-    /** True for the {@code full} resolver, whose directory takes claim updates and answers lookups. */
-    public boolean fullResolver() {
-        return resolver instanceof AccountResolver.Directory d && !d.isCache();
-    }
-
-    /** True for the {@code cache} resolver: a directory that keeps the JWTs of accounts in use. */
-    public boolean cacheResolver() {
-        return resolver instanceof AccountResolver.Directory d && d.isCache();
-    }
-
-    /**
-     * A claim update received on {@code $SYS.REQ.CLAIMS.UPDATE} ({@code subjectAccount} null) or
-     * {@code $SYS.REQ.ACCOUNT.<acc>.CLAIMS.UPDATE}. With the full resolver the JWT is stored in the directory
-     * (whether or not the account is loaded) and applied to the account when loaded; with MEMORY only a
-     * loaded account is updated in memory (nats-server's accountClaimUpdate; others are "skipped").
-     * Unlike nats-server, whose full resolver stores a JWT of any issuer (then fails to use it), an account
-     * JWT not signed by a trusted operator key is refused before it is stored.
-     */
-    public synchronized ClaimUpdate claimUpdate(String subjectAccount, String jwt) {
-        boolean full = fullResolver();
-        boolean cache = cacheResolver();
-        // nats-server's CacheDirAccResolver words its answers with "cache"
-        String update = cache ? "jwt update cache" : "jwt update";
-        String failed = update + " resulted in error";
-        if (!full && !cache && (jwt == null || jwt.isEmpty())) {
-            return new ClaimUpdate(subjectAccount, "jwt update error", "request body is empty");
-        }
-        Jwt j;
-        try {
-            j = Jwt.decode(jwt == null ? "" : jwt.strip());
-            if (!"account".equals(j.type())) {
-                throw new Jwt.JwtException("not account claim");
-            }
-        } catch (Jwt.JwtException e) {
-            return new ClaimUpdate(subjectAccount == null || (full && !cache) ? "n/a" : subjectAccount, failed, e.getMessage());
-        }
-        String key = j.subject();
-        if (subjectAccount != null && !subjectAccount.equals(key)) {
-            return new ClaimUpdate(subjectAccount, failed, "subject does not match jwt content");
-        }
-        if ((full || cache) && strictOperators.contains(j.issuer())) {
-            return new ClaimUpdate(key, failed, "operator requires issuer to be a signing key");
-        }
-        Loaded l = loaded.get(key);
-        if (!full && l == null) {
-            return new ClaimUpdate(key, update + " skipped", null);
-        }
-        JwtClaims.Account c;
-        try {
-            c = verifyAccount(key, jwt.strip());
-        } catch (Jwt.JwtException e) {
-            return new ClaimUpdate(key, failed, ACCOUNT_VALIDATION_FAILED);
-        }
-        if (full || cache) {
-            try {
-                resolver.store(key, jwt.strip());
-            } catch (IOException | IllegalArgumentException e) {
-                return new ClaimUpdate(key, failed, e.getMessage());
-            }
-        }
-        l = loaded.get(key);
-        if (l != null) {
-            JwtClaims.Account old = l.claims;
-            reapply(l, c, jwt.strip());
-            AccountListener al = listener;
-            if (al != null) {
-                al.accountUpdated(l.account, old, c);
-            }
-        }
-        return new ClaimUpdate(key, cache ? "jwt updated cache" : "jwt updated", null);
-    }
-
-    /**
-     * nats-server's updateAccountClaims for a loaded account: the connection limit, exports and imports of the
-     * new claims replace the old ones (import subscriptions of this account and of the accounts importing
-     * from it are removed and wired again, so a removed export stops delivering and a new import starts);
-     * revocations, signing keys, default permissions and user limits are read from the claims at each
-     * connect and by {@link #recheck} for the live clients (lock held).
-     */
-    private void reapply(Loaded l, JwtClaims.Account c, String jwt) {
-        l.claims = c;
-        l.jwt = jwt;
-        applyClaims(l, c);
-        unwireImports(l);
-        wireImports(l);
-        rewireImporters(c.publicKey());
-    }
-
-    // ---------------------------------------------------------------- list and delete (full resolver)
-
-    /**
-     * {@code $SYS.REQ.CLAIMS.LIST}: the public keys of the account JWTs in the full resolver's directory, in
-     * file name order, without expired ones (nats-server's handleListRequest over PackWalk).
-     */
-    public List<String> listAccounts() throws IOException {
-        if (!(resolver instanceof AccountResolver.Directory d)) {
-            return List.of();
-        }
-        List<String> out = new ArrayList<>();
-        long now = nowSeconds();
-        for (String key : d.keys()) {
-            String jwt = d.peek(key);
-            if (jwt == null) {
-                continue;
-            }
-            try {
-                if (Jwt.decode(jwt).isExpired(now)) {
-                    continue;
-                }
-            } catch (Jwt.JwtException e) {
-                // nats-server lists a JWT it cannot decode
-            }
-            out.add(key);
-        }
-        return out;
-    }
-
-    /**
-     * {@code $SYS.REQ.CLAIMS.DELETE}: a generic claims JWT, self-signed by the operator or one of its signing
-     * keys, with {@code nats.accounts} listing the accounts to delete (nats-server's handleDeleteRequest).
-     * Needs {@code allow_delete}; the system account cannot be deleted. A deleted account that is loaded
-     * loses its imports (and the accounts importing from it theirs) and its clients are disconnected.
-     * {@code systemAccount} is the server's system account name.
-     */
-    public synchronized ClaimUpdate claimDelete(String request, String systemAccount) {
-        String subject = "";
-        String problem = null;
-        List<String> keys = new ArrayList<>();
-        try {
-            Jwt j = Jwt.decode(request == null ? "" : request.strip());
-            subject = j.subject();
-            com.fasterxml.jackson.databind.JsonNode list = j.nats().get("accounts");
-            if (!(resolver instanceof AccountResolver.Directory d) || !d.allowsDelete()) {
-                problem = "delete must be enabled in server config";
-            } else if (!subject.equals(j.issuer())) {
-                problem = "not self signed";
-            } else if (!trustedKeys.contains(j.issuer()) || strictOperators.contains(j.issuer())) {
-                problem = "not trusted";
-            } else if (list == null || !list.isArray()) {
-                problem = "malformed request";
-            } else {
-                for (com.fasterxml.jackson.databind.JsonNode n : list) {
-                    if (!n.isTextual() || !NKeys.isValidAccountKey(n.asText())) {
-                        problem = "malformed request";
-                        break;
-                    }
-                    if (n.asText().equals(systemAccount)) {
-                        problem = "not allowed to delete system account";
-                        break;
-                    }
-                    keys.add(n.asText());
-                }
-            }
-        } catch (Jwt.JwtException e) {
-            problem = e.getMessage();
-        }
-        if (problem != null) {
-            return new ClaimUpdate(null, "delete accounts request by " + subject + " failed", problem);
-        }
-        List<String> errs = new ArrayList<>();
-        int passed = 0;
-        for (String key : keys) {
-            try {
-                if (resolver.fetch(key) != null) {
-                    resolver.delete(key);
-                    deleted(key);
-                }
-                passed++;
-            } catch (IOException | IllegalArgumentException e) {
-                errs.add(String.valueOf(e.getMessage()));
-            }
-        }
-        if (errs.isEmpty()) {
-            return new ClaimUpdate(null, "deleted " + passed + " accounts", null);
-        }
-        return new ClaimUpdate(null, "deleted " + passed + " accounts, failed for " + errs.size(), String.join("\n", errs));
-    }
-
-    /** An account's JWT is gone: unload it, unwire its imports and re-wire its importers (lock held). */
-    private void deleted(String key) {
-        Loaded l = loaded.remove(key);
-        if (l == null) {
-            return;
-        }
-        l.account.limits(0, -1, -1);
-        unwireImports(l);
-        rewireImporters(key);
-        AccountListener al = listener;
-        if (al != null) {
-            al.accountDeleted(l.account);
-        }
-    }
-
-    /**
-     * A claim update from outside a request (an account JWT for any account): null on success, else the
-     * error description.
-     */
-    public String update(String jwt) {
-        ClaimUpdate u = claimUpdate(null, jwt);
-        return u.ok() ? null : u.description();
-    }
-
-    /** The stored JWT of an account, or null. */
-    public String lookupJwt(String accountKey) {
-        try {
-            String stored = fullResolver() ? resolver.fetch(accountKey) : null;
-            if (stored != null) {
-                return stored;
-            }
-            Loaded l = loaded.get(accountKey);
-            if (l != null) {
-                return l.jwt;
-            }
-            return resolver == null ? null : resolver.fetch(accountKey);
-        } catch (IOException | IllegalArgumentException e) {
-            return null;
-        }
-    }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nats4j.server.NatsServer;
 import io.nats4j.server.auth.Account;
+import io.nats4j.server.auth.AccountJwtUpdates;
 import io.nats4j.server.auth.OperatorMode;
 import io.nats4j.server.connection.ClientConnection;
 import io.nats4j.server.log.ServerLogger;
@@ -44,9 +45,9 @@ final class ClaimRequests {
         }
         service.subscribe(sys, String.format(ACC_CLAIMS_UPDATE_NEW, "*"), (a, c, s, r, h, p) -> claimUpdate(a, s, 3, r, p));
         service.subscribe(sys, String.format(ACC_CLAIMS_UPDATE_OLD, "*"), (a, c, s, r, h, p) -> claimUpdate(a, s, 2, r, p));
-        if (om.fullResolver() || om.cacheResolver()) {
+        if (om.jwtUpdates().fullResolver() || om.jwtUpdates().cacheResolver()) {
             service.subscribe(sys, CLAIMS_UPDATE, (a, c, s, r, h, p) -> claimUpdate(a, null, -1, r, p));
-            if (om.fullResolver()) {
+            if (om.jwtUpdates().fullResolver()) {
                 service.subscribe(sys, String.format(ACC_CLAIMS_LOOKUP, "*"), this::claimLookup);
             }
             service.subscribe(sys, CLAIMS_LIST, this::claimList);
@@ -62,7 +63,7 @@ final class ClaimRequests {
         }
         java.util.List<String> keys;
         try {
-            keys = om.listAccounts();
+            keys = om.jwtUpdates().listAccounts();
         } catch (java.io.IOException | RuntimeException e) {
             log.error("list request error: " + e.getMessage()); // nats-server lets the requester time out
             return;
@@ -82,7 +83,7 @@ final class ClaimRequests {
             return;
         }
         Account sys = server.accounts().system();
-        respondToUpdate(a, reply, om.claimDelete(new String(msg, StandardCharsets.UTF_8), sys == null ? null : sys.name()));
+        respondToUpdate(a, reply, om.jwtUpdates().claimDelete(new String(msg, StandardCharsets.UTF_8), sys == null ? null : sys.name()));
     }
 
     /** {@code accountToken}: which subject token names the account (-1: the JWT's subject decides). */
@@ -96,11 +97,11 @@ final class ClaimRequests {
             String[] tokens = subject.split("\\.");
             account = tokens.length > accountToken ? tokens[accountToken] : "";
         }
-        respondToUpdate(a, reply, om.claimUpdate(account, new String(msg, StandardCharsets.UTF_8)));
+        respondToUpdate(a, reply, om.jwtUpdates().claimUpdate(account, new String(msg, StandardCharsets.UTF_8)));
     }
 
     /** nats-server's respondToUpdate: logs the outcome and answers {@code data} or {@code error}. */
-    void respondToUpdate(Account a, String reply, OperatorMode.ClaimUpdate u) {
+    void respondToUpdate(Account a, String reply, AccountJwtUpdates.ClaimUpdate u) {
         String acc = u.account() == null ? "" : u.account();
         if (u.ok()) {
             log.debug(acc.isEmpty() ? u.message() : u.message() + " - " + acc);
@@ -132,7 +133,7 @@ final class ClaimRequests {
         if (om == null || reply == null || reply.isEmpty() || tokens.length != 6) {
             return;
         }
-        String jwt = om.lookupJwt(tokens[3]);
+        String jwt = om.jwtUpdates().lookupJwt(tokens[3]);
         if (jwt == null) {
             log.debug("DirResolver - Could not find account \"" + tokens[3] + "\"");
         }
