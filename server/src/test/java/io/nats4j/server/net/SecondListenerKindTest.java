@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -145,5 +146,38 @@ class SecondListenerKindTest {
     @Test
     void aKindHasOneRegistry() {
         assertThrows(IllegalStateException.class, () -> server.registry().add(ConnectionKind.CLIENT, () -> 0));
+    }
+
+    @Test
+    void aListenerWithTlsFirstHandshakesBeforeItsKindSeesAByte(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        io.nats4j.server.testsupport.TestCertificates ca = io.nats4j.server.testsupport.TestCertificates.create(dir, "test CA");
+        io.nats4j.server.testsupport.TestCertificates.Issued cert =
+                ca.server("server", io.nats4j.server.testsupport.TestCertificates.KeyFormat.PKCS8);
+        io.nats4j.server.tls.TlsOptions t = new io.nats4j.server.tls.TlsOptions();
+        t.certFile = cert.certFile();
+        t.keyFile = cert.keyFile();
+        io.nats4j.server.tls.ServerTls tls = io.nats4j.server.tls.ServerTls.load(t);
+        KindRegistry<TestKindConnection> registry = server.registry().add(ConnectionKind.LEAF, () -> 0);
+        java.util.List<String> firstHandlers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        PipelineFactory factory = (SocketChannel ch, io.nats4j.server.tls.ServerTls listenerTls) -> {
+            firstHandlers.add(ch.pipeline().names().get(0));
+            ch.pipeline().addLast("test-kind", new TestKindConnection(server, registry));
+        };
+        Listener listener = server.listeners().open(new ListenerSpec("test-tls", ConnectionKind.LEAF, "127.0.0.1", 0,
+                TlsPlacement.FIRST, () -> tls, factory));
+        try (java.net.Socket plain = new java.net.Socket("127.0.0.1", listener.port());
+                javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ca.clientContext(null).getSocketFactory()
+                        .createSocket(plain, "localhost", listener.port(), true)) {
+            s.setSoTimeout((int) WAIT.toMillis());
+            s.startHandshake(); // the listener placed TLS first: nothing in plain text before it
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            assertTrue(in.readLine().startsWith("INFO {\"server_id\":\"" + server.serverId() + "\""));
+            s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            assertEquals("PONG", in.readLine());
+        }
+        assertEquals(List.of(Listeners.TLS_HANDLER), firstHandlers, "the TLS handler comes first in the pipeline");
     }
 }
