@@ -912,7 +912,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     /**
-     * A config reload happened: the new settings are published ({@code server.settings()}), {@code next} holds the new accounts and users.
+     * A config reload happened: the new settings are published ({@code server.settings()}), {@code next} holds
+     * the new accounts and users.
      * Re-checks this client on its own loop as nats-server's reloadAuthorization does: a client whose user is
      * gone or now belongs to another account is closed (Client Closed), one whose credentials no longer pass
      * gets an Authorization Violation, the others move to the new account object (same sublist) with their
