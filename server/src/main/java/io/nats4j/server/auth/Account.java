@@ -1,6 +1,8 @@
 package io.nats4j.server.auth;
 
+import io.nats4j.server.connection.ImportRelay;
 import io.nats4j.server.subject.Sublist;
+import io.nats4j.server.subject.SublistResult;
 import io.nats4j.server.subject.Subjects;
 import io.nats4j.server.subject.Subscription;
 import java.time.Duration;
@@ -12,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A subject namespace. Every connection belongs to exactly one account and messages never leave it except
- * through exports and imports: an import is an internal subscription ({@link Relay}) in the account a
+ * through exports and imports: an import is an internal subscription ({@link ImportRelay}) in the account a
  * message starts in, which re-publishes it into the other account. Without configured accounts everyone is
  * in {@link #GLOBAL}.
  */
@@ -78,6 +80,15 @@ public final class Account {
     /** The account's subject index: every subscription of its connections, internal ones included. */
     public Sublist sublist() {
         return sublist;
+    }
+
+    /** The subscriptions matching {@code subject[off, off + len)} (the index's shared cache). Any thread. */
+    public SublistResult match(byte[] subject, int off, int len) {
+        return sublist.match(subject, off, len);
+    }
+
+    public SublistResult match(String subject) {
+        return sublist.match(subject);
     }
 
     public int connectionCount() {
@@ -159,7 +170,7 @@ public final class Account {
      * and returns the reply subject to use in this account ({@code _R_.<prefix>.<random>}).
      */
     void mapReply(Account requester, byte[] reply, int replyOff, int replyLen, AccountConfig.ResponseType type,
-            Duration threshold, Relay.Destination out) {
+            Duration threshold, ImportRelay.Destination out) {
         if (replyPrefixBytes == null) {
             ensureResponseListener();
         }
@@ -213,11 +224,11 @@ public final class Account {
     }
 
     /** Carries a response published in this account back to the requesting account. */
-    private final class ResponseListener extends Relay {
+    private final class ResponseListener extends ImportRelay {
         @Override
         public boolean route(byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff, int replyLen,
                 Destination out) {
-            ResponseKey key = out.probe.view(subj, subjOff, subjLen);
+            ResponseKey key = out.probe().view(subj, subjOff, subjLen);
             PendingResponse r = responses.get(key);
             if (r == null) {
                 return false;

@@ -5,9 +5,9 @@ import io.nats4j.server.auth.Account;
 import io.nats4j.server.auth.Accounts;
 import io.nats4j.server.auth.ClientPermissions;
 import io.nats4j.server.auth.NKeys;
-import io.nats4j.server.auth.Relay;
 import io.nats4j.server.log.ServerLogger;
 import io.nats4j.server.protocol.ConnectOptions;
+import io.nats4j.server.protocol.Message;
 import io.nats4j.server.protocol.ProtocolError;
 import io.nats4j.server.protocol.ProtocolHandler;
 import io.nats4j.server.protocol.ProtocolParser;
@@ -16,7 +16,6 @@ import io.nats4j.server.subject.Sublist;
 import io.nats4j.server.subject.SublistResult;
 import io.nats4j.server.subject.Subjects;
 import io.nats4j.server.subject.Subscription;
-import io.nats4j.server.subject.SubscriptionOwner;
 import io.nats4j.server.tls.ServerTls;
 import io.nats4j.server.tls.TlsConnectionState;
 import io.nats4j.server.tls.TlsIdentity;
@@ -40,7 +39,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -53,7 +51,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Lock order: a thread holds at most one connection's {@code outLock} at a time and takes no other lock
  * while holding it (the subject index locks are never taken under it).
  */
-public final class ClientConnection extends ChannelInboundHandlerAdapter implements ProtocolHandler, SubscriptionOwner {
+public final class ClientConnection extends ChannelInboundHandlerAdapter
+        implements ProtocolHandler, SubscriptionOwner, BatchFlushable {
 
     private static final byte[] PING = "PING\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PONG = "PONG\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -66,27 +65,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     static final long FIRST_PING_DELAY_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final int INITIAL_OUT_BUFFER = 1024;
     private static final int MAX_OUT_BUFFER_HINT = 256 * 1024;
-    /** nats-server 2.9 stalls a fast producer for up to a second. */
-    static final long STALL_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
-    private static final long STALL_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    /**
-     * Pacing below the stall threshold: a producer stops reading for a moment while one of its receivers has
-     * more than this queued in the server (our queue plus the channel's) and is still writing, until it is
-     * down to half. Without it a receiver that drains a little slower than its producer fills (loopback on a
-     * busy machine) keeps up to half of max_pending (32 MiB) in direct memory: that backlog was the largest
-     * and most variable part of nats4j's peak RSS. nats-server keeps the same backlog in the kernel instead,
-     * because its producer writes to the receiver's socket itself at the end of each read. A receiver that
-     * writes nothing at all (stuck) does not pace its producers: it is left to the stall and slow-consumer
-     * rules exactly as before. See docs/PERFORMANCE.md, "Peak RSS".
-     */
-    static final long PACE_PENDING_BYTES = 4L * 1024 * 1024;
-    /**
-     * A receiver that wrote nothing for this long while a producer waited for it counts as stuck. Long enough
-     * that a reader merely descheduled on a busy machine is not taken for stuck (which let its producer flood
-     * it again: peaks of 30-45 MiB with 20 ms); short enough that a stuck reader costs its producers one pause.
-     */
-    private static final long PACE_STUCK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-
     private final ServerContext server;
     private final ServerOptions opts;
     private final ServerLogger log;
@@ -123,12 +101,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private int maxSubs;
     /** A user JWT allows no subscriptions at all (its subs limit is 0). */
     private boolean noSubscriptions;
-    /** Imports can chain (A exports to B, B to C); this bounds a cycle. */
-    private static final int MAX_RELAY_DEPTH = 8;
-    /** Where an import relays a message, one per relay depth (publisher's loop only; created on first use). */
-    private final Relay.Destination[] routeScratch = new Relay.Destination[MAX_RELAY_DEPTH];
     private static final byte[] SERVICE_REPLY_PREFIX = Account.SERVICE_REPLY_PREFIX.getBytes(StandardCharsets.US_ASCII);
-    private final PendingFlushSet pendingFlush = new PendingFlushSet();
+    /** Producer flow control (stall, pacing) and the fan-out of what this client publishes. */
+    private final ProducerFlowControl flow = new ProducerFlowControl(this);
+    private final FanOut fanOut;
 
     // auth callout or account fetch (event loop only): CONNECT waits for the service's answer, or for a remote
     // resolver, with the parser paused and any input that arrived after CONNECT held here (reading is off until
@@ -162,8 +138,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     private long inBytes;
     private long batchInMsgs;
     private long batchInBytes;
-    private long batchOutMsgs;
-    private long batchOutBytes;
 
     // outbound: guarded by outLock
     private final Object outLock = new Object();
@@ -181,22 +155,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     /** Set when an append left this receiver over half its max_pending (read by producers, racy hint). */
     private volatile boolean overStallThreshold;
-    /** Set when an append left this receiver over {@link #PACE_PENDING_BYTES} queued (racy hint). */
+    /** Set when an append left this receiver over {@link ProducerFlowControl#PACE_PENDING_BYTES} queued (racy hint). */
     private volatile boolean overPaceThreshold;
-    /** The receiver this producer waits for while stalled (event loop only). */
-    private ClientConnection stalledOn;
-    /** True while the wait on {@link #stalledOn} is only pacing, not a nats-server-style stall. */
-    private boolean pacing;
-    /** Bytes the receiver had written when the pacing wait started or last made progress, and when. */
-    private long paceWritten;
-    private long paceProgressNanos;
-    /** A receiver that made no progress during a pacing wait, and how much it had written then: not waited for again until it writes. */
-    private ClientConnection paceStuck;
-    private long paceStuckWritten;
-    private long paces;
-    private long stallStartNanos;
-    private long stalls;
-
     private volatile boolean closed;
     private volatile ClosedState closedState;
     /** The subscriptions at close, kept for the closed-connections list of /connz. */
@@ -225,6 +185,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         this.log = server.logger();
         this.cid = server.nextClientId();
         this.maxPending = opts.maxPending;
+        this.fanOut = new FanOut(ConnectionKind.CLIENT, this, server.stats(), flow);
+    }
+
+    @Override
+    public ConnectionKind kind() {
+        return ConnectionKind.CLIENT;
     }
 
     @Override
@@ -367,12 +333,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     /** How many times this producer was stalled by a slow receiver. */
     public long stalls() {
-        return stalls;
+        return flow.stalls();
     }
 
-    /** How many times this producer paused briefly for a receiver over {@link #PACE_PENDING_BYTES}. */
+    /** How many times this producer paused briefly for a receiver over its pacing threshold. */
     public long paces() {
-        return paces;
+        return flow.paces();
     }
 
     public long rttNanos() {
@@ -561,63 +527,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         // One flush per receiver per read (as nats-server's readLoop does), not per Netty read batch: a
         // batch can hold up to 16 reads, and holding them all would inflate every receiver's pending bytes.
         flushPending();
-        if (stalledOn != null && !closed) {
-            stallProducer();
+        if (flow.holdingBack() && !closed) {
+            flow.stall();
         }
-    }
-
-    /**
-     * A receiver of this producer is over half its max_pending: stop reading from this producer until the
-     * receiver drains below half, it closes, or {@link #STALL_MAX_NANOS} passes (nats-server stalls a fast
-     * producer the same way). Only this connection stops reading; its event loop keeps serving others.
-     */
-    private void stallProducer() {
-        stallStartNanos = System.nanoTime();
-        if (pacing) {
-            paces++;
-            paceWritten = stalledOn.bytesWritten();
-            paceProgressNanos = stallStartNanos;
-        } else {
-            stalls++;
-        }
-        channel.config().setAutoRead(false);
-        loop.schedule(this::checkStall, STALL_CHECK_NANOS, TimeUnit.NANOSECONDS);
-    }
-
-    private void checkStall() {
-        ClientConnection r = stalledOn;
-        if (closed) {
-            return;
-        }
-        boolean done;
-        if (r == null || r.closed || System.nanoTime() - stallStartNanos > STALL_MAX_NANOS) {
-            done = true;
-        } else if (pacing && !r.overStallThreshold) {
-            long written = r.bytesWritten();
-            long now = System.nanoTime();
-            if (written != paceWritten) {
-                paceWritten = written;
-                paceProgressNanos = now;
-                done = r.pendingBytes() <= PACE_PENDING_BYTES / 2;
-            } else if (now - paceProgressNanos > PACE_STUCK_NANOS) {
-                // stuck: leave it to the stall and slow-consumer rules
-                paceStuck = r;
-                paceStuckWritten = written;
-                done = true;
-            } else {
-                done = false;
-            }
-        } else {
-            pacing = false; // over the stall threshold meanwhile: wait as nats-server does
-            done = r.pendingBytes() <= r.maxPending / 2;
-        }
-        if (done) {
-            stalledOn = null;
-            pacing = false;
-            channel.config().setAutoRead(true);
-            return;
-        }
-        loop.schedule(this::checkStall, STALL_CHECK_NANOS, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -667,6 +579,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         verbose = co.verbose;
         pedantic = co.pedantic;
         echo = co.echo;
+        fanOut.echo(echo);
         headers = co.headers && !opts.noHeaderSupport;
         noResponders = co.noResponders;
         name = co.name;
@@ -821,8 +734,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (closed || parser.isPaused()) {
             return;
         }
-        if (stalledOn != null) {
-            stallProducer(); // turns reading back on once the receiver drained
+        if (flow.holdingBack()) {
+            flow.stall(); // turns reading back on once the receiver drained
         } else {
             channel.config().setAutoRead(true);
         }
@@ -1192,37 +1105,37 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     // ------------------------------------------------------------------ publish path
 
     @Override
-    public void onMessage(ProtocolParser p, ByteBuf payload) {
-        int size = p.totalSize();
+    public void onMessage(ProtocolParser p, Message m) {
+        int size = m.totalSize();
         inMsgs++;
         inBytes += size;
         batchInMsgs++;
         batchInBytes += size;
-        byte[] l = p.line();
-        int subjOff = p.subjectOffset();
-        int subjLen = p.subjectLength();
+        byte[] subj = m.subjectArray();
+        int subjOff = m.subjectOffset();
+        int subjLen = m.subjectLength();
         if (log.isTraceEnabled()) {
-            traceInMessage(p, payload);
+            traceInMessage(p, m);
         }
-        if (p.headerSize() >= 0 && !headers) {
+        if (m.hasHeaders() && !headers) {
             // nats-server closes a client that sends HPUB without announcing header support, without -ERR
             log.error(prefix() + "Client parser ERROR: message headers not supported");
             closeAfterFlush(ClosedState.PROTOCOL_VIOLATION);
             parser.close();
             return;
         }
-        if (pedantic && !Subjects.isValidLiteralSubject(l, subjOff, subjLen)) {
+        if (pedantic && !Subjects.isValidLiteralSubject(subj, subjOff, subjLen)) {
             // as nats-server: the error is sent and the message is still delivered
             queueErr("Invalid Publish Subject");
         }
-        if (perms != null && !perms.canPublish(l, subjOff, subjLen)) {
-            String subject = new String(l, subjOff, subjLen, StandardCharsets.UTF_8);
+        if (perms != null && !perms.canPublish(subj, subjOff, subjLen)) {
+            String subject = m.subjectString();
             log.error(prefix() + "Publish Violation - User \"" + userName + "\", Subject \"" + subject + "\"");
             queueErr("Permissions Violation for Publish to \"" + subject + "\"");
             return;
         }
-        if (p.hasReply() && isServiceReply(l, p.replyOffset(), p.replyLength())) {
-            String reply = new String(l, p.replyOffset(), p.replyLength(), StandardCharsets.UTF_8);
+        if (m.hasReply() && isServiceReply(m.replyArray(), m.replyOffset(), m.replyLength())) {
+            String reply = m.replyString();
             log.error(prefix() + "Publish Violation - User \"" + userName + "\", Reply \"" + reply + "\"");
             queueErr("Permissions Violation for Publish with Reply of \"" + reply + "\"");
             return;
@@ -1230,40 +1143,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (verbose) {
             queueOwn(OK);
         }
-        SublistResult r = matchCache.match(sublist, l, subjOff, subjLen);
-        boolean delivered = false;
-        Subscription[] psubs = r.psubs;
-        for (Subscription sub : psubs) {
-            if (!echo && sub.owner == this) {
-                continue;
-            }
-            delivered |= deliver(sub, p, payload);
+        SublistResult r = matchCache.match(sublist, subj, subjOff, subjLen);
+        if (fanOut.deliver(m, r) == 0 && noResponders && m.hasReply()) {
+            fanOut.noResponders(account, m);
         }
-        Subscription[][] qsubs = r.qsubs;
-        for (Subscription[] group : qsubs) {
-            delivered |= deliverToQueue(group, p, payload);
-        }
-        if (!delivered && noResponders && p.hasReply()) {
-            sendNoResponders(p);
-        }
-    }
-
-    private boolean deliverToQueue(Subscription[] group, ProtocolParser p, ByteBuf payload) {
-        int n = group.length;
-        if (n == 0) {
-            return false;
-        }
-        int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
-        for (int k = 0; k < n; k++) {
-            Subscription sub = group[(start + k) % n];
-            if (!echo && sub.owner == this) {
-                continue;
-            }
-            if (deliver(sub, p, payload)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static boolean isServiceReply(byte[] l, int off, int len) {
@@ -1271,175 +1154,43 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         return len >= pre.length && java.util.Arrays.equals(l, off, off + pre.length, pre, 0, pre.length);
     }
 
-    /** Delivers to one subscription and records the receiver for the end-of-batch flush. */
-    private boolean deliver(Subscription sub, ProtocolParser p, ByteBuf payload) {
-        if (!(sub.owner instanceof ClientConnection receiver)) {
-            byte[] l = p.line();
-            if (sub.owner instanceof InternalSubscriber is) {
-                return toInternal(is, sub, this, l, p.subjectOffset(), p.subjectLength(), l,
-                        p.hasReply() ? p.replyOffset() : 0, p.hasReply() ? p.replyLength() : -1, p, payload);
-            }
-            return relay((Relay) sub.owner, l, p.subjectOffset(), p.subjectLength(), l,
-                    p.hasReply() ? p.replyOffset() : 0, p.hasReply() ? p.replyLength() : -1, p, payload, 0);
-        }
-        int written = receiver.appendMessage(sub, p, payload);
-        return delivered(receiver, written, p);
-    }
-
-    private boolean delivered(ClientConnection receiver, int written, ProtocolParser p) {
-        if (written < 0) {
-            return false;
-        }
-        batchOutMsgs++;
-        batchOutBytes += p.totalSize();
-        pendingFlush.add(receiver);
-        if (receiver != this) {
-            if (receiver.overStallThreshold) {
-                stalledOn = receiver;
-                pacing = false;
-            } else if (receiver.overPaceThreshold && stalledOn == null
-                    && (receiver != paceStuck || receiver.bytesWritten() != paceStuckWritten)) {
-                stalledOn = receiver;
-                pacing = true;
-                paceStuck = null;
-            }
-        }
-        return true;
-    }
-
     /**
-     * Carries a message across accounts through an import: asks the relay where it goes, then delivers it
-     * to the subscribers there under the new subject and reply (further relays included, up to
-     * {@link #MAX_RELAY_DEPTH}). On the publisher's loop. {@code replyLen} is -1 when there is no reply.
+     * Appends a MSG/HMSG frame of {@code m} for {@code sub} to this connection's outbound buffer. Called on the
+     * publisher's thread (any). Returns the bytes queued, or -1 when nothing was delivered (closed, slow
+     * consumer, delivery not permitted, or the subscription reached its maximum).
      */
-    private boolean relay(Relay relay, byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff, int replyLen,
-            ProtocolParser p, ByteBuf payload, int depth) {
-        if (depth >= MAX_RELAY_DEPTH) {
-            return false;
-        }
-        Relay.Destination d = routeScratch[depth];
-        if (d == null) {
-            d = routeScratch[depth] = new Relay.Destination();
-        }
-        if (!relay.route(subj, subjOff, subjLen, reply, replyOff, replyLen, d)) {
-            return false;
-        }
-        byte[] ns = d.subject();
-        int nsOff = d.subjectOffset();
-        int nsLen = d.subjectLength();
-        byte[] nr = d.reply();
-        int nrOff = d.replyOffset();
-        int nrLen = d.replyLength();
-        SublistResult res = d.target().sublist().match(ns, nsOff, nsLen);
-        boolean delivered = false;
-        for (Subscription s : res.psubs) {
-            delivered |= deliverRouted(s, ns, nsOff, nsLen, nr, nrOff, nrLen, p, payload, depth);
-        }
-        for (Subscription[] group : res.qsubs) {
-            int n = group.length;
-            int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
-            for (int k = 0; k < n; k++) {
-                if (deliverRouted(group[(start + k) % n], ns, nsOff, nsLen, nr, nrOff, nrLen, p, payload, depth)) {
-                    delivered = true;
-                    break;
-                }
-            }
-        }
-        return delivered;
-    }
-
-    private boolean deliverRouted(Subscription s, byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff,
-            int replyLen, ProtocolParser p, ByteBuf payload, int depth) {
-        if (s.owner instanceof Relay next) {
-            return relay(next, subj, subjOff, subjLen, reply, replyOff, replyLen, p, payload, depth + 1);
-        }
-        if (s.owner instanceof InternalSubscriber is) {
-            return toInternal(is, s, this, subj, subjOff, subjLen, reply, replyOff, replyLen, p, payload);
-        }
-        ClientConnection receiver = (ClientConnection) s.owner;
-        return delivered(receiver, receiver.appendMessage(s, subj, subjOff, subjLen, reply, replyOff, replyLen, p, payload),
-                p);
-    }
-
-    /** Hands a message to a server-side subscriber as arrays (headers split off). */
-    static boolean toInternal(InternalSubscriber is, Subscription sub, ClientConnection from, byte[] subj, int subjOff,
-            int subjLen, byte[] reply, int replyOff, int replyLen, ProtocolParser p, ByteBuf payload) {
-        if (sub.closed) {
-            return false;
-        }
-        int hs = p.headerSize();
-        int total = p.totalSize();
-        int at = payload.readerIndex();
-        byte[] hdr = null;
-        if (hs > 0) {
-            hdr = new byte[hs];
-            payload.getBytes(at, hdr);
-        }
-        byte[] body = new byte[total - Math.max(hs, 0)];
-        payload.getBytes(at + Math.max(hs, 0), body);
-        is.deliverInternal(sub, from, new String(subj, subjOff, subjLen, StandardCharsets.UTF_8),
-                replyLen < 0 ? null : new String(reply, replyOff, replyLen, StandardCharsets.UTF_8), hdr, body);
-        return true;
-    }
-
-    /**
-     * Delivers a message the server publishes itself (system account events and service responses), parsed
-     * by the publisher's own {@link ProtocolParser}: appends it and has this connection's loop flush it. Any
-     * thread; false when nothing was delivered.
-     */
-    public boolean deliverFromServer(Subscription sub, byte[] subj, byte[] reply, ProtocolParser p, ByteBuf payload) {
-        int n = appendMessage(sub, subj, 0, subj.length, reply, 0, reply == null ? -1 : reply.length, p, payload);
-        if (n < 0) {
-            return false;
-        }
-        EventLoop l = loop;
-        if (l != null && flushScheduled.compareAndSet(false, true)) {
-            l.execute(flushTask);
-        }
-        return true;
-    }
-
-    /**
-     * Appends a MSG/HMSG frame for {@code sub} to this connection's outbound buffer. Called on the
-     * publisher's loop. Returns the bytes queued, or -1 when nothing was delivered (closed, slow consumer,
-     * or the subscription reached its maximum).
-     */
-    int appendMessage(Subscription sub, ProtocolParser p, ByteBuf payload) {
-        byte[] l = p.line();
-        return appendMessage(sub, l, p.subjectOffset(), p.subjectLength(), l,
-                p.hasReply() ? p.replyOffset() : 0, p.hasReply() ? p.replyLength() : -1, p, payload);
-    }
-
-    /** Same, with the subject and reply given apart ({@code replyLen} -1 = none): imports rewrite them. */
-    int appendMessage(Subscription sub, byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff, int replyLen,
-            ProtocolParser p, ByteBuf payload) {
+    int appendMessage(Subscription sub, Message m) {
         if (closed || sub.closed) {
             return -1;
         }
+        byte[] subj = m.subjectArray();
+        int subjOff = m.subjectOffset();
+        int subjLen = m.subjectLength();
+        int replyLen = m.replyLength();
         ClientPermissions rp = perms;
         if (rp != null) {
             if (rp.deliveryDenied(subj, subjOff, subjLen)) {
                 return -1;
             }
             if (replyLen > 0 && rp.tracksReplies()) {
-                rp.recordReply(reply, replyOff, replyLen);
+                rp.recordReply(m.replyArray(), m.replyOffset(), replyLen);
             }
         }
         boolean hasReply = replyLen >= 0;
-        boolean hdr = p.headerSize() >= 0;
-        int size = p.totalSize();
+        boolean hdr = m.hasHeaders();
+        int size = m.totalSize();
         int skip = 0;
         boolean strip = hdr && !headers;
         if (strip) {
             // as nats-server: a client that did not announce header support gets the payload without headers
-            skip = p.headerSize();
+            skip = m.headerSize();
             size -= skip;
             hdr = false;
         }
-        int sizeDigits = strip ? decimalLength(size) : p.totalSizeDigitsLength();
+        int sizeDigits = strip ? decimalLength(size) : m.totalDigitsLength();
         int lineLen = (hdr ? 5 : 4) + subjLen + 1 + sub.sid.length + 1
                 + (hasReply ? replyLen + 1 : 0)
-                + (hdr ? p.headerSizeDigitsLength() + 1 : 0) + sizeDigits + 2;
+                + (hdr ? m.headerDigitsLength() + 1 : 0) + sizeDigits + 2;
         int frame = lineLen + size + 2;
         boolean removeAfter = false;
         synchronized (outLock) {
@@ -1464,21 +1215,20 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             b.writeBytes(sub.sid);
             b.writeByte(' ');
             if (hasReply) {
-                b.writeBytes(reply, replyOff, replyLen);
+                b.writeBytes(m.replyArray(), m.replyOffset(), replyLen);
                 b.writeByte(' ');
             }
-            byte[] l = p.line();
             if (hdr) {
-                b.writeBytes(l, p.headerSizeDigitsOffset(), p.headerSizeDigitsLength());
+                b.writeBytes(m.headerDigits(), m.headerDigitsOffset(), m.headerDigitsLength());
                 b.writeByte(' ');
             }
             if (strip) {
                 writeDecimal(b, size, sizeDigits);
             } else {
-                b.writeBytes(l, p.totalSizeDigitsOffset(), p.totalSizeDigitsLength());
+                b.writeBytes(m.totalDigits(), m.totalDigitsOffset(), m.totalDigitsLength());
             }
             b.writeShort(CRLF);
-            b.writeBytes(payload, payload.readerIndex() + skip, size);
+            b.writeBytes(m.data(), m.dataOffset() + skip, size);
             b.writeShort(CRLF);
             sub.delivered++;
             outMsgs++;
@@ -1489,7 +1239,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             if (overStall != overStallThreshold) {
                 overStallThreshold = overStall;
             }
-            boolean overPace = queued > PACE_PENDING_BYTES;
+            boolean overPace = queued > ProducerFlowControl.PACE_PENDING_BYTES;
             if (overPace != overPaceThreshold) {
                 overPaceThreshold = overPace;
             }
@@ -1518,53 +1268,56 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         } while (n > 0);
     }
 
-    private void sendNoResponders(ProtocolParser p) {
-        byte[] l = p.line();
-        SublistResult r = sublist.match(l, p.replyOffset(), p.replyLength());
-        Subscription mine = null;
-        for (Subscription s : r.psubs) {
-            if (s.owner == this) {
-                mine = s;
-                break;
-            }
-        }
-        if (mine == null) {
-            for (Subscription[] g : r.qsubs) {
-                for (Subscription s : g) {
-                    if (s.owner == this) {
-                        mine = s;
-                        break;
-                    }
-                }
-            }
-        }
-        if (mine == null) {
-            return;
-        }
+    /** Appends the no-responders status (HMSG with a 503 header) for {@code m}'s reply to {@code mine}. */
+    boolean appendNoResponders(Subscription mine, Message m) {
         synchronized (outLock) {
             if (closed) {
-                return;
+                return false;
             }
-            ByteBuf b = outBufForWrite(16 + p.replyLength() + mine.sid.length + NO_RESPONDERS_HEADER.length);
+            ByteBuf b = outBufForWrite(16 + m.replyLength() + mine.sid.length + NO_RESPONDERS_HEADER.length);
             b.writeBytes(HMSG);
-            b.writeBytes(l, p.replyOffset(), p.replyLength());
+            b.writeBytes(m.replyArray(), m.replyOffset(), m.replyLength());
             b.writeByte(' ');
             b.writeBytes(mine.sid);
             b.writeByte(' ');
             b.writeBytes(NO_RESPONDERS_HEADER);
         }
-        pendingFlush.add(this);
+        return true;
     }
 
-    private void traceInMessage(ProtocolParser p, ByteBuf payload) {
+    /** Over half of max_pending queued (a racy hint for producers). */
+    boolean overStallThreshold() {
+        return overStallThreshold;
+    }
+
+    /** Over the pacing threshold (a racy hint for producers). */
+    boolean overPaceThreshold() {
+        return overPaceThreshold;
+    }
+
+    long maxPending() {
+        return maxPending;
+    }
+
+    EventLoop eventLoop() {
+        return loop;
+    }
+
+    /** Turns reading from this connection's socket on or off (producer flow control). On its loop. */
+    void autoRead(boolean on) {
+        channel.config().setAutoRead(on);
+    }
+
+    private void traceInMessage(ProtocolParser p, Message m) {
+        ByteBuf payload = m.data();
         String args = new String(p.line(), 0, p.lineLength(), StandardCharsets.UTF_8);
         int sp = args.indexOf(' ');
         String verb = sp > 0 ? args.substring(0, sp).toUpperCase(java.util.Locale.ROOT) : args;
         log.trace(prefix() + "<<- [" + verb + " " + (sp > 0 ? args.substring(sp + 1).trim() : "") + "]");
         int max = opts.maxTracedMsgLen;
-        int n = max > 0 ? Math.min(p.totalSize(), max) : p.totalSize();
-        log.trace(prefix() + "<<- MSG_PAYLOAD: [\"" + payload.toString(payload.readerIndex(), n, StandardCharsets.UTF_8)
-                + (n < p.totalSize() ? "...\"]" : "\"]"));
+        int n = max > 0 ? Math.min(m.totalSize(), max) : m.totalSize();
+        log.trace(prefix() + "<<- MSG_PAYLOAD: [\"" + payload.toString(m.dataOffset(), n, StandardCharsets.UTF_8)
+                + (n < m.totalSize() ? "...\"]" : "\"]"));
     }
 
     // ------------------------------------------------------------------ outbound
@@ -1585,7 +1338,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             }
             outBufForWrite(proto.length).writeBytes(proto);
         }
-        pendingFlush.add(this);
+        fanOut.markPending(this);
     }
 
     private void queueErr(String text) {
@@ -1624,21 +1377,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             batchInMsgs = 0;
             batchInBytes = 0;
         }
-        if (batchOutMsgs != 0) {
-            stats.outMsgs.add(batchOutMsgs);
-            stats.outBytes.add(batchOutBytes);
-            batchOutMsgs = 0;
-            batchOutBytes = 0;
-        }
-        PendingFlushSet set = pendingFlush;
-        int n = set.size();
-        for (int i = 0; i < n; i++) {
-            set.get(i).flushFrom(loop);
-        }
-        set.clear();
+        fanOut.endBatch(loop);
     }
 
-    private void flushFrom(EventLoop publisherLoop) {
+    @Override
+    public void flushFrom(EventLoop publisherLoop) {
         if (loop == publisherLoop) {
             flushOutbound();
         } else if (flushScheduled.compareAndSet(false, true)) {

@@ -48,6 +48,8 @@ public final class ProtocolParser {
     private int headerSize;
     private int totalSize;
     private ByteBuf splitPayload;
+    /** The message handed to {@link ProtocolHandler#onMessage}: refilled for every PUB/HPUB. */
+    private final Message message = new Message();
     /** Authentication required and no CONNECT yet: any other verb is an auth violation (nats-server's authSet). */
     private boolean connectRequired;
 
@@ -102,10 +104,6 @@ public final class ProtocolParser {
             splitPayload.release();
             splitPayload = null;
         }
-    }
-
-    public boolean isDead() {
-        return state == STATE_DEAD;
     }
 
     /**
@@ -438,8 +436,17 @@ public final class ProtocolParser {
 
     private void finishMessage(ByteBuf buf, int nextReaderIndex) {
         state = STATE_LINE;
+        Message m = message.subject(line, argOffsets[0], argLengths[0]);
+        if (replyArg >= 0) {
+            m.reply(line, argOffsets[replyArg], argLengths[replyArg]);
+        } else {
+            m.noReply();
+        }
+        int hd = headerSize >= 0 ? sizeArg - 1 : sizeArg;
+        m.sizes(headerSize, totalSize, line, argOffsets[hd], argLengths[hd], argOffsets[sizeArg], argLengths[sizeArg]);
+        m.data(buf, buf.readerIndex());
         try {
-            handler.onMessage(this, buf);
+            handler.onMessage(this, m);
         } finally {
             buf.readerIndex(nextReaderIndex);
             lineLength = 0;
