@@ -1,6 +1,7 @@
 package io.nats4j.server.auth;
 
 import io.nats4j.server.connection.ImportRelay;
+import io.nats4j.server.subject.InterestListener;
 import io.nats4j.server.subject.Sublist;
 import io.nats4j.server.subject.SublistResult;
 import io.nats4j.server.subject.Subjects;
@@ -77,9 +78,52 @@ public final class Account {
         return name;
     }
 
-    /** The account's subject index: every subscription of its connections, internal ones included. */
+    /**
+     * The account's subject index, for reading (statistics, monitoring, a connection's match cache): every
+     * subscription enters and leaves it through {@link #subscribe} and {@link #unsubscribe}, so that interest
+     * listeners hear every change.
+     */
     public Sublist sublist() {
         return sublist;
+    }
+
+    // ---------------------------------------------------------------- subscriptions and interest
+
+    /**
+     * Adds a subscription of any kind (client, internal, import relay, peer) to the account. Listeners hear the
+     * first interest in its subject (and queue). Any thread.
+     *
+     * @throws IllegalArgumentException if the subject or queue name is invalid
+     */
+    public void subscribe(Subscription sub) {
+        sublist.insert(sub);
+    }
+
+    /** Removes a subscription; false when it was not there (removed already). Any thread. */
+    public boolean unsubscribe(Subscription sub) {
+        return sublist.remove(sub);
+    }
+
+    /** Removes many subscriptions at once (a closing connection). Any thread. */
+    public void unsubscribeAll(java.util.Collection<Subscription> subs) {
+        sublist.removeAll(subs);
+    }
+
+    /**
+     * Adds a listener of first/last interest per (subject, queue) in this account, with queue weights. It
+     * hears the interest that exists already first. See {@link InterestListener} for what it may do.
+     */
+    public void addInterestListener(InterestListener l) {
+        sublist.addInterestListener(l);
+    }
+
+    public void removeInterestListener(InterestListener l) {
+        sublist.removeInterestListener(l);
+    }
+
+    /** The current interest in {@code subject} (members, with a {@code queue}); 0 when none. */
+    public int interestWeight(String subject, String queue) {
+        return sublist.interestWeight(subject, queue);
     }
 
     /** The subscriptions matching {@code subject[off, off + len)} (the index's shared cache). Any thread. */
@@ -203,7 +247,7 @@ public final class Account {
                     sb.append(ALPHANUM.charAt(RandomBytes.secure().nextInt(ALPHANUM.length())));
                 }
                 String prefix = sb.append('.').toString();
-                sublist.insert(new Subscription(new ResponseListener(), prefix + ">", null, new byte[0]));
+                subscribe(new Subscription(new ResponseListener(), prefix + ">", null, new byte[0]));
                 replyPrefixBytes = prefix.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
                 replyPrefix = prefix;
             }
@@ -216,11 +260,6 @@ public final class Account {
         if (!responses.isEmpty()) {
             responses.values().removeIf(r -> nowNanos - r.expiresNanos > 0);
         }
-    }
-
-    /** Pending service responses (for tests and monitoring). */
-    public int pendingResponses() {
-        return responses.size();
     }
 
     /** Carries a response published in this account back to the requesting account. */

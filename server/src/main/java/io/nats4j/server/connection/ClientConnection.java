@@ -1036,7 +1036,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         Subscription sub = new Subscription(this, subject, queue, sid);
         if (subs.putIfAbsent(sidKey, sub) == null) {
-            sublist.insert(sub);
+            account.subscribe(sub);
         }
         if (verbose) {
             queueOwn(OK);
@@ -1555,8 +1555,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         for (Subscription s : all) {
             s.closed = true;
         }
-        if (sublist != null && !all.isEmpty()) {
-            sublist.removeAll(all);
+        if (account != null && !all.isEmpty()) {
+            account.unsubscribeAll(all);
         }
         synchronized (outLock) {
             out.release();
@@ -1580,7 +1580,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private void removeSubscription(Subscription sub) {
         if (subs.remove(sub.sidString(), sub)) {
             sub.closed = true;
-            sublist.remove(sub);
+            account.unsubscribe(sub);
         }
     }
 
