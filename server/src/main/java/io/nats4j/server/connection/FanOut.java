@@ -19,10 +19,13 @@ import java.util.concurrent.ThreadLocalRandom;
  *   <li>echo: a client that said {@code echo:false} does not get its own messages; a connection to another
  *       server never gets a message back from itself;</li>
  *   <li>queue groups: one member per group, chosen at random among local members (clients, internal
- *       subscribers, import relays); a remote member ({@link PeerConnection}) only when no local member took
- *       it, and never for a message that arrived from a route or gateway (the sending server chose already);</li>
- *   <li>peers: never route to route, never gateway to gateway; {@link PeerConnection#acceptsFrom} is the
- *       loop-prevention hook of leaf nodes;</li>
+ *       subscribers, import relays); a remote member ({@link PeerConnection}, a leaf node preferred) only when
+ *       no local member took it. A message from another server (route, gateway, leaf node) goes to queue groups
+ *       only when it carries a queue list ({@link Message#queues}, {@code RMSG}'s) and only to the groups it
+ *       names: the sending server chose the group's member already;</li>
+ *   <li>peers: never route to route, never to a gateway what came over a route or gateway, never back to the
+ *       sender;
+ *       {@link PeerConnection#acceptsFrom} is the loop-prevention hook of leaf nodes;</li>
  *   <li>import relays: the message goes on into another account under a new subject and reply, to at most
  *       {@link #MAX_RELAY_DEPTH} accounts in a chain;</li>
  *   <li>internal subscribers get the message itself, {@link MatchOnly} entries nothing;</li>
@@ -91,8 +94,14 @@ public final class FanOut {
         for (Subscription sub : r.psubs) {
             deliverOne(sub, msg, depth);
         }
-        for (Subscription[] group : r.qsubs) {
-            deliverToQueue(group, msg, depth);
+        Subscription[][] qsubs = r.qsubs;
+        if (qsubs.length == 0 || (senderKind.isPeer() && !msg.hasQueueList())) {
+            return;
+        }
+        for (Subscription[] group : qsubs) {
+            if (group.length > 0 && (!msg.hasQueueList() || msg.queueListNames(group[0].queue))) {
+                deliverToQueue(group, msg, depth);
+            }
         }
     }
 
@@ -106,19 +115,23 @@ public final class FanOut {
         boolean remotes = false;
         for (int k = 0; k < n; k++) {
             Subscription sub = group[(start + k) % n];
-            if (sub.owner instanceof PeerConnection) {
+            if (sub.owner.kind().isPeer()) {
                 remotes = true;
             } else if (deliverOne(sub, msg, depth)) {
                 return true;
             }
         }
-        if (!remotes || senderKind == ConnectionKind.ROUTER || senderKind == ConnectionKind.GATEWAY) {
+        if (!remotes) {
             return false;
         }
-        for (int k = 0; k < n; k++) {
-            Subscription sub = group[(start + k) % n];
-            if (sub.owner instanceof PeerConnection && deliverOne(sub, msg, depth)) {
-                return true;
+        // no local member took it: a leaf node first, then any other server
+        for (int pass = 0; pass < 2; pass++) {
+            for (int k = 0; k < n; k++) {
+                Subscription sub = group[(start + k) % n];
+                ConnectionKind kind = sub.owner.kind();
+                if (kind.isPeer() && (kind == ConnectionKind.LEAF) == (pass == 0) && deliverOne(sub, msg, depth)) {
+                    return true;
+                }
             }
         }
         return false;
@@ -158,9 +171,17 @@ public final class FanOut {
         };
     }
 
-    /** Never route to route, never gateway to gateway (each server delivers to its own clients). */
+    /**
+     * Never route to route (every server of a cluster delivers to its own clients); a gateway gets only what
+     * entered the cluster here, from this server's own connections or a leaf node, never what came over a route
+     * or another gateway. Leaf nodes get everything else, subject to their loop-prevention hook.
+     */
     private boolean peerAccepts(ConnectionKind receiver) {
-        return !(receiver == senderKind && (receiver == ConnectionKind.ROUTER || receiver == ConnectionKind.GATEWAY));
+        return switch (receiver) {
+            case ROUTER -> senderKind != ConnectionKind.ROUTER;
+            case GATEWAY -> senderKind != ConnectionKind.ROUTER && senderKind != ConnectionKind.GATEWAY;
+            default -> true;
+        };
     }
 
     private boolean accounted(ClientConnection receiver, int written, Message msg) {

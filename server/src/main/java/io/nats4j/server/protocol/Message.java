@@ -43,6 +43,15 @@ public final class Message {
     private ByteBuf data;
     private int dataOffset;
 
+    /**
+     * The queue groups a message from another server may go to ({@code RMSG}'s queue list): -1 when the message
+     * carries no list. Slices of {@link #queueNames}.
+     */
+    private int queueCount = -1;
+    private byte[] queueNames;
+    private int[] queueOffsets;
+    private int[] queueLengths;
+
     // ---------------------------------------------------------------- producing
 
     /** The subject is {@code a[off, off + len)}. */
@@ -108,6 +117,27 @@ public final class Message {
         return this;
     }
 
+    /**
+     * The queue groups the message may be delivered to ({@code RMSG}/{@code LMSG} queue lists):
+     * {@code names[offsets[i], offsets[i] + lengths[i])} for {@code i < count}. The arrays are the reader's.
+     */
+    public Message queues(byte[] names, int[] offsets, int[] lengths, int count) {
+        queueNames = names;
+        queueOffsets = offsets;
+        queueLengths = lengths;
+        queueCount = count;
+        return this;
+    }
+
+    /** No queue list (a client's publish: every matching queue group gets the message). */
+    public Message noQueueList() {
+        queueCount = -1;
+        queueNames = null;
+        queueOffsets = null;
+        queueLengths = null;
+        return this;
+    }
+
     /** Points at everything {@code m} points at (an import then replaces the subject and reply). */
     public Message copyOf(Message m) {
         subject = m.subject;
@@ -132,6 +162,10 @@ public final class Message {
         headerDigitsLength = m.headerDigitsLength;
         data = m.data;
         dataOffset = m.dataOffset;
+        queueCount = m.queueCount;
+        queueNames = m.queueNames;
+        queueOffsets = m.queueOffsets;
+        queueLengths = m.queueLengths;
         return this;
     }
 
@@ -207,6 +241,30 @@ public final class Message {
 
     public int headerDigitsLength() {
         return headerDigitsLength;
+    }
+
+    /** True when the message came with a queue list ({@link #queues}). */
+    public boolean hasQueueList() {
+        return queueCount >= 0;
+    }
+
+    /** True when the queue list names {@code queue} (ASCII names, compared without a String). */
+    public boolean queueListNames(String queue) {
+        for (int i = 0; i < queueCount; i++) {
+            int len = queueLengths[i];
+            if (len != queue.length()) {
+                continue;
+            }
+            int off = queueOffsets[i];
+            int k = 0;
+            while (k < len && queueNames[off + k] == queue.charAt(k)) {
+                k++;
+            }
+            if (k == len) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public ByteBuf data() {
