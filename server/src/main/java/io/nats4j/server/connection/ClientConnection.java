@@ -13,22 +13,15 @@ import io.nats4j.server.protocol.ProtocolHandler;
 import io.nats4j.server.protocol.ProtocolParser;
 import io.nats4j.server.subject.MatchCache;
 import io.nats4j.server.subject.Sublist;
-import io.nats4j.server.subject.SublistResult;
-import io.nats4j.server.subject.Subjects;
 import io.nats4j.server.subject.Subscription;
-import io.nats4j.server.tls.ServerTls;
 import io.nats4j.server.tls.TlsConnectionState;
 import io.nats4j.server.tls.TlsIdentity;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -36,148 +29,109 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One client connection: the Netty handler, the protocol handler and the receiving end of deliveries.
  *
  * <p>Threading: everything reading input (parser, CONNECT options, per-connection caches, the pending
  * flush set) is touched only by this connection's event loop. The outbound buffer is written by any
- * publisher's loop under {@link #outLock} and handed to the channel only by this connection's loop.
- * Lock order: a thread holds at most one connection's {@code outLock} at a time and takes no other lock
+ * publisher's thread under {@link Outbound#lock} and handed to the channel only by this connection's loop.
+ * Lock order: a thread holds at most one connection's outbound lock at a time and takes no other lock
  * while holding it (the subject index locks are never taken under it).
  */
 public final class ClientConnection extends ChannelInboundHandlerAdapter
         implements ProtocolHandler, SubscriptionOwner, BatchFlushable {
 
-    private static final byte[] PING = "PING\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PONG = "PONG\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] OK = "+OK\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] MSG = "MSG ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] HMSG = "HMSG ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] NO_RESPONDERS_HEADER = "16 16\r\nNATS/1.0 503\r\n\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final short CRLF = ('\r' << 8) | '\n';
-    /** nats-server sends the first PING to a client early (firstClientPingInterval). */
-    static final long FIRST_PING_DELAY_NANOS = TimeUnit.SECONDS.toNanos(2);
-    private static final int INITIAL_OUT_BUFFER = 1024;
-    private static final int MAX_OUT_BUFFER_HINT = 256 * 1024;
-    private final ServerContext server;
-    private final ServerOptions opts;
-    private final ServerLogger log;
-    private final long cid;
+    final ServerContext server;
+    final ServerOptions opts;
+    final ServerLogger log;
+    final long cid;
     /** Changed by a config reload (max_pending); read by publishers' loops. */
-    private volatile long maxPending;
+    volatile long maxPending;
 
-    private Channel channel;
-    private EventLoop loop;
-    private ByteBufAllocator alloc;
-    private ProtocolParser parser;
-    private String remote = "?";
-    private String remoteIp = "";
-    private int remotePort;
+    Channel channel;
+    EventLoop loop;
+    ByteBufAllocator alloc;
+    ProtocolParser parser;
+    String remote = "?";
+    String remoteIp = "";
+    int remotePort;
     private final long startNanos = System.nanoTime();
     private final long startMillis = System.currentTimeMillis();
     private final Instant startTime = Instant.now();
 
-    private Account account;
-    private Sublist sublist;
-    private final MatchCache matchCache = new MatchCache();
-    private final ConcurrentHashMap<String, Subscription> subs = new ConcurrentHashMap<>();
+    Account account;
+    Sublist sublist;
+    final MatchCache matchCache = new MatchCache();
+    /** The outbound buffer and flush, the message framing, the subscriptions: one class per role. */
+    final Outbound outbound = new Outbound(this);
+    private final MessageWriter writer = new MessageWriter(this, outbound);
+    final ClientSubscriptions subscriptions;
+    /** CONNECT and authentication; re-authorization on reloads and account JWT updates. */
+    final ClientAuth auth = new ClientAuth(this);
+    private final Reauthorization reauth = new Reauthorization(this);
+    /** What this client publishes: the checks, then the fan-out. */
+    private final ClientPublisher publisher;
 
     // authentication (event loop only, except perms: set before any subscription exists, then read by
     // publishers' loops after the sublist insert that makes this connection reachable)
-    private boolean awaitingAuth;
-    private String nonce;
-    private ScheduledFuture<?> authTimer;
+    boolean awaitingAuth;
+    String nonce;
+    ScheduledFuture<?> authTimer;
     /** Closes the client when its user or account JWT expires (operator mode). */
-    private ScheduledFuture<?> expiryTimer;
-    private String userName;
+    ScheduledFuture<?> expiryTimer;
+    String userName;
     /** Replaced by a config reload (on this loop); read by publishers' loops, hence volatile. */
-    private volatile ClientPermissions perms;
-    private int maxSubs;
-    /** A user JWT allows no subscriptions at all (its subs limit is 0). */
-    private boolean noSubscriptions;
-    private static final byte[] SERVICE_REPLY_PREFIX = Account.SERVICE_REPLY_PREFIX.getBytes(StandardCharsets.US_ASCII);
+    volatile ClientPermissions perms;
     /** Producer flow control (stall, pacing) and the fan-out of what this client publishes. */
-    private final ProducerFlowControl flow = new ProducerFlowControl(this);
-    private final FanOut fanOut;
+    final ProducerFlowControl flow = new ProducerFlowControl(this);
+    final FanOut fanOut;
 
     // auth callout or account fetch (event loop only): CONNECT waits for the service's answer, or for a remote
     // resolver, with the parser paused and any input that arrived after CONNECT held here (reading is off until
     // the answer came)
-    private boolean calloutPending;
-    private ByteBuf heldInput;
+    boolean calloutPending;
+    ByteBuf heldInput;
     /**
      * Authorized by the auth callout: a config reload keeps its account and permissions. Written on the loop;
      * read by account JWT updates on other threads.
      */
-    private volatile boolean calloutAuthorized;
+    volatile boolean calloutAuthorized;
 
     // CONNECT options (event loop only)
-    private boolean connectReceived;
-    private ConnectOptions connectOptions;
+    boolean connectReceived;
+    ConnectOptions connectOptions;
     // nats-server's defaults until CONNECT says otherwise: verbose and pedantic are on
-    private boolean verbose = true;
-    private boolean pedantic = true;
-    private boolean echo = true;
+    boolean verbose = true;
+    boolean pedantic = true;
+    boolean echo = true;
     /** Read by publishers on other loops to decide whether to strip headers, hence volatile. */
-    private volatile boolean headers;
-    private boolean noResponders;
-    private String name = "";
-    private String lang = "";
-    private String version = "";
-    /** {@link #clientTag(ConnectOptions)} of the last CONNECT, part of every log line's prefix. */
-    private String clientTag = "";
+    volatile boolean headers;
+    boolean noResponders;
+    String name = "";
+    String lang = "";
+    String version = "";
+    /** The client's version, language and name from the last CONNECT, part of every log line's prefix. */
+    String clientTag = "";
 
     // input stats (event loop only), flushed to the server's counters per read batch
-    private long inMsgs;
-    private long inBytes;
-    private long batchInMsgs;
-    private long batchInBytes;
+    long inMsgs;
+    long inBytes;
+    long batchInMsgs;
+    long batchInBytes;
 
-    // outbound: guarded by outLock
-    private final Object outLock = new Object();
-    private final OutboundQueue out = new OutboundQueue();
-    /** What {@link #flushOutbound} is handing to the channel: this connection's loop only, empty in between. */
-    private final OutboundQueue flushing = new OutboundQueue();
-    private long outMsgs;
-    private long outBytes;
-    /** Bytes handed to the channel so far; with the channel's pending bytes this shows write progress. */
-    private volatile long handedOff;
-    private final AtomicBoolean flushScheduled = new AtomicBoolean();
-    /** Size of the last flushed buffer: the next buffer starts that big, so it rarely has to grow. */
-    private int lastFlushBytes = INITIAL_OUT_BUFFER;
-    private final Runnable flushTask = this::scheduledFlush;
+    volatile boolean closed;
+    volatile ClosedState closedState;
 
-    /** Set when an append left this receiver over half its max_pending (read by producers, racy hint). */
-    private volatile boolean overStallThreshold;
-    /** Set when an append left this receiver over {@link ProducerFlowControl#PACE_PENDING_BYTES} queued (racy hint). */
-    private volatile boolean overPaceThreshold;
-    private volatile boolean closed;
-    private volatile ClosedState closedState;
-    /** The subscriptions at close, kept for the closed-connections list of /connz. */
-    private volatile List<Subscription> subsAtClose;
-
-    // pings (event loop only)
-    private int pingsOut;
-    private long lastInNanos;
-    private long rttStartNanos;
-    private long rttNanos;
-    private ScheduledFuture<?> pingTimer;
-
-    // TLS (event loop only): null when the port has no TLS; state set once the handshake completed
-    private ServerTls tls;
-    private boolean tlsHandshaking;
-    private volatile TlsConnectionState tlsState;
-
-    // write deadline tracking (read by the server's housekeeping thread)
-    /** Bytes handed off when the current write-deadline window began (-1: nothing pending). */
-    private long deadlineMarkBytes = -1;
-    private long deadlineMarkNanos;
+    /** When the client last sent something (event loop; racy reads for monitoring and the pinger). */
+    long lastInNanos;
+    /** Keep-alive and the TLS handshake. */
+    final Pinger pinger = new Pinger(this);
+    private final ClientTls tls = new ClientTls(this);
 
     public ClientConnection(ServerContext server) {
         this.server = server;
@@ -186,6 +140,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         this.cid = server.nextClientId();
         this.maxPending = opts.maxPending;
         this.fanOut = new FanOut(ConnectionKind.CLIENT, this, server.stats(), flow);
+        this.subscriptions = new ClientSubscriptions(this, log);
+        this.publisher = new ClientPublisher(this, fanOut);
     }
 
     @Override
@@ -248,8 +204,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     public int subscriptionCount() {
-        List<Subscription> atClose = subsAtClose;
-        return atClose != null ? atClose.size() : subs.size();
+        return subscriptions.count();
     }
 
     /**
@@ -257,8 +212,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * any thread.
      */
     public List<Subscription> subscriptions() {
-        List<Subscription> atClose = subsAtClose;
-        return atClose != null ? atClose : new ArrayList<>(subs.values());
+        return subscriptions.snapshot();
     }
 
     /** When the connection was accepted (wall clock, for monitoring). */
@@ -289,16 +243,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      */
     public void requestRtt() {
         EventLoop l = loop;
-        if (l == null || closed || rttNanos != 0) {
+        if (l == null || closed || pinger.rttNanos() != 0) {
             return;
         }
-        l.execute(() -> {
-            if (!closed && connectReceived && rttNanos == 0 && rttStartNanos == 0) {
-                pingsOut++;
-                rttStartNanos = System.nanoTime();
-                queueOwnOutsideRead(PING);
-            }
-        });
+        l.execute(pinger::requestRtt);
     }
 
     /**
@@ -310,16 +258,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (l == null) {
             return;
         }
-        synchronized (outLock) {
-            if (closed) {
-                return;
-            }
-            outBufForWrite(info.length).writeBytes(info);
+        if (!outbound.queue(info)) {
+            return;
         }
         if (l.inEventLoop()) {
-            flushOutbound();
-        } else if (flushScheduled.compareAndSet(false, true)) {
-            l.execute(flushTask);
+            outbound.flush();
+        } else {
+            outbound.scheduleFlush();
         }
     }
 
@@ -342,12 +287,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     public long rttNanos() {
-        return rttNanos;
+        return pinger.rttNanos();
     }
 
     /** The TLS version, suite and client identity once the handshake completed; null without TLS. */
     public TlsConnectionState tlsState() {
-        return tlsState;
+        return tls.state();
     }
 
     /**
@@ -355,34 +300,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * without TLS, before the handshake completed, or when the client sent no certificate.
      */
     public TlsIdentity tlsIdentity() {
-        TlsConnectionState t = tlsState;
+        TlsConnectionState t = tls.state();
         return t == null ? null : t.peer();
     }
 
-    private String prefix() {
+    String prefix() {
         return remote + " - cid:" + cid + " - " + clientTag;
-    }
-
-    /**
-     * nats-server names the client in its log lines once CONNECT arrived: {@code "v<version>:<lang>:<name>"}
-     * (Go-quoted, absent parts left out, nothing when all three are empty), e.g. {@code "v2.22.0:java"}.
-     */
-    private static String clientTag(ConnectOptions co) {
-        StringBuilder sb = new StringBuilder();
-        if (!co.version.isEmpty()) {
-            sb.append('v').append(co.version);
-        }
-        for (String part : new String[] {co.lang, co.name}) {
-            if (!part.isEmpty()) {
-                (sb.isEmpty() ? sb : sb.append(':')).append(part);
-            }
-        }
-        return sb.isEmpty() ? "" : Accounts.goQuote(sb.toString()) + " - ";
-    }
-
-    /** nats-server's authViolation log line: its detail depends on the server's auth configuration. */
-    private void logAuthError(Accounts accounts, ConnectOptions co) {
-        log.error(prefix() + "authentication error" + accounts.authErrorDetail(co));
     }
 
     // ------------------------------------------------------------------ Netty lifecycle
@@ -393,6 +316,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         channel = ctx.channel();
         loop = channel.eventLoop();
         alloc = ctx.alloc();
+        outbound.attach(channel, alloc);
         if (channel.remoteAddress() instanceof InetSocketAddress isa) {
             remoteIp = isa.getAddress() == null ? isa.getHostString() : isa.getAddress().getHostAddress();
             remotePort = isa.getPort();
@@ -401,7 +325,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         parser = new ProtocolParser(this, alloc, opts.maxControlLine, opts.maxPayload);
         account = server.globalAccount();
         sublist = account.sublist();
-        maxSubs = opts.maxSubscriptions;
+        subscriptions.maxSubs = opts.maxSubscriptions;
         lastInNanos = System.nanoTime();
         Accounts accounts = server.accounts();
         if (accounts.authRequired()) {
@@ -414,9 +338,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (log.isDebugEnabled()) {
             log.debug(prefix() + "Client connection created");
         }
-        tls = server.tls();
-        boolean tlsFirst = tls != null && tls.handshakeFirst();
-        if (!tlsFirst) {
+        tls.init(server.tls());
+        if (!tls.first()) {
             sendInfo();
         }
         io.nats4j.server.StartupTrace.markFirst("INFO queued");
@@ -429,85 +352,30 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (awaitingAuth) {
             // as nats-server: with TLS the client gets at least the handshake timeout plus a second
             long authNanos = opts.authTimeout.toNanos();
-            if (tls != null) {
-                authNanos = Math.max(authNanos, tls.options().timeout.toNanos() + TimeUnit.SECONDS.toNanos(1));
+            if (tls.enabled()) {
+                authNanos = Math.max(authNanos, tls.options().options().timeout.toNanos() + TimeUnit.SECONDS.toNanos(1));
             }
-            authTimer = loop.schedule(this::authTimeout, authNanos, TimeUnit.NANOSECONDS);
+            authTimer = loop.schedule(auth::authTimeout, authNanos, TimeUnit.NANOSECONDS);
         }
-        if (tls != null) {
-            // INFO went out in plain text (it is past the pipeline already): everything after it is TLS. With
-            // handshake_first the handler has been in the pipeline from the start and INFO waits for it.
-            if (!tlsFirst) {
-                ctx.pipeline().addBefore(ctx.name(), "tls", tls.newHandler(alloc));
-            }
-            tlsHandshaking = true;
-            if (log.isDebugEnabled()) {
-                log.debug(prefix() + "Starting TLS client connection handshake");
-            }
+        if (tls.enabled()) {
+            tls.start(ctx, alloc);
         } else {
-            startPingTimer();
+            pinger.start();
         }
         ctx.fireChannelActive();
     }
 
-    private void sendInfo() {
+    void sendInfo() {
         channel.writeAndFlush(channel.alloc().buffer().writeBytes(server.infoFor(this)), channel.voidPromise());
-    }
-
-    private void startPingTimer() {
-        long firstPing = Math.min(FIRST_PING_DELAY_NANOS, opts.pingInterval.toNanos());
-        pingTimer = loop.schedule(this::pingTimerFired, firstPing, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent done) {
-            onTlsHandshake(ctx, done);
+            tls.completed(ctx, done);
             return;
         }
         ctx.fireUserEventTriggered(evt);
-    }
-
-    /** The TLS handshake ended: on success the client proceeds (INFO first with handshake_first). */
-    private void onTlsHandshake(ChannelHandlerContext ctx, SslHandshakeCompletionEvent done) {
-        if (!tlsHandshaking || closed) {
-            return;
-        }
-        tlsHandshaking = false;
-        if (!done.isSuccess()) {
-            log.error(prefix() + "TLS handshake error: " + tlsErrorText(done.cause()));
-            closeNow(ClosedState.TLS_HANDSHAKE_ERROR);
-            return;
-        }
-        SslHandler handler = ctx.pipeline().get(SslHandler.class);
-        TlsConnectionState state = TlsConnectionState.of(handler);
-        tlsState = state;
-        if (log.isDebugEnabled()) {
-            log.debug(prefix() + "TLS handshake complete");
-            log.debug(prefix() + "TLS version " + state.version() + ", cipher suite " + state.cipherSuite());
-        }
-        if (tls.handshakeFirst()) {
-            sendInfo();
-        }
-        startPingTimer();
-    }
-
-    private static String tlsErrorText(Throwable cause) {
-        Throwable c = cause;
-        while (c instanceof io.netty.handler.codec.DecoderException && c.getCause() != null) {
-            c = c.getCause();
-        }
-        // nats-server's (Go's) wording for the two common cases
-        if (c instanceof io.netty.handler.ssl.NotSslRecordException) {
-            return "tls: first record does not look like a TLS handshake";
-        }
-        if (c instanceof java.nio.channels.ClosedChannelException) {
-            return "EOF";
-        }
-        while (c.getCause() != null && c.getMessage() != null && c.getMessage().startsWith("javax.net.ssl")) {
-            c = c.getCause();
-        }
-        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
     }
 
     @Override
@@ -518,7 +386,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                 lastInNanos = System.nanoTime();
                 parser.parse(in);
                 if (parser.isPaused()) {
-                    holdInput(in);
+                    auth.holdInput(in);
                 }
             }
         } finally {
@@ -539,13 +407,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (tlsHandshaking || closedState == ClosedState.TLS_HANDSHAKE_ERROR) {
-            // the handshake failed: the SslHandler reports it as a completion event and as this exception
-            if (tlsHandshaking) {
-                log.error(prefix() + "TLS handshake error: " + tlsErrorText(cause));
-                tlsHandshaking = false;
-            }
-            closeNow(ClosedState.TLS_HANDSHAKE_ERROR);
+        if (tls.handshakeFailed(cause)) {
             return;
         }
         if (cause instanceof IOException) {
@@ -561,184 +423,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     // ------------------------------------------------------------------ protocol callbacks
 
-    @Override
-    public void onConnect(ProtocolParser p, int off, int len) {
-        if (log.isTraceEnabled()) {
-            log.trace(prefix() + "<<- [CONNECT " + redactPass(new String(p.line(), off, len, StandardCharsets.UTF_8)) + "]");
-        }
-        ConnectOptions co;
-        try {
-            co = ConnectOptions.parse(p.line(), off, len);
-        } catch (IllegalArgumentException e) {
-            log.error(prefix() + "Client parser ERROR: " + e.getMessage());
-            closeAfterFlush(ClosedState.PROTOCOL_VIOLATION);
-            parser.close();
-            return;
-        }
-        connectOptions = co;
-        verbose = co.verbose;
-        pedantic = co.pedantic;
-        echo = co.echo;
-        fanOut.echo(echo);
-        headers = co.headers && !opts.noHeaderSupport;
-        noResponders = co.noResponders;
-        name = co.name;
-        lang = co.lang;
-        version = co.version;
-        clientTag = clientTag(co);
-        int protocol = co.protocol;
-        connectReceived = true;
-        if (awaitingAuth) {
-            if (server.accounts().needsCallout(co)) {
-                startCallout(null);
-                return;
-            }
-            String fetch = server.accounts().accountToFetch(co);
-            if (fetch != null) {
-                startAccountFetch(fetch);
-                return;
-            }
-            Accounts.AuthResult r = server.accounts().authenticate(co, nonce, tlsIdentity(), remoteIp);
-            Account calloutAccount = server.accounts().operatorCallout(r);
-            if (calloutAccount != null) {
-                // operator mode: the user JWT is valid, and its account hands its users to an auth callout
-                startCallout(calloutAccount);
-                return;
-            }
-            if (!applyAuth(co, r)) {
-                return;
-            }
-        }
-        connectAccepted(protocol);
-    }
-
-    /** CONNECT passed authentication: the protocol checks, +OK, the connect event. */
-    private void connectAccepted(int protocol) {
-        if (protocol < 0 || protocol > 1) {
-            sendErrAndClose("invalid client protocol", ClosedState.BAD_CLIENT_PROTOCOL_VERSION);
-            return;
-        }
-        if (noResponders && !headers) {
-            sendErrAndClose("no responders requires headers support", ClosedState.NO_RESPONDERS_REQUIRES_HEADERS);
-            return;
-        }
-        if (verbose) {
-            queueOwn(OK);
-        }
-        if (!authenticated) {
-            authenticated = true;
-            server.clientConnected(this);
-        }
-    }
-
-    // ------------------------------------------------------------------ auth callout
-
-    /**
-     * Hands CONNECT to the auth callout and stops reading until it answers: the parser pauses after CONNECT
-     * and what the client sent after it waits in {@link #heldInput}. As nats-server clears the auth timer
-     * once CONNECT arrived, the wait is bounded by the callout's own timeout (the auth timeout).
-     * {@code operatorAccount}: in operator mode the account whose JWT enables the callout; null for the
-     * configured one.
-     */
-    private void startCallout(Account operatorAccount) {
-        if (authTimer != null) {
-            authTimer.cancel(false);
-            authTimer = null;
-        }
-        calloutPending = true;
-        parser.pause();
-        channel.config().setAutoRead(false);
-        EventLoop l = loop;
-        boolean sent = server.authCallout(this, operatorAccount, r -> l.execute(() -> calloutDone(r)));
-        if (!sent) {
-            calloutPending = false;
-            applyAuth(connectOptions, null);
-        }
-    }
-
-    /**
-     * The user JWT's account is not loaded and comes from a remote resolver: CONNECT waits (parser paused, input
-     * held, as for the callout) while a resolver thread fetches it, so that no event loop waits on the network.
-     * The auth timer keeps running: a fetch that outlasts it closes the connection as an auth timeout would.
-     */
-    private void startAccountFetch(String accountKey) {
-        calloutPending = true;
-        parser.pause();
-        channel.config().setAutoRead(false);
-        EventLoop l = loop;
-        server.fetchAccount(accountKey, () -> l.execute(() -> {
-            if (!closed && calloutPending) {
-                Accounts.AuthResult r = server.accounts().authenticateFetched(connectOptions, nonce, tlsIdentity(),
-                        remoteIp);
-                Account calloutAccount = server.accounts().operatorCallout(r);
-                if (calloutAccount != null) {
-                    calloutPending = false;
-                    startCallout(calloutAccount); // parser and reading stay paused
-                    return;
-                }
-                authDecided(r, false);
-            }
-        }));
-    }
-
-    /** Input read while the callout decides: kept, in order, for when it answered. */
-    private void holdInput(ByteBuf in) {
-        if (!in.isReadable()) {
-            return;
-        }
-        if (heldInput == null) {
-            heldInput = alloc.buffer(in.readableBytes());
-        }
-        heldInput.writeBytes(in);
-    }
-
     /** True when the auth callout (not the client's own credentials) authorized this client. */
     public boolean isCalloutAuthorized() {
         return calloutAuthorized;
-    }
-
-    /** The auth callout answered (or not in time): on this loop. */
-    private void calloutDone(Accounts.AuthResult r) {
-        if (closed || !calloutPending) {
-            return;
-        }
-        authDecided(r, true);
-    }
-
-    /** CONNECT on hold (callout, account fetch) was decided: on this loop; reading resumes if authorized. */
-    private void authDecided(Accounts.AuthResult r, boolean byCallout) {
-        calloutPending = false;
-        ConnectOptions co = connectOptions;
-        if (!applyAuth(co, r)) {
-            flushPending();
-            return;
-        }
-        calloutAuthorized = byCallout;
-        connectAccepted(co.protocol);
-        parser.resume();
-        ByteBuf held = heldInput;
-        heldInput = null;
-        if (held != null) {
-            try {
-                if (!closed) {
-                    parser.parse(held);
-                    if (parser.isPaused()) {
-                        holdInput(held);
-                    }
-                }
-            } finally {
-                held.release();
-            }
-        }
-        flushPending();
-        if (closed || parser.isPaused()) {
-            return;
-        }
-        if (flow.holdingBack()) {
-            flow.stall(); // turns reading back on once the receiver drained
-        } else {
-            channel.config().setAutoRead(true);
-        }
     }
 
     /**
@@ -746,243 +433,25 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * request; empty without TLS or client certificates. Any thread.
      */
     public List<String> tlsPeerCertificatesPem() {
-        Channel ch = channel;
-        SslHandler h = ch == null ? null : ch.pipeline().get(SslHandler.class);
-        if (h == null) {
-            return List.of();
-        }
-        try {
-            java.security.cert.Certificate[] certs = h.engine().getSession().getPeerCertificates();
-            List<String> out = new ArrayList<>(certs.length);
-            java.util.Base64.Encoder b64 = java.util.Base64.getMimeEncoder(64, new byte[] {'\n'});
-            for (java.security.cert.Certificate c : certs) {
-                out.add("-----BEGIN CERTIFICATE-----\n" + b64.encodeToString(c.getEncoded()) + "\n-----END CERTIFICATE-----\n");
-            }
-            return out;
-        } catch (javax.net.ssl.SSLPeerUnverifiedException | java.security.cert.CertificateEncodingException e) {
-            return List.of();
-        }
+        return ClientTls.peerCertificatesPem(channel);
+    }
+
+    @Override
+    public void onConnect(ProtocolParser p, int off, int len) {
+        auth.onConnect(p, off, len);
     }
 
     /**
-     * Binds the connection to the outcome of authentication: its account, permissions and limits; on a
-     * failure (null or failed {@code r}) an Authorization Violation. False when the connection was closed.
-     */
-    private boolean applyAuth(ConnectOptions co, Accounts.AuthResult r) {
-        if (r == null || r.failed()) {
-            if (r != null && r.error() != null) {
-                // operator mode: nats-server logs the reason at debug and a bare "authentication error"
-                if (log.isDebugEnabled()) {
-                    log.debug(prefix() + r.error());
-                }
-                log.error(prefix() + "authentication error");
-            } else {
-                logAuthError(server.accounts(), co);
-            }
-            authViolation();
-            return false;
-        }
-        if (authTimer != null) {
-            authTimer.cancel(false);
-            authTimer = null;
-        }
-        awaitingAuth = false;
-        parser.connectRequired(false);
-        userName = r.user() == null ? null : r.user().displayName();
-        if (r.permissions() != null) {
-            perms = new ClientPermissions(r.permissions());
-        }
-        Account a = r.account();
-        if (a != account) {
-            if (!a.tryAddConnection()) {
-                log.error(prefix() + "maximum account active connections exceeded");
-                sendErrAndClose("maximum account active connections exceeded", ClosedState.MAX_ACCOUNT_CONNECTIONS_EXCEEDED);
-                return false;
-            }
-            if (registered) {
-                account.removeConnection();
-            }
-            account = a;
-            sublist = a.sublist();
-            matchCache.clear();
-            if (a.maxSubscriptions() > 0 && (maxSubs <= 0 || a.maxSubscriptions() < maxSubs)) {
-                maxSubs = a.maxSubscriptions();
-            }
-            if (a.maxPayload() > 0 && a.maxPayload() < opts.maxPayload) {
-                parser.maxPayload(a.maxPayload());
-            }
-        }
-        if (r.limits() != null) {
-            applyJwtLimits(r.limits());
-        }
-        if (log.isDebugEnabled() && userName != null) {
-            log.debug(prefix() + "Client authenticated as \"" + userName + "\" in account \"" + account.name() + "\"");
-        }
-        return true;
-    }
-
-    /**
-     * A config reload happened: new limits are in the options, {@code next} holds the new accounts and users.
-     * Re-checks this client on its own loop as nats-server's reloadAuthorization does: a client whose user is
-     * gone or now belongs to another account is closed (Client Closed), one whose credentials no longer pass
-     * gets an Authorization Violation, the others move to the new account object (same sublist) with their
-     * new permissions; subscriptions the new permissions deny are removed. Any thread.
+     * A config reload happened: new limits are in the options, {@code next} holds the new accounts and users;
+     * the client is checked again on its own loop ({@link Reauthorization}). Any thread.
      */
     public java.util.concurrent.Future<?> reloaded(Accounts next) {
-        EventLoop l = loop;
-        if (l == null) {
-            return java.util.concurrent.CompletableFuture.completedFuture(null);
-        }
-        if (l.inEventLoop()) {
-            applyReload(next);
-            return java.util.concurrent.CompletableFuture.completedFuture(null);
-        }
-        return l.submit(() -> applyReload(next));
+        return reauth.reloaded(next);
     }
 
-    private void applyReload(Accounts next) {
-        if (closed || parser == null) {
-            return;
-        }
-        maxPending = opts.maxPending;
-        parser.maxControlLine(opts.maxControlLine);
-        if (!connectReceived || awaitingAuth) {
-            // CONNECT has not been accepted yet: it will be checked against the new accounts
-            if (next.authRequired() && !awaitingAuth) {
-                awaitingAuth = true;
-                parser.connectRequired(true);
-            }
-            limitsFor(account);
-            return;
-        }
-        ConnectOptions co = connectOptions;
-        if (calloutAuthorized) {
-            // authorized by the callout service, not by the configuration: keep the account (the object of
-            // the same name after the reload) and the permissions it granted
-            // (operator mode: the account as the rebuilt operator mode loads it, as for JWT clients below)
-            Account a = next.operatorMode() != null ? next.operatorMode().lookup(account.name())
-                    : next.get(account.name());
-            if (a == null || (next.callout() == null && next.operatorMode() == null)) {
-                if (log.isDebugEnabled()) {
-                    log.debug(prefix() + "Closing client: auth callout or its account removed by a config reload");
-                }
-                closeNow(ClosedState.CLIENT_CLOSED);
-                return;
-            }
-            if (a != account) {
-                a.addConnection();
-                account.removeConnection();
-                account = a;
-                sublist = a.sublist();
-                matchCache.clear();
-            }
-            return;
-        }
-        String accName = next.accountOfUser(co);
-        if (accName == null || (!accName.isEmpty() && !accName.equals(account.name()))) {
-            if (log.isDebugEnabled()) {
-                log.debug(prefix() + "Closing client: user removed or moved to another account by a config reload");
-            }
-            closeNow(ClosedState.CLIENT_CLOSED);
-            return;
-        }
-        Accounts.AuthResult r = next.authenticate(co, nonce, tlsIdentity(), remoteIp);
-        if (r == null || !r.account().name().equals(account.name())) {
-            logAuthError(next, co);
-            authViolation();
-            flushOutbound();
-            return;
-        }
-        Account a = r.account();
-        if (a != account) {
-            a.addConnection();
-            account.removeConnection();
-            account = a;
-            sublist = a.sublist();
-            matchCache.clear();
-        }
-        userName = r.user() == null ? null : r.user().displayName();
-        ClientPermissions np = r.permissions() == null ? null : new ClientPermissions(r.permissions());
-        perms = np;
-        limitsFor(a);
-        if (np != null) {
-            for (Subscription sub : new ArrayList<>(subs.values())) {
-                if (!np.canSubscribe(sub.subject, sub.queue)) {
-                    removeSubscription(sub);
-                    log.error(prefix() + "Removed subscription on \"" + sub.subject + "\" after a config reload: permissions changed");
-                    queueOwnOutsideRead(("-ERR 'Permissions Violation for Subscription to \"" + sub.subject + "\"'\r\n")
-                            .getBytes(StandardCharsets.UTF_8));
-                }
-            }
-        }
-    }
-
-    /** The server's limits combined with the account's (at CONNECT and after a reload). */
-    private void limitsFor(Account a) {
-        maxSubs = opts.maxSubscriptions;
-        if (a.maxSubscriptions() > 0 && (maxSubs <= 0 || a.maxSubscriptions() < maxSubs)) {
-            maxSubs = a.maxSubscriptions();
-        }
-        int mp = opts.maxPayload;
-        if (a.maxPayload() > 0 && a.maxPayload() < mp) {
-            mp = a.maxPayload();
-        }
-        parser.maxPayload(mp);
-    }
-
-    /** The subscription and payload limits of a user JWT: the tighter of it and the server's wins. */
-    private void applySubsAndPayload(Accounts.ConnectionLimits l) {
-        if (l.maxSubscriptions() > 0 && (maxSubs <= 0 || l.maxSubscriptions() < maxSubs)) {
-            maxSubs = l.maxSubscriptions();
-        }
-        // nats-io/jwt: a limit the JWT leaves out is 0, and 0 allows no subscriptions (here maxSubs 0 = none)
-        noSubscriptions = l.maxSubscriptions() == 0;
-        if (l.maxPayload() > 0 && l.maxPayload() < opts.maxPayload) {
-            parser.maxPayload(l.maxPayload());
-        } else if (l.maxPayload() == 0) {
-            // nats-io/jwt: a payload limit of 0 (also a JWT that leaves it out) allows empty messages only;
-            // the parser reads 0 as "unlimited" and has MIN_VALUE for this
-            parser.maxPayload(Integer.MIN_VALUE);
-        }
-    }
-
-    /** Limits and expiry of a user JWT (operator mode): the tighter limit wins; expiry closes the client. */
-    private void applyJwtLimits(Accounts.ConnectionLimits l) {
-        applySubsAndPayload(l);
-        if (l.expiresAtMillis() > 0) {
-            long delayMillis = Math.max(0, l.expiresAtMillis() - System.currentTimeMillis());
-            String text = l.expiredError();
-            expiryTimer = loop.schedule(() -> {
-                if (!closed) {
-                    if (log.isDebugEnabled()) {
-                        log.debug(prefix() + text);
-                    }
-                    sendErrAndClose(text, ClosedState.AUTHENTICATION_EXPIRED);
-                }
-            }, delayMillis, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private void authViolation() {
-        if (!closed) {
-            server.clientAuthError(this);
-        }
-        sendErrAndClose("Authorization Violation", ClosedState.AUTHENTICATION_VIOLATION);
-    }
-
-    private void authTimeout() {
-        authTimer = null;
-        if (closed || !awaitingAuth) {
-            return;
-        }
-        if (log.isDebugEnabled()) {
-            log.debug(prefix() + "Authentication Timeout");
-        }
-        sendErrAndClose("Authentication Timeout", ClosedState.AUTHENTICATION_TIMEOUT);
-    }
-
-    private static String redactPass(String json) {
-        return json.replaceAll("(\"(?:pass|auth_token|sig)\"\\s*:\\s*\")[^\"]*\"", "$1[REDACTED]\"");
+    /** Operator mode: the account's JWT changed; limits are applied again on the client's loop. Any thread. */
+    public void jwtLimitsChanged(Accounts.ConnectionLimits limits) {
+        reauth.jwtLimitsChanged(limits);
     }
 
     @Override
@@ -999,76 +468,17 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (log.isTraceEnabled()) {
             log.trace(prefix() + "<<- [PONG]");
         }
-        pingsOut = 0;
-        if (rttStartNanos != 0) {
-            rttNanos = System.nanoTime() - rttStartNanos;
-        }
+        pinger.pong();
     }
 
     @Override
     public void onSub(ProtocolParser p) {
-        byte[] l = p.line();
-        int n = p.argCount();
-        String subject = new String(l, p.argOffset(0), p.argLength(0), StandardCharsets.UTF_8);
-        String queue = n == 3 ? new String(l, p.argOffset(1), p.argLength(1), StandardCharsets.UTF_8) : null;
-        byte[] sid = new byte[p.argLength(n - 1)];
-        System.arraycopy(l, p.argOffset(n - 1), sid, 0, sid.length);
-        if (log.isTraceEnabled()) {
-            log.trace(prefix() + "<<- [SUB " + subject + (queue == null ? "" : " " + queue) + " "
-                    + new String(sid, StandardCharsets.US_ASCII) + "]");
-        }
-        if (perms != null && !perms.canSubscribe(subject, queue)) {
-            log.error(prefix() + "Subscription Violation - User \"" + userName + "\", Subject \"" + subject + "\""
-                    + (queue == null ? "" : ", Queue: \"" + queue + "\"") + ", SID " + new String(sid, StandardCharsets.US_ASCII));
-            queueErr("Permissions Violation for Subscription to \"" + subject + "\""
-                    + (queue == null ? "" : " using queue \"" + queue + "\""));
-            return;
-        }
-        if (!Subjects.isValidSubject(subject)) {
-            queueErr("Invalid Subject");
-            return;
-        }
-        String sidKey = new String(sid, StandardCharsets.US_ASCII);
-        if ((noSubscriptions || (maxSubs > 0 && subs.size() >= maxSubs)) && !subs.containsKey(sidKey)) {
-            log.error(prefix() + "Maximum Subscriptions Exceeded (max " + (noSubscriptions ? 0 : maxSubs) + ")");
-            queueErr("maximum subscriptions exceeded");
-            return;
-        }
-        Subscription sub = new Subscription(this, subject, queue, sid);
-        if (subs.putIfAbsent(sidKey, sub) == null) {
-            account.subscribe(sub);
-        }
-        if (verbose) {
-            queueOwn(OK);
-        }
+        subscriptions.onSub(p);
     }
 
     @Override
     public void onUnsub(ProtocolParser p) {
-        byte[] l = p.line();
-        String sidKey = new String(l, p.argOffset(0), p.argLength(0), StandardCharsets.US_ASCII);
-        int max = p.argCount() == 2 ? ProtocolParser.parseSize(l, p.argOffset(1), p.argLength(1)) : 0;
-        if (log.isTraceEnabled()) {
-            log.trace(prefix() + "<<- [UNSUB " + sidKey + (max > 0 ? " " + max : "") + "]");
-        }
-        Subscription sub = subs.get(sidKey);
-        if (sub != null) {
-            boolean removeNow;
-            synchronized (outLock) {
-                if (max > 0 && sub.delivered < max) {
-                    sub.maxMsgs = max;
-                    removeNow = false;
-                } else {
-                    removeNow = true;
-                }
-            }
-            if (removeNow) {
-                removeSubscription(sub);
-            }
-        }
-        if (verbose) {
-            queueOwn(OK);
-        }
+        subscriptions.onUnsub(p);
     }
 
     @Override
@@ -1092,8 +502,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                 sendErrAndClose(error.clientText(), ClosedState.PROTOCOL_VIOLATION);
             }
             case AUTH_VIOLATION -> {
-                logAuthError(server.accounts(), null);
-                authViolation();
+                auth.logAuthError(server.accounts(), null);
+                auth.authViolation();
             }
             case BAD_ARGUMENTS -> {
                 log.error(prefix() + "Client parser ERROR: " + detail);
@@ -1106,193 +516,39 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void onMessage(ProtocolParser p, Message m) {
-        int size = m.totalSize();
-        inMsgs++;
-        inBytes += size;
-        batchInMsgs++;
-        batchInBytes += size;
-        byte[] subj = m.subjectArray();
-        int subjOff = m.subjectOffset();
-        int subjLen = m.subjectLength();
-        if (log.isTraceEnabled()) {
-            traceInMessage(p, m);
-        }
-        if (m.hasHeaders() && !headers) {
-            // nats-server closes a client that sends HPUB without announcing header support, without -ERR
-            log.error(prefix() + "Client parser ERROR: message headers not supported");
-            closeAfterFlush(ClosedState.PROTOCOL_VIOLATION);
-            parser.close();
-            return;
-        }
-        if (pedantic && !Subjects.isValidLiteralSubject(subj, subjOff, subjLen)) {
-            // as nats-server: the error is sent and the message is still delivered
-            queueErr("Invalid Publish Subject");
-        }
-        if (perms != null && !perms.canPublish(subj, subjOff, subjLen)) {
-            String subject = m.subjectString();
-            log.error(prefix() + "Publish Violation - User \"" + userName + "\", Subject \"" + subject + "\"");
-            queueErr("Permissions Violation for Publish to \"" + subject + "\"");
-            return;
-        }
-        if (m.hasReply() && isServiceReply(m.replyArray(), m.replyOffset(), m.replyLength())) {
-            String reply = m.replyString();
-            log.error(prefix() + "Publish Violation - User \"" + userName + "\", Reply \"" + reply + "\"");
-            queueErr("Permissions Violation for Publish with Reply of \"" + reply + "\"");
-            return;
-        }
-        if (verbose) {
-            queueOwn(OK);
-        }
-        SublistResult r = matchCache.match(sublist, subj, subjOff, subjLen);
-        if (fanOut.deliver(m, r) == 0 && noResponders && m.hasReply()) {
-            fanOut.noResponders(account, m);
-        }
-    }
-
-    private static boolean isServiceReply(byte[] l, int off, int len) {
-        byte[] pre = SERVICE_REPLY_PREFIX;
-        return len >= pre.length && java.util.Arrays.equals(l, off, off + pre.length, pre, 0, pre.length);
+        publisher.onMessage(p, m);
     }
 
     /**
-     * Appends a MSG/HMSG frame of {@code m} for {@code sub} to this connection's outbound buffer. Called on the
-     * publisher's thread (any). Returns the bytes queued, or -1 when nothing was delivered (closed, slow
-     * consumer, delivery not permitted, or the subscription reached its maximum).
+     * Appends a MSG/HMSG frame of {@code m} for {@code sub} to this connection's outbound buffer (any thread).
+     * Returns the bytes queued, or -1 when nothing was delivered.
      */
     int appendMessage(Subscription sub, Message m) {
-        if (closed || sub.closed) {
-            return -1;
-        }
-        byte[] subj = m.subjectArray();
-        int subjOff = m.subjectOffset();
-        int subjLen = m.subjectLength();
-        int replyLen = m.replyLength();
-        ClientPermissions rp = perms;
-        if (rp != null) {
-            if (rp.deliveryDenied(subj, subjOff, subjLen)) {
-                return -1;
-            }
-            if (replyLen > 0 && rp.tracksReplies()) {
-                rp.recordReply(m.replyArray(), m.replyOffset(), replyLen);
-            }
-        }
-        boolean hasReply = replyLen >= 0;
-        boolean hdr = m.hasHeaders();
-        int size = m.totalSize();
-        int skip = 0;
-        boolean strip = hdr && !headers;
-        if (strip) {
-            // as nats-server: a client that did not announce header support gets the payload without headers
-            skip = m.headerSize();
-            size -= skip;
-            hdr = false;
-        }
-        int sizeDigits = strip ? decimalLength(size) : m.totalDigitsLength();
-        int lineLen = (hdr ? 5 : 4) + subjLen + 1 + sub.sid.length + 1
-                + (hasReply ? replyLen + 1 : 0)
-                + (hdr ? m.headerDigitsLength() + 1 : 0) + sizeDigits + 2;
-        int frame = lineLen + size + 2;
-        boolean removeAfter = false;
-        synchronized (outLock) {
-            if (closed) {
-                return -1;
-            }
-            if (sub.maxMsgs > 0) {
-                if (sub.delivered >= sub.maxMsgs) {
-                    return -1;
-                }
-                removeAfter = sub.delivered + 1 == sub.maxMsgs;
-            }
-            long pending = out.readableBytes() + channelPendingBytes();
-            if (pending + frame > maxPending) {
-                markSlowConsumer(ClosedState.SLOW_CONSUMER_PENDING_BYTES);
-                return -1;
-            }
-            ByteBuf b = out.writable(alloc, frame, lastFlushBytes);
-            b.writeBytes(hdr ? HMSG : MSG);
-            b.writeBytes(subj, subjOff, subjLen);
-            b.writeByte(' ');
-            b.writeBytes(sub.sid);
-            b.writeByte(' ');
-            if (hasReply) {
-                b.writeBytes(m.replyArray(), m.replyOffset(), replyLen);
-                b.writeByte(' ');
-            }
-            if (hdr) {
-                b.writeBytes(m.headerDigits(), m.headerDigitsOffset(), m.headerDigitsLength());
-                b.writeByte(' ');
-            }
-            if (strip) {
-                writeDecimal(b, size, sizeDigits);
-            } else {
-                b.writeBytes(m.totalDigits(), m.totalDigitsOffset(), m.totalDigitsLength());
-            }
-            b.writeShort(CRLF);
-            b.writeBytes(m.data(), m.dataOffset() + skip, size);
-            b.writeShort(CRLF);
-            sub.delivered++;
-            outMsgs++;
-            outBytes += size;
-            // volatile hints read by producers on other loops: stored only when they change, not per message
-            long queued = pending + frame;
-            boolean overStall = queued > maxPending / 2;
-            if (overStall != overStallThreshold) {
-                overStallThreshold = overStall;
-            }
-            boolean overPace = queued > ProducerFlowControl.PACE_PENDING_BYTES;
-            if (overPace != overPaceThreshold) {
-                overPaceThreshold = overPace;
-            }
-        }
-        if (removeAfter) {
-            removeSubscription(sub);
-        }
-        return frame;
+        return writer.append(sub, m);
     }
 
-    private static int decimalLength(int n) {
-        int len = 1;
-        while (n >= 10) {
-            n /= 10;
-            len++;
-        }
-        return len;
-    }
-
-    private static void writeDecimal(ByteBuf b, int n, int digits) {
-        int at = b.writerIndex() + digits;
-        b.writerIndex(at);
-        do {
-            b.setByte(--at, '0' + n % 10);
-            n /= 10;
-        } while (n > 0);
-    }
-
-    /** Appends the no-responders status (HMSG with a 503 header) for {@code m}'s reply to {@code mine}. */
+    /** Appends the no-responders status for {@code m}'s reply to {@code mine}. */
     boolean appendNoResponders(Subscription mine, Message m) {
-        synchronized (outLock) {
-            if (closed) {
-                return false;
-            }
-            ByteBuf b = outBufForWrite(16 + m.replyLength() + mine.sid.length + NO_RESPONDERS_HEADER.length);
-            b.writeBytes(HMSG);
-            b.writeBytes(m.replyArray(), m.replyOffset(), m.replyLength());
-            b.writeByte(' ');
-            b.writeBytes(mine.sid);
-            b.writeByte(' ');
-            b.writeBytes(NO_RESPONDERS_HEADER);
-        }
-        return true;
+        return writer.appendNoResponders(mine, m);
+    }
+
+    ClientPermissions perms() {
+        return perms;
+    }
+
+    /** The client announced header support (read by publishers' threads). */
+    boolean headers() {
+        return headers;
     }
 
     /** Over half of max_pending queued (a racy hint for producers). */
     boolean overStallThreshold() {
-        return overStallThreshold;
+        return outbound.overStallThreshold();
     }
 
     /** Over the pacing threshold (a racy hint for producers). */
     boolean overPaceThreshold() {
-        return overPaceThreshold;
+        return outbound.overPaceThreshold();
     }
 
     long maxPending() {
@@ -1308,68 +564,41 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         channel.config().setAutoRead(on);
     }
 
-    private void traceInMessage(ProtocolParser p, Message m) {
-        ByteBuf payload = m.data();
-        String args = new String(p.line(), 0, p.lineLength(), StandardCharsets.UTF_8);
-        int sp = args.indexOf(' ');
-        String verb = sp > 0 ? args.substring(0, sp).toUpperCase(java.util.Locale.ROOT) : args;
-        log.trace(prefix() + "<<- [" + verb + " " + (sp > 0 ? args.substring(sp + 1).trim() : "") + "]");
-        int max = opts.maxTracedMsgLen;
-        int n = max > 0 ? Math.min(m.totalSize(), max) : m.totalSize();
-        log.trace(prefix() + "<<- MSG_PAYLOAD: [\"" + payload.toString(m.dataOffset(), n, StandardCharsets.UTF_8)
-                + (n < m.totalSize() ? "...\"]" : "\"]"));
-    }
-
     // ------------------------------------------------------------------ outbound
-
-    /** Must hold outLock. */
-    private ByteBuf outBufForWrite(int bytes) {
-        return out.writable(alloc, bytes, lastFlushBytes);
-    }
 
     /**
      * Queues a protocol line for this connection. Only from parser callbacks (inside a read batch), so
      * the end-of-batch flush sends it.
      */
-    private void queueOwn(byte[] proto) {
-        synchronized (outLock) {
-            if (closed) {
-                return;
-            }
-            outBufForWrite(proto.length).writeBytes(proto);
+    void queueOwn(byte[] proto) {
+        if (outbound.queue(proto)) {
+            fanOut.markPending(this);
         }
-        fanOut.markPending(this);
     }
 
-    private void queueErr(String text) {
+    /** {@code +OK} when the client asked for verbose replies (parser callbacks only). */
+    void queueOk() {
+        if (verbose) {
+            queueOwn(OK);
+        }
+    }
+
+    void queueErr(String text) {
         queueOwn(("-ERR '" + text + "'\r\n").getBytes(StandardCharsets.UTF_8));
-    }
-
-    private long channelPendingBytes() {
-        Channel ch = channel;
-        if (ch == null) {
-            return 0;
-        }
-        ChannelOutboundBuffer cob = ch.unsafe().outboundBuffer();
-        return cob == null ? 0 : cob.totalPendingWriteBytes();
     }
 
     /** Bytes this connection's channel has written to its socket so far (racy: any thread). */
     long bytesWritten() {
-        return handedOff - channelPendingBytes();
+        return outbound.bytesWritten();
     }
 
     /** Bytes queued for this client and not yet written to the socket. */
     public long pendingBytes() {
-        long own;
-        synchronized (outLock) {
-            own = out.readableBytes();
-        }
-        return own + channelPendingBytes();
+        return outbound.pendingBytes();
     }
 
     /** Ends a read batch: flushes every receiver written to, each once (in place or on its own loop). */
-    private void flushPending() {
+    void flushPending() {
         ServerStats stats = server.stats();
         if (batchInMsgs != 0) {
             stats.inMsgs.add(batchInMsgs);
@@ -1382,42 +611,17 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void flushFrom(EventLoop publisherLoop) {
-        if (loop == publisherLoop) {
-            flushOutbound();
-        } else if (flushScheduled.compareAndSet(false, true)) {
-            loop.execute(flushTask);
-        }
-    }
-
-    private void scheduledFlush() {
-        flushScheduled.set(false);
-        flushOutbound();
+        outbound.flushFrom(publisherLoop);
     }
 
     /** Hands the queued bytes to the channel. On this connection's loop only. */
     void flushOutbound() {
-        synchronized (outLock) {
-            if (out.isEmpty()) {
-                return;
-            }
-            // a racy hint for the next allocation; bounded so one burst does not pin a huge buffer
-            lastFlushBytes = (int) Math.min(Math.max(INITIAL_OUT_BUFFER, out.readableBytes()), MAX_OUT_BUFFER_HINT);
-            out.moveTo(flushing);
-        }
-        if (closed) {
-            flushing.release();
-            return;
-        }
-        handedOff += flushing.writeAndFlush(channel);
+        outbound.flush();
     }
 
     /** Sends {@code -ERR 'text'}, flushes, then closes with {@code reason}. */
-    private void sendErrAndClose(String text, ClosedState reason) {
-        synchronized (outLock) {
-            if (!closed) {
-                outBufForWrite(text.length() + 10).writeBytes(("-ERR '" + text + "'\r\n").getBytes(StandardCharsets.UTF_8));
-            }
-        }
+    void sendErrAndClose(String text, ClosedState reason) {
+        outbound.queue(("-ERR '" + text + "'\r\n").getBytes(StandardCharsets.UTF_8));
         if (parser != null) {
             parser.close();
         }
@@ -1425,38 +629,31 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     /** Flushes what is queued and closes once it is written. On this connection's loop. */
-    private void closeAfterFlush(ClosedState reason) {
+    void closeAfterFlush(ClosedState reason) {
         if (closed) {
             return;
         }
         if (closedState == null) {
             closedState = reason;
         }
-        synchronized (outLock) {
-            out.moveTo(flushing);
-        }
-        if (flushing.readableBytes() > 0 && channel.isActive()) {
-            handedOff += flushing.writeAndFlush(channel);
-            // an empty write completes after the ones queued before it
-            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> closeNow(reason));
+        if (outbound.flushThen(f -> closeNow(reason))) {
             // stop reading and delivering right away
             closed = true;
             detach(reason);
         } else {
-            flushing.release();
             closeNow(reason);
         }
     }
 
-    private void markSlowConsumer(ClosedState reason) {
-        // Called under outLock from any loop: stop accepting data now, close on our loop.
+    /** Called with the outbound lock held, from any thread: stop accepting data now, close on our loop. */
+    void markSlowConsumer(ClosedState reason) {
         if (closed) {
             return;
         }
         closed = true;
         closedState = reason;
         server.stats().slowConsumers.increment();
-        out.release();
+        outbound.releaseLocked();
         log.notice(prefix() + "Slow Consumer Detected: " + (reason == ClosedState.SLOW_CONSUMER_PENDING_BYTES
                 ? "MaxPending of " + maxPending + " Exceeded"
                 : "WriteDeadline of " + opts.writeDeadline.toMillis() + "ms exceeded"));
@@ -1479,29 +676,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
     }
 
-    /**
-     * Operator mode: the account's JWT changed; the server's and account's limits are applied again with the
-     * user's new {@code limits} (subscriptions, payload) on top, as nats-server's applyAccountLimits. Any thread.
-     */
-    public void jwtLimitsChanged(io.nats4j.server.auth.Accounts.ConnectionLimits limits) {
-        EventLoop l = loop;
-        if (l == null || limits == null) {
-            return;
-        }
-        l.execute(() -> {
-            if (closed || parser == null) {
-                return;
-            }
-            limitsFor(account);
-            applySubsAndPayload(limits);
-            // nats-server's subsAtLimit after applyAccountLimits: at or over the new limit closes the client
-            if ((maxSubs > 0 && subs.size() >= maxSubs) || (noSubscriptions && !subs.isEmpty())) {
-                log.error(prefix() + "maximum subscriptions exceeded");
-                sendErrAndClose("maximum subscriptions exceeded", ClosedState.MAX_SUBSCRIPTIONS_EXCEEDED);
-            }
-        });
-    }
-
     /** Closes from any thread. */
     public void close(ClosedState reason) {
         if (loop == null) {
@@ -1515,7 +689,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     /** Closes on this loop: idempotent. */
-    private void closeNow(ClosedState reason) {
+    void closeNow(ClosedState reason) {
         if (closedState == null) {
             closedState = reason;
         }
@@ -1527,9 +701,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     private boolean detached;
-    private boolean registered;
+    boolean registered;
     /** CONNECT was accepted (a connect event went out; a disconnect event follows). */
-    private boolean authenticated;
+    boolean authenticated;
 
     /** Removes the connection from the server and its account: once. */
     private void detach(ClosedState reason) {
@@ -1540,27 +714,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (parser != null) {
             parser.close();
         }
-        if (pingTimer != null) {
-            pingTimer.cancel(false);
-        }
+        pinger.cancel();
         if (authTimer != null) {
             authTimer.cancel(false);
         }
         if (expiryTimer != null) {
             expiryTimer.cancel(false);
         }
-        List<Subscription> all = new ArrayList<>(subs.values());
-        subsAtClose = all;
-        subs.clear();
-        for (Subscription s : all) {
-            s.closed = true;
-        }
-        if (account != null && !all.isEmpty()) {
-            account.unsubscribeAll(all);
-        }
-        synchronized (outLock) {
-            out.release();
-        }
+        subscriptions.closeAll();
+        outbound.release();
         if (heldInput != null) {
             heldInput.release();
             heldInput = null;
@@ -1577,51 +739,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
     }
 
-    private void removeSubscription(Subscription sub) {
-        if (subs.remove(sub.sidString(), sub)) {
-            sub.closed = true;
-            account.unsubscribe(sub);
-        }
-    }
-
     // ------------------------------------------------------------------ timers
 
-    private void pingTimerFired() {
-        pingTimer = null;
-        if (closed) {
-            return;
+    /** Queues and flushes a protocol line outside a read (timers, reload tasks). On this loop. */
+    void queueOutsideRead(byte[] proto) {
+        if (outbound.queue(proto)) {
+            outbound.flush();
         }
-        long now = System.nanoTime();
-        long interval = opts.pingInterval.toNanos();
-        boolean needRtt = rttNanos == 0;
-        if (now - lastInNanos < interval && !needRtt) {
-            if (log.isDebugEnabled()) {
-                log.debug(prefix() + "Delaying PING due to client activity");
-            }
-        } else {
-            if (pingsOut + 1 > opts.pingMax) {
-                log.debug(prefix() + "Stale Client Connection - Closing");
-                sendErrAndClose("Stale Connection", ClosedState.STALE_CONNECTION);
-                return;
-            }
-            pingsOut++;
-            rttStartNanos = System.nanoTime();
-            if (log.isTraceEnabled()) {
-                log.trace(prefix() + "->> [PING]");
-            }
-            queueOwnOutsideRead(PING);
-        }
-        pingTimer = loop.schedule(this::pingTimerFired, interval, TimeUnit.NANOSECONDS);
-    }
-
-    private void queueOwnOutsideRead(byte[] proto) {
-        synchronized (outLock) {
-            if (closed) {
-                return;
-            }
-            outBufForWrite(proto.length).writeBytes(proto);
-        }
-        flushOutbound();
     }
 
     /**
@@ -1632,23 +756,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (closed || deadlineNanos <= 0) {
             return;
         }
-        // Like a write call in nats-server that must finish within write_deadline: the bytes handed to the
-        // socket by the time a window starts must all be written before the window is write_deadline old.
-        // Partial progress does not reset it, so a reader that trickles is caught as well as one that stopped.
-        long handed = handedOff;
-        long pending = channelPendingBytes();
-        long written = handed - pending;
-        if (deadlineMarkBytes < 0 || written >= deadlineMarkBytes) {
-            if (pending > 0) {
-                deadlineMarkBytes = handed;
-                deadlineMarkNanos = nowNanos;
-            } else {
-                deadlineMarkBytes = -1;
-            }
-            return;
-        }
-        if (nowNanos - deadlineMarkNanos > deadlineNanos) {
-            synchronized (outLock) {
+        if (outbound.writeDeadlinePassed(nowNanos, deadlineNanos)) {
+            synchronized (outbound.lock) {
                 markSlowConsumer(ClosedState.SLOW_CONSUMER_WRITE_DEADLINE);
             }
         }
@@ -1660,15 +769,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     public long outMsgs() {
-        synchronized (outLock) {
-            return outMsgs;
-        }
+        return outbound.outMsgs();
     }
 
     public long outBytes() {
-        synchronized (outLock) {
-            return outBytes;
-        }
+        return outbound.outBytes();
     }
 
     public long inMsgs() {
