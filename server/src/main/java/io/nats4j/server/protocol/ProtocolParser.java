@@ -155,56 +155,6 @@ public final class ProtocolParser {
         return argLengths[i];
     }
 
-    /** PUB/HPUB: the subject is argument 0. */
-    public int subjectOffset() {
-        return argOffsets[0];
-    }
-
-    public int subjectLength() {
-        return argLengths[0];
-    }
-
-    /** PUB/HPUB: true when a reply subject was given. */
-    public boolean hasReply() {
-        return replyArg >= 0;
-    }
-
-    public int replyOffset() {
-        return argOffsets[replyArg];
-    }
-
-    public int replyLength() {
-        return argLengths[replyArg];
-    }
-
-    /** PUB/HPUB: header bytes (HPUB), or -1 for PUB. */
-    public int headerSize() {
-        return headerSize;
-    }
-
-    /** PUB/HPUB: header plus payload bytes. */
-    public int totalSize() {
-        return totalSize;
-    }
-
-    /** PUB/HPUB: the digits of the total size as the publisher sent them (reused in MSG lines). */
-    public int totalSizeDigitsOffset() {
-        return argOffsets[sizeArg];
-    }
-
-    public int totalSizeDigitsLength() {
-        return argLengths[sizeArg];
-    }
-
-    /** HPUB: the digits of the header size as sent. */
-    public int headerSizeDigitsOffset() {
-        return argOffsets[sizeArg - 1];
-    }
-
-    public int headerSizeDigitsLength() {
-        return argLengths[sizeArg - 1];
-    }
-
     // ---- line state ----
 
     /** Returns false when the line is still incomplete (all input consumed). */
