@@ -276,7 +276,7 @@ final class ClientAuth {
             c.parser.maxPayload(l.maxPayload());
         } else if (l.maxPayload() == 0) {
             // nats-io/jwt: a payload limit of 0 (also a JWT that leaves it out) allows empty messages only;
-            // the parser reads 0 as "unlimited" and has MIN_VALUE for c
+            // the parser reads 0 as "unlimited" and has MIN_VALUE for this
             c.parser.maxPayload(Integer.MIN_VALUE);
         }
     }

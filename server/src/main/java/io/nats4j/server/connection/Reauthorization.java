@@ -21,7 +21,7 @@ final class Reauthorization {
 
     /**
      * A config reload happened: new limits are in the options, {@code next} holds the new accounts and users.
-     * Re-checks c client on its own loop as nats-server's reloadAuthorization does: a client whose user is
+     * Re-checks this client on its own loop as nats-server's reloadAuthorization does: a client whose user is
      * gone or now belongs to another account is closed (Client Closed), one whose credentials no longer pass
      * gets an Authorization Violation, the others move to the new account object (same sublist) with their
      * new permissions; subscriptions the new permissions deny are removed. Any thread.
