@@ -132,6 +132,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     /** Keep-alive and the TLS handshake. */
     final Pinger pinger = new Pinger(this);
     private final ClientTls tls = new ClientTls(this);
+    private final ConnectionClose closing = new ConnectionClose(this);
+    /** Registered with the server (and counted in its account). */
+    boolean registered;
+    /** CONNECT was accepted (a connect event went out; a disconnect event follows). */
+    boolean authenticated;
 
     public ClientConnection(ServerContext server) {
         this.server = server;
@@ -619,45 +624,19 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         outbound.flush();
     }
 
-    /** Sends {@code -ERR 'text'}, flushes, then closes with {@code reason}. */
+    /** Sends {@code -ERR 'text'}, flushes, then closes with {@code reason}. On this loop. */
     void sendErrAndClose(String text, ClosedState reason) {
-        outbound.queue(("-ERR '" + text + "'\r\n").getBytes(StandardCharsets.UTF_8));
-        if (parser != null) {
-            parser.close();
-        }
-        closeAfterFlush(reason);
+        closing.sendErrAndClose(text, reason);
     }
 
-    /** Flushes what is queued and closes once it is written. On this connection's loop. */
+    /** Flushes what is queued and closes once it is written. On this loop. */
     void closeAfterFlush(ClosedState reason) {
-        if (closed) {
-            return;
-        }
-        if (closedState == null) {
-            closedState = reason;
-        }
-        if (outbound.flushThen(f -> closeNow(reason))) {
-            // stop reading and delivering right away
-            closed = true;
-            detach(reason);
-        } else {
-            closeNow(reason);
-        }
+        closing.closeAfterFlush(reason);
     }
 
     /** Called with the outbound lock held, from any thread: stop accepting data now, close on our loop. */
     void markSlowConsumer(ClosedState reason) {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        closedState = reason;
-        server.stats().slowConsumers.increment();
-        outbound.releaseLocked();
-        log.notice(prefix() + "Slow Consumer Detected: " + (reason == ClosedState.SLOW_CONSUMER_PENDING_BYTES
-                ? "MaxPending of " + maxPending + " Exceeded"
-                : "WriteDeadline of " + opts.writeDeadline.toMillis() + "ms exceeded"));
-        loop.execute(() -> closeNow(reason));
+        closing.markSlowConsumer(reason);
     }
 
     /**
@@ -665,78 +644,17 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * clients of an account whose JWT changed: revoked users, excess connections, deleted accounts).
      */
     public void closeWithError(String text, ClosedState reason) {
-        EventLoop l = loop;
-        if (l == null) {
-            return;
-        }
-        if (l.inEventLoop()) {
-            sendErrAndClose(text, reason);
-        } else {
-            l.execute(() -> sendErrAndClose(text, reason));
-        }
+        closing.onLoop(() -> sendErrAndClose(text, reason));
     }
 
     /** Closes from any thread. */
     public void close(ClosedState reason) {
-        if (loop == null) {
-            return;
-        }
-        if (loop.inEventLoop()) {
-            closeNow(reason);
-        } else {
-            loop.execute(() -> closeNow(reason));
-        }
+        closing.onLoop(() -> closeNow(reason));
     }
 
     /** Closes on this loop: idempotent. */
     void closeNow(ClosedState reason) {
-        if (closedState == null) {
-            closedState = reason;
-        }
-        closed = true;
-        detach(closedState);
-        if (channel != null && channel.isOpen()) {
-            channel.close();
-        }
-    }
-
-    private boolean detached;
-    boolean registered;
-    /** CONNECT was accepted (a connect event went out; a disconnect event follows). */
-    boolean authenticated;
-
-    /** Removes the connection from the server and its account: once. */
-    private void detach(ClosedState reason) {
-        if (detached) {
-            return;
-        }
-        detached = true;
-        if (parser != null) {
-            parser.close();
-        }
-        pinger.cancel();
-        if (authTimer != null) {
-            authTimer.cancel(false);
-        }
-        if (expiryTimer != null) {
-            expiryTimer.cancel(false);
-        }
-        subscriptions.closeAll();
-        outbound.release();
-        if (heldInput != null) {
-            heldInput.release();
-            heldInput = null;
-        }
-        if (registered) {
-            server.unregister(this);
-            account.removeConnection();
-            if (authenticated) {
-                server.clientClosed(this, reason);
-            }
-        }
-        if (log.isDebugEnabled()) {
-            log.debug(prefix() + "Client connection closed: " + reason.text());
-        }
+        closing.closeNow(reason);
     }
 
     // ------------------------------------------------------------------ timers
