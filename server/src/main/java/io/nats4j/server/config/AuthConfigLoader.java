@@ -19,9 +19,11 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The security keys of a NATS config file: {@code authorization}, {@code accounts}, {@code no_auth_user},
@@ -73,9 +75,28 @@ final class AuthConfigLoader {
             o.authorizationToken = token;
         }
         if (users != null) {
+            // users of accounts read before this block: a name or nkey twice is an error here, as in nats-server
+            Set<String> seen = new HashSet<>();
+            for (AccountConfig ac : o.auth.accounts) {
+                ac.users.forEach(u -> seen.add(userKey(u)));
+            }
+            for (User u : users) {
+                if (!seen.add(userKey(u))) {
+                    throw new ConfigException(at, duplicate(u));
+                }
+            }
             o.auth.users.addAll(users);
         }
         o.auth.defaultPermissions = defaults;
+    }
+
+    /** A user's identity for duplicate checks: its nkey, else its name. */
+    private static String userKey(User u) {
+        return u.nkey() != null ? u.nkey() : u.username();
+    }
+
+    private static String duplicate(User u) {
+        return u.nkey() != null ? "Duplicate nkey \"" + u.nkey() + "\" detected" : "Duplicate user \"" + u.username() + "\" detected";
     }
 
     /**
@@ -278,7 +299,19 @@ final class AuthConfigLoader {
             }
             for (ConfigValue.Entry a : e.value().asMap().values()) {
                 switch (a.key().toLowerCase(Locale.ROOT)) {
-                    case "users" -> ac.users.addAll(users(a));
+                    case "users" -> {
+                        List<User> users = users(a);
+                        // against authorization users and earlier accounts' users (errors at this "users" key)
+                        Set<String> seen = new HashSet<>();
+                        o.auth.users.forEach(u -> seen.add(userKey(u)));
+                        o.auth.accounts.forEach(other -> other.users.forEach(u -> seen.add(userKey(u))));
+                        for (User u : users) {
+                            if (!seen.add(userKey(u))) {
+                                throw new ConfigException(a.keyPosition(), duplicate(u));
+                            }
+                        }
+                        ac.users.addAll(users);
+                    }
                     case "exports" -> exports(a, ac);
                     case "imports" -> imports(a, ac);
                     case "default_permissions" -> ac.defaultPermissions = permissions(a);
