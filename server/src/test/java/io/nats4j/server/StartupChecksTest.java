@@ -73,8 +73,21 @@ class StartupChecksTest {
     }
 
     @Test
-    void anUndefinedSystemAccountIsRefusedByTheCheck() throws Exception {
-        refusedByCheckAndStartUp(write("sys.conf", "system_account: NOPE\n"), "system account \"NOPE\" not defined");
+    void anUndefinedSystemAccountIsRefusedByTheCheckAtItsKey() throws Exception {
+        Path f = write("sys.conf", "system_account: NOPE\n");
+        StandaloneRun t = StandaloneRun.of("-t", "-c", f.toString());
+        assertEquals(1, t.exitCode(), t.output());
+        assertEquals("nats-server: " + f + ":2:1: system account \"NOPE\" not defined\n", t.err());
+        StandaloneRun start = StandaloneRun.of("-c", f.toString());
+        assertEquals(1, start.exitCode(), start.output());
+        assertEquals(t.err(), start.err());
+        // set in code (no file), start-up's own check still refuses it
+        ServerOptions o = new ServerOptions();
+        o.port = -1;
+        o.auth.systemAccount = "NOPE";
+        try (NatsServer server = new NatsServer(o)) {
+            assertEquals("system account \"NOPE\" not defined", assertThrows(IOException.class, server::start).getMessage());
+        }
     }
 
     @Test

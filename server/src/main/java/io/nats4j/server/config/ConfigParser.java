@@ -99,7 +99,8 @@ public final class ConfigParser {
             throws ConfigException {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            // bytes that are not UTF-8 read as U+FFFD, as nats-server's lexer reads them (it does not refuse them)
+            text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ConfigException("open " + file + ": no such file or directory");
         } catch (IOException e) {
