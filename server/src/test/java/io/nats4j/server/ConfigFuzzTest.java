@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * each run through {@code -t}, through start-up (the standalone entry point in this JVM) and through a running
  * server's reload. Every file is accepted or refused with exit status 1 and {@code file:line:col} lines only
  * (exactly one when the file cannot even be parsed), never a stack trace; start-up prints what {@code -t}
- * prints; a refused reload leaves the server serving. A failure names its case seed: rerun it alone with
- * {@code -Dnats4j.fuzz.seed=<seed> -Dnats4j.fuzz.cases=1}.
+ * prints; a refused reload leaves the server serving. A failure names its case seed: rerun that case alone with
+ * {@code -Dnats4j.fuzz.case=<seed>}; {@code -Dnats4j.fuzz.seed} and {@code -Dnats4j.fuzz.cases} choose another run.
  */
 class ConfigFuzzTest {
 
@@ -65,10 +65,14 @@ class ConfigFuzzTest {
         try {
             port = server.port();
             for (int i = 0; i < cases && System.nanoTime() < deadline; i++) {
-                long seed = baseSeed * 1_000_003L + i;
+                Long only = Long.getLong("nats4j.fuzz.case");
+                long seed = only != null ? only : baseSeed * 1_000_003L + i;
                 Path file = generate(new Random(seed));
                 if (check(seed, file, server, reloadFrom)) {
                     refused++;
+                }
+                if (only != null) {
+                    break;
                 }
             }
             // the server kept its configuration through every refused reload

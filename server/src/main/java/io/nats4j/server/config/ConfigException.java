@@ -33,7 +33,8 @@ public final class ConfigException extends Exception {
                 case '\r' -> "\\r";
                 case '\t' -> "\\t";
                 case '\u2028', '\u2029', '\u0085' -> String.format("\\u%04x", (int) c);
-                default -> c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : null;
+                default -> c < 0x20 || c == 0x7f || loneSurrogate(s, i) ? String.format(
+                        c < 0x80 ? "\\x%02x" : "\\u%04x", (int) c) : null;
             };
             if (esc != null && sb == null) {
                 sb = new StringBuilder(s.length() + 8).append(s, 0, i);
@@ -47,6 +48,18 @@ public final class ConfigException extends Exception {
             }
         }
         return sb == null ? s : sb.toString();
+    }
+
+    /** Half of a surrogate pair without its other half (a message quoting one char of an emoji): not printable. */
+    private static boolean loneSurrogate(String s, int i) {
+        char c = s.charAt(i);
+        if (Character.isHighSurrogate(c)) {
+            return i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1));
+        }
+        if (Character.isLowSurrogate(c)) {
+            return i == 0 || !Character.isHighSurrogate(s.charAt(i - 1));
+        }
+        return false;
     }
 
     public ConfigException(List<String> errors) {

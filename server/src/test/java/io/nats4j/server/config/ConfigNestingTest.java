@@ -124,4 +124,14 @@ class ConfigNestingTest {
             throw new AssertionError(failure.get());
         }
     }
+
+    @Test
+    void errorsQuotingTheFileStayOnOneLine() {
+        // a bad escape before an emoji quotes half of its surrogate pair; a block string holds line breaks
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigParser.parseString("x: \"\\\uD83D\uDE00\"\n", "e.conf", dir, k -> null));
+        assertEquals("e.conf:1:5: invalid escape character '\\ud83d'. Only the following escape characters are allowed:"
+                + " \\xXX, \\t, \\n, \\r, \\\", \\\\", e.getMessage());
+        assertEquals("a\\nb\\x00c\\u2028", ConfigException.oneLine("a\nb\u0000c\u2028"));
+    }
 }
