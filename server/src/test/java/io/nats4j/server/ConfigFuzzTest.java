@@ -43,13 +43,13 @@ class ConfigFuzzTest {
 
     @Test
     void generatedConfigsAreRefusedWithPositionedLinesOnly() throws Exception {
-        fuzz(Long.getLong("nats4j.fuzz.seed", 20261207L), Integer.getInteger("nats4j.fuzz.cases", 250), Duration.ofSeconds(45));
+        fuzz(Long.getLong("nats4j.fuzz.seed", 20261207L), Integer.getInteger("nats4j.fuzz.cases", 500), Duration.ofSeconds(45));
     }
 
     @Test
     @Tag("slow")
     void manyMoreGeneratedConfigs() throws Exception {
-        fuzz(Long.getLong("nats4j.fuzz.seed", 7L), Integer.getInteger("nats4j.fuzz.cases", 3000), Duration.ofMinutes(10));
+        fuzz(Long.getLong("nats4j.fuzz.seed", 7L), Integer.getInteger("nats4j.fuzz.cases", 20_000), Duration.ofMinutes(10));
     }
 
     private void fuzz(long baseSeed, int cases, Duration budget) throws Exception {
