@@ -128,59 +128,26 @@ public final class NatsServer implements AutoCloseable {
         this.context = new ClientContext(this, clients);
     }
 
-    /** Checks for options whose capability is not built yet: refused, never silently ignored. */
-    private void refuseUnsupported() throws IOException {
-        ServerOptions o = options;
-        List<String> unsupported = new ArrayList<>();
-        if (o.jetStream.configured()) {
-            unsupported.add("JetStream");
-        }
-        if (o.cluster.configured()) {
-            unsupported.add("clustering");
-        }
-        if (o.gateway.configured()) {
-            unsupported.add("gateways");
-        }
-        if (o.leafNodes.configured()) {
-            unsupported.add("leaf nodes");
-        }
-        if (o.webSocket.configured()) {
-            unsupported.add("WebSocket");
-        }
-        if (o.mqtt.configured()) {
-            unsupported.add("MQTT");
-        }
-        if (!unsupported.isEmpty()) {
-            throw new IOException(String.join(", ", unsupported) + " not supported yet by nats4j");
-        }
-    }
-
     /** Binds the client port and returns once it accepts connections. */
     public synchronized void start() throws IOException {
         if (running) {
             return;
         }
-        refuseUnsupported();
         ServerOptions o = options;
-        try {
-            accounts = Accounts.build(o);
-            accounts.warnings(log::warn);
-            AccountChanges.listen(this, accounts);
-            if (accounts.nonceRequired()) {
-                // the JDK's SecureRandom takes tens of ms to set up: not on the first client's event loop
-                Thread t = new Thread(() -> RandomBytes.secure().nextInt(), "nats4j-random");
-                t.setDaemon(true);
-                t.start();
-            }
-        } catch (IllegalArgumentException e) {
-            throw new IOException(e.getMessage(), e);
+        // every check of the options, shared with -t (StartupChecks): nothing below may refuse the options
+        StartupChecks.Prepared prepared = StartupChecks.run(o);
+        StartupTrace.mark("checks (accounts, TLS)");
+        accounts = prepared.accounts();
+        accounts.warnings(log::warn);
+        AccountChanges.listen(this, accounts);
+        if (accounts.nonceRequired()) {
+            // the JDK's SecureRandom takes tens of ms to set up: not on the first client's event loop
+            Thread t = new Thread(() -> RandomBytes.secure().nextInt(), "nats4j-random");
+            t.setDaemon(true);
+            t.start();
         }
-        StartupTrace.mark("accounts");
         banner(o);
-        if (o.tls != null) {
-            // reads the certificate and key files: here, before any event loop exists
-            tls = ServerTls.load(o.tls);
-        }
+        tls = prepared.tls();
         StartupTrace.mark("banner");
         transport = Transport.create();
         listeners = new Listeners(transport);
@@ -188,15 +155,6 @@ public final class NatsServer implements AutoCloseable {
         String host = o.host == null || o.host.isEmpty() ? ServerOptions.DEFAULT_HOST : o.host;
         int port = o.port <= 0 ? 0 : o.port;
         infoHost = host;
-        if (o.httpPort != 0 && o.httpsPort != 0) {
-            transport.shutdown();
-            throw new IOException("Can't start monitoring: can't specify both HTTP (" + o.httpPort
-                    + ") and HTTPs (" + o.httpsPort + ") ports");
-        }
-        if (o.httpsPort != 0 && tls == null) {
-            transport.shutdown();
-            throw new IOException("Can't start monitoring: TLS cert and key required for HTTPS");
-        }
         if (o.httpPort != 0 || o.httpsPort != 0) {
             startMonitoring(o, host);
         }

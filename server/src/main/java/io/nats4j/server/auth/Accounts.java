@@ -75,7 +75,7 @@ public final class Accounts {
     /** The account the callout requests go to (the service's), or null without a callout. */
     private final Account calloutAccount;
 
-    private record Wired(io.nats4j.server.subject.Sublist sublist, Subscription sub) {
+    private record Wired(Account account, Subscription sub) {
     }
 
     /**
@@ -272,7 +272,7 @@ public final class Accounts {
     private void unwireImports() {
         for (Wired w : importSubs) {
             w.sub().closed = true;
-            w.sublist().remove(w.sub());
+            w.account().unsubscribe(w.sub());
         }
         importSubs.clear();
     }
@@ -336,8 +336,8 @@ public final class Accounts {
     }
 
     private void wire(Account a, Subscription s) {
-        a.sublist().insert(s);
-        importSubs.add(new Wired(a.sublist(), s));
+        a.subscribe(s);
+        importSubs.add(new Wired(a, s));
     }
 
     /** True when clients must authenticate (INFO auth_required). */

@@ -157,14 +157,14 @@ public abstract class InternalService {
 
     /** Inserts an internal subscription into {@code account}; it is closed and removed when the service stops. */
     protected final void subscribe(Account account, Subscription sub) {
-        account.sublist().insert(sub);
+        account.subscribe(sub);
         subscriptions.add(new Held(account, sub));
     }
 
     /** Removes a subscription made with {@link #subscribe}. */
     protected final void unsubscribe(Account account, Subscription sub) {
         sub.closed = true;
-        account.sublist().remove(sub);
+        account.unsubscribe(sub);
         subscriptions.remove(new Held(account, sub));
     }
 
@@ -202,7 +202,7 @@ public abstract class InternalService {
         }
         for (Held h : held) {
             h.sub().closed = true;
-            h.account().sublist().remove(h.sub());
+            h.account().unsubscribe(h.sub());
         }
     }
 
