@@ -20,6 +20,8 @@ mvn_args=()
 version=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' "$root/pom.xml" | head -n 1)
 [[ -n $version ]] || { nats4j_log "no project version in pom.xml"; exit 1; }
 nats4j_log "building nats4j $version..."
+# copy-dependencies adds to target/lib but never removes: a dependency dropped from the pom would linger
+rm -rf "$root/server/target/lib"
 "$root/scripts/mvn.sh" -B -q "${mvn_args[@]}" -DskipTests -pl server -am package >&2
 jar=$root/server/target/nats4j-server-$version.jar
 [[ -s $jar && -d $root/server/target/lib ]] || { nats4j_log "no $jar"; exit 1; }
