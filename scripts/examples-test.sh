@@ -50,10 +50,10 @@ version=$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' "$root/pom.xml" | head -
 
 start=$SECONDS
 nats4j_log "installing nats4j $version into a temporary repository..."
-# The extension's own tests run here (not the server's): they also fetch the Surefire JUnit provider the
-# examples need offline.
-"$mvn_sh" -B -q -s "$tmp/settings.xml" -pl server,junit -am install \
-    -Dtest=NatsServerExtensionTest -Dsurefire.failIfNoSpecifiedTests=false "$@" >&2
+# Two runs: the server (and the parent pom) without compiling its tests, then the extension with its own tests,
+# which also fetch the Surefire JUnit provider the examples need offline.
+"$mvn_sh" -B -q -s "$tmp/settings.xml" -pl server -am install -Dmaven.test.skip=true "$@" >&2
+"$mvn_sh" -B -q -s "$tmp/settings.xml" -pl junit install "$@" >&2
 for f in nats4j-parent/"$version"/nats4j-parent-"$version".pom \
          nats4j-server/"$version"/nats4j-server-"$version".jar \
          nats4j-server/"$version"/nats4j-server-"$version"-sources.jar \
