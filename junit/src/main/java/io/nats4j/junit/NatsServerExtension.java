@@ -22,24 +22,34 @@ import org.junit.platform.commons.support.AnnotationSupport;
  * stops servers and closes connections after them (also when the test failed).
  *
  * <p>State lives in JUnit's {@link ExtensionContext.Store}, which is thread-safe and per context: a class's
- * server in the class context, a test's own server in the test's context (lookups walk up from the test to
- * its class and enclosing classes, so the nearest server wins). Nothing is static, so parallel classes and
+ * server in the class context, a test's own server in the test's context, each under a key made of its context's
+ * unique id (lookups walk up from the test to its class and enclosing classes, so the nearest server wins). Nothing is static, so parallel classes and
  * methods do not share anything but the class's server they are meant to share.
  */
 public final class NatsServerExtension
         implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(NatsServerExtension.class);
-    private static final String SERVER = "server";
     private static final String CONNECTION_TYPE = "io.nats.client.Connection";
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        Class<?> testClass = context.getRequiredTestClass();
+        classServer(context);
+    }
+
+    /**
+     * The server of a class annotated with scope CLASS, started on first need: by {@link #beforeAll}, or earlier
+     * when a constructor asks for it ({@code @TestInstance(PER_CLASS)}: JUnit creates the instance before the
+     * before-all callbacks). Null for other classes.
+     */
+    private static RunningServer classServer(ExtensionContext classContext) {
+        Class<?> testClass = classContext.getRequiredTestClass();
         Optional<NatsTest> a = AnnotationSupport.findAnnotation(testClass, NatsTest.class);
-        if (a.isPresent() && a.get().scope() == NatsTest.Scope.CLASS) {
-            context.getStore(NAMESPACE).put(SERVER, ServerStarter.start(a.get(), testClass, testClass.getName()));
+        if (a.isEmpty() || a.get().scope() != NatsTest.Scope.CLASS) {
+            return null;
         }
+        return classContext.getStore(NAMESPACE).getOrComputeIfAbsent(serverKey(classContext),
+                k -> ServerStarter.start(a.get(), testClass, testClass.getName()), RunningServer.class);
     }
 
     @Override
@@ -53,7 +63,7 @@ public final class NatsServerExtension
             }
         }
         if (a != null) {
-            context.getStore(NAMESPACE).put(SERVER,
+            context.getStore(NAMESPACE).put(serverKey(context),
                     ServerStarter.start(a, context.getRequiredTestClass(), context.getDisplayName()));
         }
     }
@@ -76,7 +86,7 @@ public final class NatsServerExtension
         if (resources != null) {
             failure = resources.closeAll();
         }
-        RunningServer server = store.remove(SERVER, RunningServer.class);
+        RunningServer server = store.remove(serverKey(context), RunningServer.class);
         if (server != null) {
             try {
                 server.close();
@@ -122,7 +132,7 @@ public final class NatsServerExtension
 
     @Override
     public Object resolveParameter(ParameterContext pc, ExtensionContext ec) {
-        RunningServer running = ec.getStore(NAMESPACE).get(SERVER, RunningServer.class);
+        RunningServer running = nearestServer(ec);
         Parameter p = pc.getParameter();
         if (running == null) {
             throw new ParameterResolutionException("no nats4j server for parameter '" + p + "' of "
@@ -144,6 +154,25 @@ public final class NatsServerExtension
         ExtensionContext.Store store = ec.getStore(NAMESPACE);
         store.getOrComputeIfAbsent(resourcesKey(ec), k -> new Resources(), Resources.class).add(connection);
         return connection;
+    }
+
+    /** The server of this context or of the nearest enclosing one: the test's own, its class's, an outer class's. */
+    private static RunningServer nearestServer(ExtensionContext context) {
+        for (Optional<ExtensionContext> c = Optional.of(context); c.isPresent(); c = c.get().getParent()) {
+            RunningServer s = c.get().getStore(NAMESPACE).get(serverKey(c.get()), RunningServer.class);
+            if (s == null && c.get().getElement().orElse(null) instanceof Class<?>) {
+                s = classServer(c.get());
+            }
+            if (s != null) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** Keys per context: the store's lookups walk up to parents, a context's unique id keeps its entries its own. */
+    private static String serverKey(ExtensionContext context) {
+        return "server:" + context.getUniqueId();
     }
 
     /** Per context (the store's lookups walk up to parents: a unique key keeps each context's own list). */

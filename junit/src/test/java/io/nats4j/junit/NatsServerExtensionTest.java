@@ -37,6 +37,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.platform.launcher.Launcher;
@@ -103,6 +104,39 @@ class NatsServerExtensionTest {
         NatsServer server = SERVERS.peek();
         assertEquals(List.of("beforeAll:" + server.port()), List.copyOf(SEEN));
         assertStopped(server);
+    }
+
+    @NatsTest
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    static class PerClassInstance {
+        final NatsServer server;
+        Connection nc;
+
+        PerClassInstance(NatsServer server) { // JUnit makes this instance before the before-all callbacks
+            this.server = server;
+        }
+
+        @BeforeAll
+        void connect(Connection nc) {
+            this.nc = nc;
+        }
+
+        @Test
+        void constructorAndTestSeeTheSameServer(NatsServer s) {
+            SERVERS.add(server);
+            SERVERS.add(s);
+            CONNECTIONS.add(nc);
+            assertEquals(Connection.Status.CONNECTED, nc.getStatus());
+        }
+    }
+
+    @Test
+    void aPerClassTestInstanceGetsTheClassServerInItsConstructor() throws Exception {
+        TestExecutionSummary s = run(PerClassInstance.class);
+        assertEquals(1, s.getTestsSucceededCount(), () -> failures(s));
+        assertEquals(1, Set.copyOf(new ArrayList<>(SERVERS)).size());
+        assertEquals(Connection.Status.CLOSED, CONNECTIONS.peek().getStatus(), "a @BeforeAll connection closes after the class");
+        assertStopped(SERVERS.peek());
     }
 
     @NatsTest(scope = NatsTest.Scope.METHOD)
