@@ -33,11 +33,19 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.platform.launcher.Launcher;
@@ -55,6 +63,25 @@ import org.junit.platform.engine.discovery.DiscoverySelectors;
  */
 class NatsServerExtensionTest {
 
+    /** Set in the launcher runs of {@link #run}: fixtures are skipped anywhere else (surefire -Dtest patterns, IDEs). */
+    static final String FIXTURE_RUN = "nats4j.junit.test.fixture-run";
+
+    /** Marks a fixture: a test class meant to be run by {@link #run}, not by the build itself. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.TYPE)
+    @ExtendWith(OnlyInFixtureRuns.class)
+    @interface Fixture {
+    }
+
+    static final class OnlyInFixtureRuns implements ExecutionCondition {
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+            return context.getConfigurationParameter(FIXTURE_RUN).isPresent()
+                    ? ConditionEvaluationResult.enabled("run by NatsServerExtensionTest")
+                    : ConditionEvaluationResult.disabled("a fixture of NatsServerExtensionTest, run by it");
+        }
+    }
+
     /** Everything fixtures saw, reset before each run. */
     static final Queue<NatsServer> SERVERS = new ConcurrentLinkedQueue<>();
     static final Queue<Connection> CONNECTIONS = new ConcurrentLinkedQueue<>();
@@ -70,6 +97,7 @@ class NatsServerExtensionTest {
     // ---------------------------------------------------------------- scopes
 
     @NatsTest
+    @Fixture
     static class ClassScope {
         @BeforeAll
         static void before(NatsServer server) {
@@ -108,6 +136,7 @@ class NatsServerExtensionTest {
 
     @NatsTest
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    @Fixture
     static class PerClassInstance {
         final NatsServer server;
         Connection nc;
@@ -140,6 +169,7 @@ class NatsServerExtensionTest {
     }
 
     @NatsTest(scope = NatsTest.Scope.METHOD)
+    @Fixture
     static class MethodScope {
         @Test
         void one(NatsServer server) {
@@ -165,6 +195,7 @@ class NatsServerExtensionTest {
     }
 
     @NatsTest
+    @Fixture
     static class MethodOverridesClass {
         @Test
         void classServer(NatsServer server) {
@@ -191,6 +222,7 @@ class NatsServerExtensionTest {
         }
     }
 
+    @Fixture
     static class OnlyAMethod {
         @Test
         @NatsTest
@@ -209,6 +241,7 @@ class NatsServerExtensionTest {
     // ---------------------------------------------------------------- parameters
 
     @NatsTest
+    @Fixture
     static class Parameters {
         @Test
         void injected(NatsServer server, @NatsUrl String url, @NatsUrl URI uri, Connection nc) throws Exception {
@@ -233,6 +266,7 @@ class NatsServerExtensionTest {
     }
 
     @NatsTest(scope = NatsTest.Scope.METHOD)
+    @Fixture
     static class NoServerBeforeAll {
         @BeforeAll
         static void before(NatsServer server) {
@@ -256,6 +290,7 @@ class NatsServerExtensionTest {
     @NatsTest(users = {@NatsUser(name = "alice", password = "a-pass", account = "A"),
                        @NatsUser(name = "bob", password = "b\"pass\\", account = "B")},
               accounts = "C")
+    @Fixture
     static class UsersAndAccounts {
         @Test
         void accountsAreIsolated(NatsServer server, Connection alice, @ConnectAs("bob") Connection bob)
@@ -286,6 +321,7 @@ class NatsServerExtensionTest {
         }
     }
 
+    @Fixture
     static class UnknownUser {
         @Test
         @NatsTest(users = @NatsUser(name = "alice", password = "x"))
@@ -302,6 +338,7 @@ class NatsServerExtensionTest {
     }
 
     @NatsTest(config = "small-payload.conf")
+    @Fixture
     static class ConfigNextToTheClass {
         @Test
         void fileIsRead(NatsServer server, Connection nc) {
@@ -323,6 +360,7 @@ class NatsServerExtensionTest {
     }
 
     @NatsTest(config = "no-such.conf")
+    @Fixture
     static class MissingConfig {
         @Test
         void never() {
@@ -339,6 +377,7 @@ class NatsServerExtensionTest {
     }
 
     @NatsTest(port = 14222, host = "0.0.0.0", config = "small-payload.conf")
+    @Fixture
     static class FixedPort {
     }
 
@@ -357,6 +396,7 @@ class NatsServerExtensionTest {
     }
 
     @NatsTest(jetStream = true)
+    @Fixture
     static class JetStream {
         @Test
         void never() {
@@ -374,6 +414,7 @@ class NatsServerExtensionTest {
     // ---------------------------------------------------------------- failures, parallel runs
 
     @NatsTest
+    @Fixture
     static class FailingTest {
         @Test
         void fails(NatsServer server, Connection nc) {
@@ -398,6 +439,7 @@ class NatsServerExtensionTest {
 
     @NatsTest(scope = NatsTest.Scope.METHOD)
     @Execution(ExecutionMode.CONCURRENT)
+    @Fixture
     static class Parallel {
         void body(NatsServer server, Connection nc) throws Exception {
             SERVERS.add(server);
@@ -445,6 +487,7 @@ class NatsServerExtensionTest {
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(DiscoverySelectors.selectClass(fixture))
                 .configurationParameters(config)
+                .configurationParameter(FIXTURE_RUN, "true")
                 .build();
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener listener = new SummaryGeneratingListener();
