@@ -295,11 +295,10 @@ public final class NatsServer implements AutoCloseable {
         EarlyListener early = earlyListener;
         if (early != null) {
             earlyListener = null;
-            if (channelClass == EpollServerSocketChannel.class && early.matches(host, port)) {
-                int fd = early.fd();
+            ServerChannel adopted = channelClass == EpollServerSocketChannel.class ? early.adopt(host, port) : null;
+            if (adopted != null) {
                 listenerOwner = early.owner(); // reachable as long as this server: see EarlyListener#owner
-                io.netty.channel.ChannelFactory<ServerChannel> adopt = () -> new EpollServerSocketChannel(fd);
-                return b.channelFactory(adopt).register().sync().channel();
+                return b.channelFactory(() -> adopted).register().sync().channel();
             }
             early.close();
         }
