@@ -1692,6 +1692,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         synchronized (outLock) {
             out.moveTo(flushing);
         }
+        // Input not read yet stays unread, as nats-server leaves it: closing a socket with unread input makes the
+        // kernel reset the connection, so a client still sending (a payload over max_payload) sees the -ERR and
+        // then a connection reset, not a clean end of stream.
+        channel.config().setAutoRead(false);
         if (flushing.readableBytes() > 0 && channel.isActive()) {
             handedOff += flushing.writeAndFlush(channel);
             // an empty write completes after the ones queued before it

@@ -2,6 +2,7 @@ package io.nats4j.server.standalone;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -15,7 +16,10 @@ import io.nats4j.server.ServerOptions;
 import io.nats4j.server.config.CommandLine;
 import io.nats4j.server.testsupport.TestCertificates;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.Socket;
+import javax.net.ssl.SSLSocket;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -136,6 +140,28 @@ class StandaloneHarnessTest {
         return b.connectionTimeout(Duration.ofSeconds(90)).socketWriteTimeout(Duration.ofSeconds(100)).noReconnect();
     }
 
+    /**
+     * Item 4 of issue #11: a payload over max_payload gets {@code -ERR 'Maximum Payload Violation'} and then, as
+     * from nats-server, a connection reset (the rest of the payload is left unread), not a clean end of stream.
+     */
+    private static void payloadViolationEndsInAReset(Socket s) throws IOException {
+        s.setSoTimeout(90_000);
+        String info = line(s.getInputStream());
+        assertTrue(info.startsWith("INFO "), info);
+        payloadViolationEndsInAResetAfterInfo(s);
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int b;
+        while ((b = in.read()) >= 0 && b != '\n') {
+            if (b != '\r') {
+                sb.append((char) b);
+            }
+        }
+        return sb.toString();
+    }
+
     @Test
     void harnessWithTlsConfigUnderCpuLoadFindsTheServerAccepting() throws Exception {
         TestCertificates ca = TestCertificates.create(dir, "harness-ca");
@@ -158,6 +184,57 @@ class StandaloneHarnessTest {
                     .sslContext(ca.clientContext(null))).build())) {
                 roundTrip(c);
             }
+            javax.net.ssl.SSLSocketFactory tls = ca.clientContext(null).getSocketFactory();
+            try (Socket raw = new Socket("127.0.0.1", server.getPort())) {
+                raw.setSoTimeout(90_000);
+                String info = line(raw.getInputStream());
+                assertTrue(info.contains("\"tls_required\":true"), info);
+                try (SSLSocket s = (SSLSocket) tls.createSocket(raw, "localhost", server.getPort(), true)) {
+                    s.startHandshake();
+                    payloadViolationEndsInAResetAfterInfo(s);
+                }
+            }
+        }
+    }
+
+    /**
+     * As {@link #payloadViolationEndsInAReset} on a connection whose INFO was read already; on a TLS socket the end
+     * is nats-server's over TLS: the -ERR, then the end of the stream.
+     */
+    private static void payloadViolationEndsInAResetAfterInfo(Socket s) throws IOException {
+        InputStream in = s.getInputStream();
+        OutputStream out = s.getOutputStream();
+        out.write("CONNECT {\"verbose\":false}\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        assertEquals("PONG", line(in));
+        int size = 1 << 20;
+        byte[] payload = new byte[size];
+        java.util.Arrays.fill(payload, (byte) 'x');
+        try {
+            out.write(("PUB big " + size + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(payload);
+            out.flush();
+        } catch (IOException resetWhileSending) {
+            // see payloadViolationEndsInAReset
+        }
+        assertEquals("-ERR 'Maximum Payload Violation'", line(in));
+        if (!(s instanceof SSLSocket)) {
+            IOException end = assertThrows(IOException.class, () -> {
+                while (in.read() >= 0) {
+                    // drain
+                }
+            }, "the connection is reset, not closed cleanly");
+            assertTrue(String.valueOf(end.getMessage()).contains("reset"), end.toString());
+            return;
+        }
+        // over TLS nats-server (Go's tls.Conn.Close) sends close_notify before the socket is reset: the client reads
+        // a clean TLS end of stream, and so it does here (Netty's SslHandler closes the same way)
+        try {
+            while (in.read() >= 0) {
+                // drain
+            }
+        } catch (IOException resetAfterCloseNotify) {
+            // the reset may overtake the alert: the connection ends either way
         }
     }
 
@@ -174,6 +251,9 @@ class StandaloneHarnessTest {
                         .build())) {
                     roundTrip(c);
                     assertEquals(65536, c.getServerInfo().getMaxPayload());
+                }
+                try (Socket s = new Socket("127.0.0.1", server.getPort())) {
+                    payloadViolationEndsInAReset(s);
                 }
             }
         }
