@@ -514,6 +514,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             return;
         }
         SslHandler handler = ctx.pipeline().get(SslHandler.class);
+        String refused = tls.checkClientCertificate(handler.engine().getSession());
+        if (refused != null) { // e.g. a resumed session whose certificate has expired since (ServerTls)
+            log.error(prefix() + "TLS handshake error: tls: " + refused);
+            closeNow(ClosedState.TLS_HANDSHAKE_ERROR);
+            return;
+        }
         TlsConnectionState state = TlsConnectionState.of(handler);
         tlsState = state;
         if (log.isDebugEnabled()) {

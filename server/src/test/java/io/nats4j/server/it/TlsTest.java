@@ -296,6 +296,71 @@ class TlsTest {
         }
     }
 
+    /**
+     * One TLS 1.2 connection with {@code ctx} (INFO, handshake, CONNECT, PING): the session id and the first line
+     * answered ("PONG", "-ERR ...", or "closed" when the server ends the connection).
+     */
+    private String[] tls12Session(SSLContext ctx) throws Exception {
+        try (Socket plain = new Socket()) {
+            plain.connect(new InetSocketAddress("127.0.0.1", server.port()), 2000);
+            plain.setSoTimeout(3000);
+            readLine(plain.getInputStream());
+            SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(plain, "localhost", server.port(), false);
+            String answer;
+            String id = "";
+            try {
+                s.startHandshake();
+                id = java.util.HexFormat.of().formatHex(s.getSession().getId());
+                s.getOutputStream().write("CONNECT {\"verbose\":false}\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                answer = readLine(s.getInputStream());
+                if (answer.isEmpty()) {
+                    answer = "closed";
+                }
+            } catch (IOException e) {
+                answer = "closed: " + e;
+            }
+            return new String[] {id, answer};
+        }
+    }
+
+    /**
+     * Item 5 of issue #11: a client whose certificate expired after its first connection reconnects by resuming its
+     * TLS 1.2 session (no certificate is exchanged on resumption). nats-server refuses it; so must nats4j.
+     */
+    private void resumedSessionWithExpiredCertificateIsRefused() throws Exception {
+        java.time.Instant expiry = java.time.Instant.now().plusSeconds(3);
+        Issued alice = ca.clientExpiringAt("alice-short", "CN=alice", expiry);
+        SSLContext ctx = ca.clientContext(alice, "TLSv1.2"); // its client session cache resumes by host and port
+        String[] first = tls12Session(ctx);
+        assertEquals("PONG", first[1], "a valid certificate gets in");
+        Thread.sleep(Math.max(0, java.time.Duration.between(java.time.Instant.now(), expiry).toMillis()) + 1100);
+        String[] second = tls12Session(ctx);
+        assertTrue(second[1].startsWith("closed") || second[1].startsWith("-ERR"),
+                "an expired certificate is refused, resumed session or not: " + second[1]);
+    }
+
+    @Test
+    void resumedTlsSessionDoesNotSkipTheCertificateCheck() throws Exception {
+        TlsOptions t = tls(serverCert);
+        t.verify = true;
+        start(t);
+        resumedSessionWithExpiredCertificateIsRefused();
+    }
+
+    @Test
+    void resumedTlsSessionDoesNotSkipTheCertificateCheckWithVerifyAndMap() throws Exception {
+        TlsOptions t = tls(serverCert);
+        t.verify = true;
+        t.map = true;
+        ServerOptions o = TestServer.defaultOptions();
+        o.tls = t;
+        server = TestServer.start(o, """
+                authorization { users = [ { user: "CN=alice" } ] }
+                """);
+        resumedSessionWithExpiredCertificateIsRefused();
+    }
+
     @Test
     void verifyAndMapAuthenticatesTheUserNamedByTheEmailSan() throws Exception {
         startMapped();
