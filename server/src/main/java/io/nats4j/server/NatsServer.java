@@ -205,9 +205,12 @@ public final class NatsServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         if (tls != null && tls.handshakeFirst()) {
-                            // handshake_first: TLS from the first byte; otherwise the connection adds the
-                            // handler itself right after sending INFO
-                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                            // handshake_first: TLS from the first byte (or, with a fallback delay, if the client
+                            // starts it in time); otherwise the connection adds the handler itself after INFO
+                            java.time.Duration fallback = tls.handshakeFirstFallback();
+                            ch.pipeline().addLast(fallback != null ? io.nats4j.server.tls.TlsFirstFallback.NAME : "tls",
+                                    fallback != null ? new io.nats4j.server.tls.TlsFirstFallback(tls, fallback)
+                                            : tls.newHandler(ch.alloc()));
                         }
                         ch.pipeline().addLast("client", new ClientConnection(context));
                     }
@@ -262,6 +265,9 @@ public final class NatsServer implements AutoCloseable {
         log.notice("Listening for client connections on " + hostPort(host, boundPort));
         if (tls != null) {
             log.notice("TLS required for client connections");
+            if (tls.handshakeFirst() && tls.handshakeFirstFallback() == null) {
+                log.warn("Clients that are not using \"TLS Handshake First\" option will fail to connect");
+            }
             if (log.isDebugEnabled()) {
                 log.debug("TLS provider: " + tls.providerName() + (tls.handshakeFirst() ? ", handshake first" : ""));
             }

@@ -212,6 +212,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     // TLS (event loop only): null when the port has no TLS; state set once the handshake completed
     private ServerTls tls;
     private boolean tlsHandshaking;
+    /** TLS before INFO on this connection (handshake_first, and the client started TLS within any fallback delay). */
+    private boolean tlsFirst;
     private volatile TlsConnectionState tlsState;
 
     // write deadline tracking (read by the server's housekeeping thread)
@@ -449,7 +451,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             log.debug(prefix() + "Client connection created");
         }
         tls = server.tls();
-        boolean tlsFirst = tls != null && tls.handshakeFirst();
+        tlsFirst = tls != null && tls.handshakeFirst() && !io.nats4j.server.tls.TlsFirstFallback.fellBack(channel);
         if (!tlsFirst) {
             sendInfo();
         }
@@ -526,7 +528,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             log.debug(prefix() + "TLS handshake complete");
             log.debug(prefix() + "TLS version " + state.version() + ", cipher suite " + state.cipherSuite());
         }
-        if (tls.handshakeFirst()) {
+        if (tlsFirst) {
             sendInfo();
         }
         startPingTimer();

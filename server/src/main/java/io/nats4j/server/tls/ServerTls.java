@@ -242,6 +242,12 @@ public final class ServerTls {
         return options.handshakeFirst;
     }
 
+    /** With {@link #handshakeFirst()}: how long a client has to start TLS before INFO goes first; null if no fallback. */
+    public java.time.Duration handshakeFirstFallback() {
+        java.time.Duration d = options.handshakeFirstFallback;
+        return options.handshakeFirst && d != null && d.isPositive() ? d : null;
+    }
+
     /** Clients must present a valid certificate (verify or verify_and_map). */
     public boolean verify() {
         return options.verify || options.map;

@@ -429,6 +429,48 @@ class TlsTest {
     }
 
     @Test
+    void handshakeFirstWithFallbackDelayServesTlsFirstAndInfoFirstClients() throws Exception {
+        assumeFalse(TestServer.isGoServer(), "nats-server 2.9 has no handshake_first");
+        TlsOptions t = tls(serverCert);
+        t.handshakeFirst = true;
+        t.handshakeFirstFallback = Duration.ofMillis(300); // handshake_first: 300ms
+        start(t);
+        try (Connection c = connect(Options.builder().sslContext(ca.clientContext(null)).tlsFirst())) {
+            roundTrip(c);
+        }
+        // silent for 300 ms: then INFO in plain text (tls_required), and TLS after it, as without handshake_first
+        try (RawClient raw = RawClient.openWithoutInfo(server.port())) {
+            raw.expectNothing(Duration.ofMillis(200));
+            String info = raw.expectLineStartingWith("INFO ", Duration.ofSeconds(3));
+            assertTrue(info.startsWith("INFO ") && info.contains("\"tls_required\":true"), info);
+        }
+        try (Connection c = connect(ca.clientContext(null))) {
+            roundTrip(c);
+        }
+    }
+
+    @Test
+    void handshakeFirstConfigFormsAsNatsServer210() throws Exception {
+        String[][] cases = {
+            {"true", "true", "0"}, {"\"on\"", "true", "0"}, {"false", "false", "0"}, {"\"off\"", "false", "0"},
+            {"\"auto\"", "true", "50"}, {"auto_fallback", "true", "50"}, {"300ms", "true", "300"},
+            {"\"1s\"", "true", "1000"},
+        };
+        for (String[] c : cases) {
+            Path conf = dir.resolve("hf.conf");
+            java.nio.file.Files.writeString(conf, "tls {\n cert_file: \"" + serverCert.certFile() + "\"\n key_file: \""
+                    + serverCert.keyFile() + "\"\n handshake_first: " + c[0] + "\n}\n");
+            ServerOptions o = io.nats4j.server.config.ConfigLoader.load(conf);
+            assertEquals(Boolean.parseBoolean(c[1]), o.tls.handshakeFirst, c[0]);
+            assertEquals(Long.parseLong(c[2]), o.tls.handshakeFirstFallback.toMillis(), c[0]);
+        }
+        Path conf = dir.resolve("bad.conf");
+        java.nio.file.Files.writeString(conf, "tls {\n handshake_first: \"sometimes\"\n}\n");
+        Exception e = assertThrows(Exception.class, () -> io.nats4j.server.config.ConfigLoader.load(conf));
+        assertTrue(e.getMessage().contains("field \"handshake_first\" value \"sometimes\" is invalid"), e.getMessage());
+    }
+
+    @Test
     void minVersion13RefusesTls12Clients() throws Exception {
         assumeFalse(TestServer.isGoServer(), "nats-server 2.9 has no min_version");
         TlsOptions t = tls(serverCert);
