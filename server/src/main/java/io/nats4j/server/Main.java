@@ -104,6 +104,7 @@ public final class Main {
             log.fatal(e.getMessage());
             return 1;
         }
+        server.exitAfterClose();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "nats4j-shutdown"));
         Signals.install(server, server.logger()); // the server's logger follows reloads
         try {

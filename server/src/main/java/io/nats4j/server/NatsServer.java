@@ -85,6 +85,7 @@ public final class NatsServer implements AutoCloseable {
     private final AtomicInteger clientCount = new AtomicInteger();
     private final AtomicLong cidGenerator = new AtomicLong();
     private final CountDownLatch shutdownLatch = new CountDownLatch(1);
+    private volatile boolean exitAfterClose;
     private final long startMillis = System.currentTimeMillis();
     private final Instant startTime = Instant.now();
     private final ClosedConnections closedConnections;
@@ -808,16 +809,35 @@ public final class NatsServer implements AutoCloseable {
         if (rp != null) {
             rp.shutdownNow(); // a fetch in progress ends with its HTTP timeout at the latest; its client is closed below
         }
-        for (ClientConnection c : clients.values()) {
-            c.close(ClosedState.SERVER_SHUTDOWN);
-        }
-        shutdownGroups();
         stopMonitoring();
         deleteQuietly(options.pidFile);
         deleteQuietly(portsFile);
-        running = false;
         log.notice("Server Exiting..");
+        // The client connections last, as nats-server closes them right before its process exits: a client that
+        // times its reconnect from the close finds the server gone, not still exiting.
+        for (ClientConnection c : clients.values()) {
+            c.close(ClosedState.SERVER_SHUTDOWN);
+        }
+        if (exitAfterClose && workerGroup != null) {
+            // each loop runs its closes before this task: they are done when it is
+            for (io.netty.util.concurrent.EventExecutor loop : workerGroup) {
+                loop.submit(() -> { }).awaitUninterruptibly(2, TimeUnit.SECONDS);
+            }
+            workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        } else {
+            shutdownGroups();
+        }
+        running = false;
         shutdownLatch.countDown();
+    }
+
+    /**
+     * Standalone: the process exits as soon as {@link #close()} returns, so close() does not wait for the event
+     * loop threads (daemons) to end after the client connections are closed; closing them is its last step.
+     */
+    void exitAfterClose() {
+        exitAfterClose = true;
     }
 
     private void shutdownGroups() {
