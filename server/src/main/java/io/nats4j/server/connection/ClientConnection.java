@@ -1704,6 +1704,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         // kernel reset the connection, so a client still sending (a payload over max_payload) sees the -ERR and
         // then a connection reset, not a clean end of stream.
         channel.config().setAutoRead(false);
+        if (reason == ClosedState.MAX_PAYLOAD_EXCEEDED && tls == null) {
+            // nats-server never reads a payload over max_payload (its first reads are 512 bytes), so its close always
+            // leaves it unread; a payload small enough to arrive with the PUB line in one of our reads must end the
+            // same way: a reset (SO_LINGER 0) once the -ERR is written. Over TLS both servers send close_notify.
+            channel.config().setOption(io.netty.channel.ChannelOption.SO_LINGER, 0);
+        }
         if (flushing.readableBytes() > 0 && channel.isActive()) {
             handedOff += flushing.writeAndFlush(channel);
             // an empty write completes after the ones queued before it
