@@ -27,6 +27,7 @@ import io.nats4j.server.net.Transport;
 import io.nats4j.server.sys.AuthCalloutService;
 import io.nats4j.server.sys.SystemAccountService;
 import io.nats4j.server.tls.ServerTls;
+import io.netty.channel.ServerChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.time.Instant;
@@ -81,6 +82,7 @@ public final class NatsServer implements AutoCloseable {
     private final ConnectionRegistry registry = new ConnectionRegistry();
     private final KindRegistry<ClientConnection> clients;
     private final CountDownLatch shutdownLatch = new CountDownLatch(1);
+    private volatile boolean exitAfterClose;
     private final long startMillis = System.currentTimeMillis();
     private final Instant startTime = Instant.now();
     private final ClosedConnections closedConnections;
@@ -187,6 +189,9 @@ public final class NatsServer implements AutoCloseable {
         log.notice("Listening for client connections on " + ServerFiles.hostPort(host, boundPort));
         if (tls != null) {
             log.notice("TLS required for client connections");
+            if (tls.handshakeFirst() && tls.handshakeFirstFallback() == null) {
+                log.warn("Clients that are not using \"TLS Handshake First\" option will fail to connect");
+            }
             if (log.isDebugEnabled()) {
                 log.debug("TLS provider: " + tls.providerName() + (tls.handshakeFirst() ? ", handshake first" : ""));
             }
@@ -250,8 +255,9 @@ public final class NatsServer implements AutoCloseable {
             return null;
         }
         earlyListener = null;
-        if (transport.epoll() && early.matches(host, port)) {
-            return new PreboundSocket(early.fd(), early.owner());
+        ServerChannel adopted = transport.epoll() ? early.adopt(host, port) : null;
+        if (adopted != null) {
+            return new PreboundSocket(adopted, early.owner());
         }
         early.close();
         return null;
@@ -563,6 +569,14 @@ public final class NatsServer implements AutoCloseable {
         t.start();
     }
 
+    /**
+     * Standalone: the process exits as soon as {@link #close()} returns, so close() leaves the client connections
+     * and their event loops (daemon threads) to the exit, which closes the sockets last.
+     */
+    void exitAfterClose() {
+        exitAfterClose = true;
+    }
+
     /** Sleeps up to {@code nanos}; true when the server shut down meanwhile. */
     boolean waitForShutdown(long nanos) {
         try {
@@ -610,14 +624,23 @@ public final class NatsServer implements AutoCloseable {
         }
         listeners.closeAll();
         stopServices();
-        for (ClientConnection c : clients.connections()) {
-            c.close(ClosedState.SERVER_SHUTDOWN);
-        }
-        transport.shutdown();
         stopMonitoring();
         files.delete();
-        running = false;
         log.notice("Server Exiting..");
+        // The client connections last, as nats-server closes them right before its process exits: a client that
+        // times its reconnect from the close finds the server gone, not still exiting. The standalone server leaves
+        // them (and the event loops that own them) to the process exit: the kernel closes a process's sockets after
+        // it has released its memory, right before the exit is reported, whereas a JVM needs 10-20 ms to exit after
+        // its shutdown hook (measured: docs/PERFORMANCE.md, "Shutdown").
+        if (exitAfterClose) {
+            transport.stopAccepting();
+        } else {
+            for (ClientConnection c : clients.connections()) {
+                c.close(ClosedState.SERVER_SHUTDOWN);
+            }
+            transport.shutdown();
+        }
+        running = false;
         shutdownLatch.countDown();
     }
 

@@ -1,12 +1,12 @@
 package io.nats4j.server.net;
 
 import io.nats4j.server.tls.ServerTls;
+import io.nats4j.server.tls.TlsFirstFallback;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -50,8 +50,8 @@ public final class Listeners {
             if (!transport.epoll()) {
                 throw new IllegalStateException("adopting a listening socket needs the epoll transport");
             }
-            int fd = prebound.fd();
-            ChannelFactory<ServerChannel> adopt = () -> new EpollServerSocketChannel(fd);
+            ServerChannel adopted = prebound.channel();
+            ChannelFactory<ServerChannel> adopt = () -> adopted;
             ch = b.channelFactory(adopt).register().sync().channel();
         } else {
             ch = b.channel(transport.serverChannelClass()).bind(new InetSocketAddress(spec.host(), spec.port()))
@@ -68,8 +68,17 @@ public final class Listeners {
             @Override
             protected void initChannel(SocketChannel ch) {
                 ServerTls tls = spec.placement() == TlsPlacement.NONE ? null : spec.tls().get();
-                if (tls != null && (spec.placement() == TlsPlacement.FIRST || tls.handshakeFirst())) {
+                if (tls != null && spec.placement() == TlsPlacement.FIRST) {
                     ch.pipeline().addLast(TLS_HANDLER, tls.newHandler(ch.alloc()));
+                } else if (tls != null && tls.handshakeFirst()) {
+                    // handshake_first on a connection-decides listener: TLS from the first byte, or, with a
+                    // fallback delay, only if the client starts it in time (TlsFirstFallback decides)
+                    java.time.Duration fallback = tls.handshakeFirstFallback();
+                    if (fallback != null) {
+                        ch.pipeline().addLast(TlsFirstFallback.NAME, new TlsFirstFallback(tls, fallback));
+                    } else {
+                        ch.pipeline().addLast(TLS_HANDLER, tls.newHandler(ch.alloc()));
+                    }
                 }
                 spec.pipeline().addHandlers(ch, tls);
             }

@@ -70,6 +70,14 @@ public final class Transport {
                 .childOption(ChannelOption.SO_KEEPALIVE, true);
     }
 
+    /**
+     * Stops the accept loop only, without waiting: the standalone server leaves its connections and their I/O
+     * loops (daemon threads) to the process exit.
+     */
+    public void stopAccepting() {
+        acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+    }
+
     /** Stops every loop (connections still open are closed by it); waits at most a few seconds. */
     public void shutdown() {
         ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
