@@ -97,6 +97,14 @@ abstract class AbstractStreamStore implements StreamStore {
 
     protected abstract ConsumerStore openConsumer(String name, AckPolicy ackPolicy);
 
+    /**
+     * The first sequence at or after {@code from} stored on the literal {@code subject}, from an
+     * index the storage keeps, or 0 when it has none (the caller then scans). Read lock held.
+     */
+    protected long nextSeqOfSubject(String subject, long from) {
+        return 0;
+    }
+
     // ------------------------------------------------------------------ recovery helpers
 
     /** Puts a recovered message into the index (recovery only, before the store is shared). */
@@ -583,6 +591,16 @@ abstract class AbstractStreamStore implements StreamStore {
                     return null;
                 }
                 from = Math.max(from, si.first);
+                long seq = nextSeqOfSubject(filter, from);
+                if (seq < 0) {
+                    return null;
+                }
+                if (seq > 0) {
+                    Entry e = msgs.get(seq);
+                    if (e != null) {
+                        return read(seq, e);
+                    }
+                }
             }
             for (Map.Entry<Long, Entry> en : msgs.tailMap(from, true).entrySet()) {
                 if (Subjects.subjectMatches(en.getValue().subject, filter)) {

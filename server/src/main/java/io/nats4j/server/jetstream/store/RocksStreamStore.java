@@ -174,6 +174,33 @@ final class RocksStreamStore extends AbstractStreamStore {
         }
     }
 
+    /**
+     * Seeks the {@code 'I'} subject index: a sparse subject in a long stream is found without
+     * walking the messages in between. Only when every append is flushed (the index in the
+     * database is then exactly the in-heap one); otherwise the caller scans.
+     */
+    @Override
+    protected long nextSeqOfSubject(String subject, long from) {
+        if (!unflushed.isEmpty() || batch.count() > 0) {
+            return 0;
+        }
+        byte[] start = RocksKeys.index(id, subject, from);
+        byte[] end = RocksKeys.index(id, subject, Long.MAX_VALUE);
+        try (Slice upper = new Slice(end);
+             ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
+             RocksIterator it = storage.db().newIterator(ro)) {
+            it.seek(start);
+            if (it.isValid()) {
+                byte[] k = it.key();
+                return ByteBuffer.wrap(k, k.length - 8, 8).getLong();
+            }
+            it.status();
+            return -1;
+        } catch (RocksDBException ex) {
+            throw io(ex);
+        }
+    }
+
     @Override
     protected ConsumerStore openConsumer(String consumerName, AckPolicy ackPolicy) {
         return new RocksConsumerStore(consumerName, ackPolicy, null);

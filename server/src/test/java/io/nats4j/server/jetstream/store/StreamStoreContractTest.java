@@ -150,6 +150,30 @@ abstract class StreamStoreContractTest {
         assertEquals(4, st.loadNext("", 3).seq());
     }
 
+    @Test
+    void loadNextOnASparseSubjectAfterRemovalsAndPurges() {
+        StreamStore st = stream(StreamLimits.NONE);
+        for (int i = 1; i <= 2000; i++) {
+            st.append(i % 500 == 0 ? "rare" : "common." + (i % 10), null, b("m" + i), 0);
+        }
+        st.flush();
+        assertEquals(500, st.loadNext("rare", 1).seq());
+        assertEquals(1000, st.loadNext("rare", 501).seq());
+        st.remove(1000);
+        assertEquals(1500, st.loadNext("rare", 501).seq());
+        assertEquals("m1500", s(st.loadNext("rare", 1001).payload()));
+        assertNull(st.loadNext("rare", 2001));
+        st.purge("rare", 0, 1); // keeps 2000 only
+        assertEquals(2000, st.loadNext("rare", 1).seq());
+        st.append("rare", null, b("unflushed"), 0);
+        assertEquals(2001, st.loadNext("rare", 2001).seq());
+        st.flush();
+        st.purge();
+        assertNull(st.loadNext("rare", 1));
+        st.store("rare", null, b("after purge"));
+        assertEquals(2002, st.loadNext("rare", 1).seq());
+    }
+
     // ------------------------------------------------------------------ remove, erase
 
     @Test
