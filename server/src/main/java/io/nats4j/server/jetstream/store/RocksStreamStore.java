@@ -26,6 +26,8 @@ final class RocksStreamStore extends AbstractStreamStore {
     /** Entries whose bytes are only in {@link #batch} until the next flush. */
     private final List<Entry> unflushed = new ArrayList<>();
     private boolean floorDirty;
+    /** The last sequence in the floor record on disk. */
+    private long persistedLastSeq = -1;
 
     RocksStreamStore(RocksStorage storage, String name, int id, StreamLimits limits, LongSupplier clockNanos) {
         super(name, limits, clockNanos);
@@ -66,6 +68,7 @@ final class RocksStreamStore extends AbstractStreamStore {
                 lastSeq = last;
                 lastTimeNanos = lastTs;
             }
+            persistedLastSeq = last;
         }
         try (Slice lower = new Slice(RocksKeys.prefix(RocksKeys.CONSUMER, id));
              Slice upper = new Slice(RocksKeys.prefixEnd(RocksKeys.CONSUMER, id));
@@ -133,6 +136,8 @@ final class RocksStreamStore extends AbstractStreamStore {
 
     @Override
     protected void persistFlush() {
+        // a compaction past the end moves the last sequence without removing anything
+        floorDirty |= lastSeq != persistedLastSeq;
         if (batch.count() == 0 && !floorDirty) {
             return;
         }
@@ -142,6 +147,7 @@ final class RocksStreamStore extends AbstractStreamStore {
                 batch.put(RocksKeys.floor(id), RocksKeys.encodeFloor(lastSeq, lastTimeNanos));
             }
             storage.write(batch);
+            persistedLastSeq = lastSeq;
         } catch (RocksDBException ex) {
             throw io(ex);
         } finally {

@@ -584,6 +584,18 @@ abstract class StreamStoreContractTest {
     }
 
     @Test
+    void compactPastTheEndOfAnEmptyStreamSurvivesReopen() {
+        StreamStore st = storage.createStream("E", StreamLimits.NONE);
+        assertEquals(0, st.compact(50));
+        assertEquals(49, st.state().lastSeq());
+        storage = reopen(storage);
+        StreamState state = storage.stream("E").state();
+        assertEquals(49, state.lastSeq());
+        assertEquals(50, state.firstSeq());
+        assertEquals(50, storage.stream("E").store("e", null, b("x")));
+    }
+
+    @Test
     void deleteStreamRemovesEverything() {
         StreamStore st = storage.createStream("D", StreamLimits.NONE);
         st.store("d", null, b("1"));
