@@ -8,6 +8,7 @@
 #   nats4j-server-<version>.jar      the server; its manifest names lib/*.jar as its class path
 #   lib/                             runtime dependencies
 #   conf/nats4j.conf                 an example configuration
+#   launcher/, .build/nats4j-listen  socket activation's launcher: source, and binary when cc was there
 #   dist/                            systemd unit, Containerfile
 #   docs/, README.md
 #   .nats4j-dist                     marks the layout for bin/nats4j: no build, caches in cache/ or elsewhere
@@ -33,6 +34,14 @@ stage=$tmp/$name
 mkdir -p "$stage"/{bin,scripts,lib,conf,dist,docs}
 cp "$root/bin/nats4j" "$stage/bin/"
 cp "$root/scripts/env.sh" "$stage/scripts/"
+# socket activation's launcher: its source, and the binary where bin/nats4j looks first, when a C compiler is here
+# (without one the archive still works: bin/nats4j compiles it on first start if it can, else binds in the JVM)
+mkdir -p "$stage/launcher"
+cp "$root/launcher/nats4j-listen.c" "$stage/launcher/"
+if command -v cc >/dev/null 2>&1; then
+    mkdir -p "$stage/.build"
+    cc -O2 -o "$stage/.build/nats4j-listen" "$root/launcher/nats4j-listen.c"
+fi
 cp "$jar" "$stage/"
 cp "$root"/server/target/lib/*.jar "$stage/lib/"
 cp "$root/dist/nats4j.conf" "$stage/conf/"

@@ -343,7 +343,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (log.isDebugEnabled()) {
             log.debug(prefix() + "Client connection created");
         }
-        tls.init(server.tls());
+        tls.init(server.tls(), channel);
         if (!tls.first()) {
             sendInfo();
         }
