@@ -551,6 +551,13 @@ public final class NatsServer implements AutoCloseable {
             }
         }
         clients.put(client.id(), client);
+        if (shuttingDown) {
+            // close() may have taken its list of clients before the put: undo, or this one would be missed
+            if (clients.remove(client.id(), client)) {
+                clientCount.decrementAndGet();
+            }
+            return false;
+        }
         stats.totalConnections.increment();
         return true;
     }

@@ -450,16 +450,21 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         }
         tls = server.tls();
         boolean tlsFirst = tls != null && tls.handshakeFirst();
+        // Register before the first write: writing INFO to a client that already reset fails at once and closes
+        // this connection (exceptionCaught -> detach) before the write call returns, and detach can only undo a
+        // registration that exists. Registering after INFO left such a connection registered for good.
+        boolean admitted = register();
         if (!tlsFirst) {
             sendInfo();
         }
         io.nats4j.server.StartupTrace.markFirst("INFO queued");
-        if (!server.register(this)) {
+        if (!admitted) {
             sendErrAndClose("maximum connections exceeded", ClosedState.MAX_CONNECTIONS_EXCEEDED);
             return;
         }
-        registered = true;
-        account.addConnection();
+        if (closed) {
+            return; // INFO could not be written: closed and detached already
+        }
         if (awaitingAuth) {
             // as nats-server: with TLS the client gets at least the handshake timeout plus a second
             long authNanos = opts.authTimeout.toNanos();
@@ -482,6 +487,19 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             startPingTimer();
         }
         ctx.fireChannelActive();
+    }
+
+    /**
+     * Adds this connection to the server's and its account's counts, unless it is already closed (then there is
+     * nothing to undo later). On this connection's loop, like {@link #detach}, so the two cannot interleave.
+     */
+    private boolean register() {
+        if (closed || detached || !server.register(this)) {
+            return false;
+        }
+        registered = true;
+        account.addConnection();
+        return true;
     }
 
     private void sendInfo() {
