@@ -1152,6 +1152,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     public void onUnsub(ProtocolParser p) {
         byte[] l = p.line();
         String sidKey = new String(l, p.argOffset(0), p.argLength(0), StandardCharsets.US_ASCII);
+        // nats-server: a maximum that does not parse as a size (-1) removes the subscription now, like none
         int max = p.argCount() == 2 ? ProtocolParser.parseSize(l, p.argOffset(1), p.argLength(1)) : 0;
         if (log.isTraceEnabled()) {
             log.trace(prefix() + "<<- [UNSUB " + sidKey + (max > 0 ? " " + max : "") + "]");

@@ -315,10 +315,7 @@ public final class ProtocolParser {
                         fail(ProtocolError.BAD_ARGUMENTS, "processUnsub Parse Error: '" + text(6, length) + "'");
                         return;
                     }
-                    if (argCount == 2 && parseSize(l, argOffsets[1], argLengths[1]) < 0) {
-                        fail(ProtocolError.BAD_ARGUMENTS, "processUnsub Bad maximum: '" + text(6, length) + "'");
-                        return;
-                    }
+                    // a maximum that is not a size (abc, -1, ten digits) is no maximum: nats-server unsubscribes at once
                     handler.onUnsub(this);
                 } else {
                     fail(ProtocolError.UNKNOWN_OPERATION, "unknown protocol operation");

@@ -125,7 +125,15 @@ class ProtocolParserTest {
         assertEquals(List.of("ERROR BAD_ARGUMENTS"), parseEverySplit("PUB a 1234567890\r\n"));
         assertEquals(List.of("ERROR BAD_ARGUMENTS"), parseEverySplit("HPUB a 5 3\r\n"));
         assertEquals(List.of("ERROR BAD_ARGUMENTS"), parseEverySplit("SUB a\r\n"));
-        assertEquals(List.of("ERROR BAD_ARGUMENTS"), parseEverySplit("UNSUB\t1 x\r\n"));
+        assertEquals(List.of("ERROR BAD_ARGUMENTS"), parseEverySplit("UNSUB\t1 2 3\r\n"));
+    }
+
+    @Test
+    void unsubWithAMaximumThatIsNoSizeIsStillAnUnsub() {
+        // nats-server reads such a maximum as none (parseSize gives -1) and unsubscribes
+        assertEquals(List.of("UNSUB 1 x"), parseEverySplit("UNSUB\t1 x\r\n"));
+        assertEquals(List.of("UNSUB 1 -1"), parseEverySplit("UNSUB 1 -1\r\n"));
+        assertEquals(List.of("UNSUB 1 2147483648"), parseEverySplit("UNSUB 1 2147483648\r\n"));
     }
 
     @Test
