@@ -21,7 +21,7 @@ import java.nio.channels.ServerSocketChannel;
  */
 final class EarlyListener {
 
-    private static final int BACKLOG = 1024; // as NatsServer's SO_BACKLOG
+    private static final int BACKLOG = NatsServer.ACCEPT_BACKLOG;
 
     private final ServerSocketChannel channel;
     private final String host;

@@ -82,6 +82,13 @@ public final class NatsServer implements AutoCloseable {
     private volatile Accounts accounts;
     private final ServerStats stats = new ServerStats();
     private final ConcurrentHashMap<Long, ClientConnection> clients = new ConcurrentHashMap<>();
+    /**
+     * The client port's accept queue, as long as nats-server's: Go's net.Listen asks for the kernel's maximum
+     * (somaxconn, 4096 on current Linux), and asking for more than that gets exactly the maximum. A burst of
+     * connects then waits in the kernel instead of overflowing the queue (each overflow costs a client a SYN
+     * retry, a second or more). Also the early listener's ({@link EarlyListener}).
+     */
+    static final int ACCEPT_BACKLOG = 65535;
     private final AtomicInteger clientCount = new AtomicInteger();
     private final AtomicLong cidGenerator = new AtomicLong();
     private final CountDownLatch shutdownLatch = new CountDownLatch(1);
@@ -197,7 +204,7 @@ public final class NatsServer implements AutoCloseable {
         ServerBootstrap b = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
