@@ -7,6 +7,7 @@ import io.nats4j.server.auth.ClientPermissions;
 import io.nats4j.server.auth.NKeys;
 import io.nats4j.server.auth.Relay;
 import io.nats4j.server.log.ServerLogger;
+import io.nats4j.server.protocol.ClientText;
 import io.nats4j.server.protocol.ConnectOptions;
 import io.nats4j.server.protocol.ProtocolError;
 import io.nats4j.server.protocol.ProtocolHandler;
@@ -397,6 +398,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         return remote + " - cid:" + cid + " - " + clientTag;
     }
 
+    /** A log message with the control characters a client may have put into it escaped (CR, LF, ...). */
+    private static String esc(String message) {
+        return ClientText.controls(message);
+    }
+
     /**
      * nats-server names the client in its log lines once CONNECT arrived: {@code "v<version>:<lang>:<name>"}
      * (Go-quoted, absent parts left out, nothing when all three are empty), e.g. {@code "v2.22.0:java"}.
@@ -416,7 +422,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     /** nats-server's authViolation log line: its detail depends on the server's auth configuration. */
     private void logAuthError(Accounts accounts, ConnectOptions co) {
-        log.error(prefix() + "authentication error" + accounts.authErrorDetail(co));
+        log.error(prefix() + esc("authentication error" + accounts.authErrorDetail(co)));
     }
 
     // ------------------------------------------------------------------ Netty lifecycle
@@ -446,7 +452,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             }
         }
         if (log.isDebugEnabled()) {
-            log.debug(prefix() + "Client connection created");
+            log.debug(prefix() + esc("Client connection created"));
         }
         tls = server.tls();
         boolean tlsFirst = tls != null && tls.handshakeFirst();
@@ -481,7 +487,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             }
             tlsHandshaking = true;
             if (log.isDebugEnabled()) {
-                log.debug(prefix() + "Starting TLS client connection handshake");
+                log.debug(prefix() + esc("Starting TLS client connection handshake"));
             }
         } else {
             startPingTimer();
@@ -527,7 +533,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         }
         tlsHandshaking = false;
         if (!done.isSuccess()) {
-            log.error(prefix() + "TLS handshake error: " + tlsErrorText(done.cause()));
+            log.error(prefix() + esc("TLS handshake error: " + tlsErrorText(done.cause())));
             closeNow(ClosedState.TLS_HANDSHAKE_ERROR);
             return;
         }
@@ -535,8 +541,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         TlsConnectionState state = TlsConnectionState.of(handler);
         tlsState = state;
         if (log.isDebugEnabled()) {
-            log.debug(prefix() + "TLS handshake complete");
-            log.debug(prefix() + "TLS version " + state.version() + ", cipher suite " + state.cipherSuite());
+            log.debug(prefix() + esc("TLS handshake complete"));
+            log.debug(prefix() + esc("TLS version " + state.version() + ", cipher suite " + state.cipherSuite()));
         }
         if (tls.handshakeFirst()) {
             sendInfo();
@@ -562,13 +568,31 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
     }
 
+    /**
+     * Input this server could not process (a bug, not a client error nats-server would name): the client gets
+     * nats-server's answer to input it cannot parse, {@code -ERR 'Unknown Protocol Operation'}, and is closed;
+     * the log line has the exception with its client bytes escaped.
+     */
+    private void unexpected(Throwable cause) {
+        log.error(prefix() + esc("Unexpected error, closing: " + cause));
+        if (!closed && channel != null) {
+            sendErrAndClose(ProtocolError.UNKNOWN_OPERATION.clientText(), ClosedState.PROTOCOL_VIOLATION);
+        } else {
+            closeNow(ClosedState.PROTOCOL_VIOLATION);
+        }
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf in = (ByteBuf) msg;
         try {
             if (!closed) {
                 lastInNanos = System.nanoTime();
-                parser.parse(in);
+                try {
+                    parser.parse(in);
+                } catch (RuntimeException e) {
+                    unexpected(e); // the parser is closed now: the rest of this read is dropped
+                }
                 if (parser.isPaused()) {
                     holdInput(in);
                 }
@@ -648,7 +672,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         if (tlsHandshaking || closedState == ClosedState.TLS_HANDSHAKE_ERROR) {
             // the handshake failed: the SslHandler reports it as a completion event and as this exception
             if (tlsHandshaking) {
-                log.error(prefix() + "TLS handshake error: " + tlsErrorText(cause));
+                log.error(prefix() + esc("TLS handshake error: " + tlsErrorText(cause)));
                 tlsHandshaking = false;
             }
             closeNow(ClosedState.TLS_HANDSHAKE_ERROR);
@@ -656,12 +680,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         }
         if (cause instanceof IOException) {
             if (log.isDebugEnabled()) {
-                log.debug(prefix() + "Client connection error: " + cause.getMessage());
+                log.debug(prefix() + esc("Client connection error: " + cause.getMessage()));
             }
             closeNow(ClosedState.READ_ERROR);
         } else {
-            log.error(prefix() + "Unexpected error, closing: " + cause);
-            closeNow(ClosedState.PROTOCOL_VIOLATION);
+            unexpected(cause);
         }
     }
 
@@ -670,13 +693,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     @Override
     public void onConnect(ProtocolParser p, int off, int len) {
         if (log.isTraceEnabled()) {
-            log.trace(prefix() + "<<- [CONNECT " + redactPass(new String(p.line(), off, len, StandardCharsets.UTF_8)) + "]");
+            log.trace(prefix() + esc("<<- [CONNECT " + redactPass(new String(p.line(), off, len, StandardCharsets.UTF_8)) + "]"));
         }
         ConnectOptions co;
         try {
             co = ConnectOptions.parse(p.line(), off, len);
         } catch (IllegalArgumentException e) {
-            log.error(prefix() + "Client parser ERROR: " + e.getMessage());
+            log.error(prefix() + esc("Client parser ERROR: " + e.getMessage()));
             closeAfterFlush(ClosedState.PROTOCOL_VIOLATION);
             parser.close();
             return;
@@ -878,9 +901,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             if (r != null && r.error() != null) {
                 // operator mode: nats-server logs the reason at debug and a bare "authentication error"
                 if (log.isDebugEnabled()) {
-                    log.debug(prefix() + r.error());
+                    log.debug(prefix() + esc(r.error()));
                 }
-                log.error(prefix() + "authentication error");
+                log.error(prefix() + esc("authentication error"));
             } else {
                 logAuthError(server.accounts(), co);
             }
@@ -900,7 +923,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         Account a = r.account();
         if (a != account) {
             if (!a.tryAddConnection()) {
-                log.error(prefix() + "maximum account active connections exceeded");
+                log.error(prefix() + esc("maximum account active connections exceeded"));
                 sendErrAndClose("maximum account active connections exceeded", ClosedState.MAX_ACCOUNT_CONNECTIONS_EXCEEDED);
                 return false;
             }
@@ -921,7 +944,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             applyJwtLimits(r.limits());
         }
         if (log.isDebugEnabled() && userName != null) {
-            log.debug(prefix() + "Client authenticated as \"" + userName + "\" in account \"" + account.name() + "\"");
+            log.debug(prefix() + esc("Client authenticated as \"" + userName + "\" in account \"" + account.name() + "\""));
         }
         return true;
     }
@@ -969,7 +992,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
                     : next.get(account.name());
             if (a == null || (next.callout() == null && next.operatorMode() == null)) {
                 if (log.isDebugEnabled()) {
-                    log.debug(prefix() + "Closing client: auth callout or its account removed by a config reload");
+                    log.debug(prefix() + esc("Closing client: auth callout or its account removed by a config reload"));
                 }
                 closeNow(ClosedState.CLIENT_CLOSED);
                 return;
@@ -986,7 +1009,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         String accName = next.accountOfUser(co);
         if (accName == null || (!accName.isEmpty() && !accName.equals(account.name()))) {
             if (log.isDebugEnabled()) {
-                log.debug(prefix() + "Closing client: user removed or moved to another account by a config reload");
+                log.debug(prefix() + esc("Closing client: user removed or moved to another account by a config reload"));
             }
             closeNow(ClosedState.CLIENT_CLOSED);
             return;
@@ -1014,7 +1037,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             for (Subscription sub : new ArrayList<>(subs.values())) {
                 if (!np.canSubscribe(sub.subject, sub.queue)) {
                     removeSubscription(sub);
-                    log.error(prefix() + "Removed subscription on \"" + sub.subject + "\" after a config reload: permissions changed");
+                    log.error(prefix() + esc("Removed subscription on \"" + sub.subject + "\" after a config reload: permissions changed"));
                     queueOwnOutsideRead(("-ERR 'Permissions Violation for Subscription to \"" + sub.subject + "\"'\r\n")
                             .getBytes(StandardCharsets.UTF_8));
                 }
@@ -1060,7 +1083,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             expiryTimer = loop.schedule(() -> {
                 if (!closed) {
                     if (log.isDebugEnabled()) {
-                        log.debug(prefix() + text);
+                        log.debug(prefix() + esc(text));
                     }
                     sendErrAndClose(text, ClosedState.AUTHENTICATION_EXPIRED);
                 }
@@ -1081,7 +1104,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             return;
         }
         if (log.isDebugEnabled()) {
-            log.debug(prefix() + "Authentication Timeout");
+            log.debug(prefix() + esc("Authentication Timeout"));
         }
         sendErrAndClose("Authentication Timeout", ClosedState.AUTHENTICATION_TIMEOUT);
     }
@@ -1094,7 +1117,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     public void onPing() {
         io.nats4j.server.StartupTrace.markFirst("PING");
         if (log.isTraceEnabled()) {
-            log.trace(prefix() + "<<- [PING]");
+            log.trace(prefix() + esc("<<- [PING]"));
         }
         queueOwn(PONG);
     }
@@ -1102,7 +1125,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     @Override
     public void onPong() {
         if (log.isTraceEnabled()) {
-            log.trace(prefix() + "<<- [PONG]");
+            log.trace(prefix() + esc("<<- [PONG]"));
         }
         pingsOut = 0;
         if (rttStartNanos != 0) {
@@ -1119,24 +1142,25 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         byte[] sid = new byte[p.argLength(n - 1)];
         System.arraycopy(l, p.argOffset(n - 1), sid, 0, sid.length);
         if (log.isTraceEnabled()) {
-            log.trace(prefix() + "<<- [SUB " + subject + (queue == null ? "" : " " + queue) + " "
-                    + new String(sid, StandardCharsets.US_ASCII) + "]");
+            log.trace(prefix() + esc("<<- [SUB " + subject + (queue == null ? "" : " " + queue) + " "
+                    + new String(sid, StandardCharsets.US_ASCII) + "]"));
         }
         if (perms != null && !perms.canSubscribe(subject, queue)) {
-            log.error(prefix() + "Subscription Violation - User \"" + userName + "\", Subject \"" + subject + "\""
-                    + (queue == null ? "" : ", Queue: \"" + queue + "\"") + ", SID " + new String(sid, StandardCharsets.US_ASCII));
+            log.error(prefix() + esc("Subscription Violation - User \"" + userName + "\", Subject \"" + subject + "\""
+                    + (queue == null ? "" : ", Queue: \"" + queue + "\"") + ", SID " + new String(sid, StandardCharsets.US_ASCII)));
             queueErr("Permissions Violation for Subscription to \"" + subject + "\""
                     + (queue == null ? "" : " using queue \"" + queue + "\""));
             return;
         }
-        if (!Subjects.isValidSubject(subject)) {
-            queueErr("Invalid Subject");
-            return;
-        }
         String sidKey = new String(sid, StandardCharsets.US_ASCII);
         if ((noSubscriptions || (maxSubs > 0 && subs.size() >= maxSubs)) && !subs.containsKey(sidKey)) {
-            log.error(prefix() + "Maximum Subscriptions Exceeded (max " + (noSubscriptions ? 0 : maxSubs) + ")");
+            log.error(prefix() + esc("Maximum Subscriptions Exceeded (max " + (noSubscriptions ? 0 : maxSubs) + ")"));
             queueErr("maximum subscriptions exceeded");
+            return;
+        }
+        // as nats-server: after the limit, and only what its sublist refuses (empty tokens, '>' not last)
+        if (!Subjects.isValidSublistSubject(subject)) {
+            queueErr("Invalid Subject");
             return;
         }
         Subscription sub = new Subscription(this, subject, queue, sid);
@@ -1155,7 +1179,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         // nats-server: a maximum that does not parse as a size (-1) removes the subscription now, like none
         int max = p.argCount() == 2 ? ProtocolParser.parseSize(l, p.argOffset(1), p.argLength(1)) : 0;
         if (log.isTraceEnabled()) {
-            log.trace(prefix() + "<<- [UNSUB " + sidKey + (max > 0 ? " " + max : "") + "]");
+            log.trace(prefix() + esc("<<- [UNSUB " + sidKey + (max > 0 ? " " + max : "") + "]"));
         }
         Subscription sub = subs.get(sidKey);
         if (sub != null) {
@@ -1186,15 +1210,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     public void onProtocolError(ProtocolError error, String detail) {
         switch (error) {
             case MAX_PAYLOAD -> {
-                log.error(prefix() + detail);
+                log.error(prefix() + esc(detail));
                 sendErrAndClose(error.clientText(), ClosedState.MAX_PAYLOAD_EXCEEDED);
             }
             case MAX_CONTROL_LINE -> {
-                log.error(prefix() + "Client parser ERROR: " + detail);
+                log.error(prefix() + esc("Client parser ERROR: " + detail));
                 sendErrAndClose(error.clientText(), ClosedState.MAX_CONTROL_LINE_EXCEEDED);
             }
             case UNKNOWN_OPERATION -> {
-                log.error(prefix() + "Client parser ERROR: " + detail);
+                log.error(prefix() + esc("Client parser ERROR: " + detail));
                 sendErrAndClose(error.clientText(), ClosedState.PROTOCOL_VIOLATION);
             }
             case AUTH_VIOLATION -> {
@@ -1202,7 +1226,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
                 authViolation();
             }
             case BAD_ARGUMENTS -> {
-                log.error(prefix() + "Client parser ERROR: " + detail);
+                log.error(prefix() + esc("Client parser ERROR: " + detail));
                 closeAfterFlush(ClosedState.PROTOCOL_VIOLATION);
             }
         }
@@ -1225,7 +1249,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         }
         if (p.headerSize() >= 0 && !headers) {
             // nats-server closes a client that sends HPUB without announcing header support, without -ERR
-            log.error(prefix() + "Client parser ERROR: message headers not supported");
+            log.error(prefix() + esc("Client parser ERROR: message headers not supported"));
             closeAfterFlush(ClosedState.PROTOCOL_VIOLATION);
             parser.close();
             return;
@@ -1236,13 +1260,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         }
         if (perms != null && !perms.canPublish(l, subjOff, subjLen)) {
             String subject = new String(l, subjOff, subjLen, StandardCharsets.UTF_8);
-            log.error(prefix() + "Publish Violation - User \"" + userName + "\", Subject \"" + subject + "\"");
+            log.error(prefix() + esc("Publish Violation - User \"" + userName + "\", Subject \"" + subject + "\""));
             queueErr("Permissions Violation for Publish to \"" + subject + "\"");
             return;
         }
         if (p.hasReply() && isServiceReply(l, p.replyOffset(), p.replyLength())) {
             String reply = new String(l, p.replyOffset(), p.replyLength(), StandardCharsets.UTF_8);
-            log.error(prefix() + "Publish Violation - User \"" + userName + "\", Reply \"" + reply + "\"");
+            log.error(prefix() + esc("Publish Violation - User \"" + userName + "\", Reply \"" + reply + "\""));
             queueErr("Permissions Violation for Publish with Reply of \"" + reply + "\"");
             return;
         }
@@ -1579,11 +1603,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         String args = new String(p.line(), 0, p.lineLength(), StandardCharsets.UTF_8);
         int sp = args.indexOf(' ');
         String verb = sp > 0 ? args.substring(0, sp).toUpperCase(java.util.Locale.ROOT) : args;
-        log.trace(prefix() + "<<- [" + verb + " " + (sp > 0 ? args.substring(sp + 1).trim() : "") + "]");
+        log.trace(prefix() + esc("<<- [" + verb + " " + (sp > 0 ? args.substring(sp + 1).trim() : "") + "]"));
         int max = opts.maxTracedMsgLen;
         int n = max > 0 ? Math.min(p.totalSize(), max) : p.totalSize();
-        log.trace(prefix() + "<<- MSG_PAYLOAD: [\"" + payload.toString(payload.readerIndex(), n, StandardCharsets.UTF_8)
-                + (n < p.totalSize() ? "...\"]" : "\"]"));
+        log.trace(prefix() + esc("<<- MSG_PAYLOAD: [\"" + payload.toString(payload.readerIndex(), n, StandardCharsets.UTF_8)
+                + (n < p.totalSize() ? "...\"]" : "\"]")));
     }
 
     // ------------------------------------------------------------------ outbound
@@ -1733,9 +1757,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         closedState = reason;
         server.stats().slowConsumers.increment();
         out.release();
-        log.notice(prefix() + "Slow Consumer Detected: " + (reason == ClosedState.SLOW_CONSUMER_PENDING_BYTES
+        log.notice(prefix() + esc("Slow Consumer Detected: " + (reason == ClosedState.SLOW_CONSUMER_PENDING_BYTES
                 ? "MaxPending of " + maxPending + " Exceeded"
-                : "WriteDeadline of " + opts.writeDeadline.toMillis() + "ms exceeded"));
+                : "WriteDeadline of " + opts.writeDeadline.toMillis() + "ms exceeded")));
         loop.execute(() -> closeNow(reason));
     }
 
@@ -1772,7 +1796,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             applySubsAndPayload(limits);
             // nats-server's subsAtLimit after applyAccountLimits: at or over the new limit closes the client
             if ((maxSubs > 0 && subs.size() >= maxSubs) || (noSubscriptions && !subs.isEmpty())) {
-                log.error(prefix() + "maximum subscriptions exceeded");
+                log.error(prefix() + esc("maximum subscriptions exceeded"));
                 sendErrAndClose("maximum subscriptions exceeded", ClosedState.MAX_SUBSCRIPTIONS_EXCEEDED);
             }
         });
@@ -1849,7 +1873,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             }
         }
         if (log.isDebugEnabled()) {
-            log.debug(prefix() + "Client connection closed: " + reason.text());
+            log.debug(prefix() + esc("Client connection closed: " + reason.text()));
         }
     }
 
@@ -1872,18 +1896,18 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         boolean needRtt = rttNanos == 0;
         if (now - lastInNanos < interval && !needRtt) {
             if (log.isDebugEnabled()) {
-                log.debug(prefix() + "Delaying PING due to client activity");
+                log.debug(prefix() + esc("Delaying PING due to client activity"));
             }
         } else {
             if (pingsOut + 1 > opts.pingMax) {
-                log.debug(prefix() + "Stale Client Connection - Closing");
+                log.debug(prefix() + esc("Stale Client Connection - Closing"));
                 sendErrAndClose("Stale Connection", ClosedState.STALE_CONNECTION);
                 return;
             }
             pingsOut++;
             rttStartNanos = System.nanoTime();
             if (log.isTraceEnabled()) {
-                log.trace(prefix() + "->> [PING]");
+                log.trace(prefix() + esc("->> [PING]"));
             }
             queueOwnOutsideRead(PING);
         }

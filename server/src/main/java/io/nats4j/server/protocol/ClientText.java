@@ -40,6 +40,44 @@ public final class ClientText {
         return sb.toString();
     }
 
+    /**
+     * The string with only its control characters escaped ({@code \r}, {@code \n}, {@code \xNN}, {@code \u0085}...):
+     * for a log line that already quotes what needs quoting. Returns {@code s} itself when it has none.
+     */
+    public static String controls(String s) {
+        int n = s.length();
+        int i = 0;
+        while (i < n && !isControl(s.charAt(i))) {
+            i++;
+        }
+        if (i == n) {
+            return s;
+        }
+        StringBuilder sb = new StringBuilder(n + 8).append(s, 0, i);
+        for (; i < n; i++) {
+            char c = s.charAt(i);
+            if (!isControl(c)) {
+                sb.append(c);
+            } else if (c == '\r') {
+                sb.append("\\r");
+            } else if (c == '\n') {
+                sb.append("\\n");
+            } else if (c == '\t') {
+                sb.append("\\t");
+            } else if (c < 0x80) {
+                sb.append("\\x").append(HEX[c >> 4]).append(HEX[c & 15]);
+            } else {
+                sb.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return sb.toString();
+    }
+
+    /** C0 and C1 controls, DEL, and the Unicode line and paragraph separators. */
+    private static boolean isControl(char c) {
+        return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x2028 || c == 0x2029;
+    }
+
     private static int utf8Length(String s) {
         return s.getBytes(StandardCharsets.UTF_8).length;
     }

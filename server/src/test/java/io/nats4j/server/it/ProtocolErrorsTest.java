@@ -56,6 +56,18 @@ class ProtocolErrorsTest {
     }
 
     @Test
+    void formFeedAndVerticalTabAreSubjectAndQueueBytesAsInNatsServer(TestServer server) throws Exception {
+        // the SUB arguments are split at space, tab, CR and LF only; nats-server's sublist takes other bytes
+        try (RawClient c = RawClient.open(server)) {
+            c.connect("{\"verbose\":true,\"pedantic\":false}").expect("+OK\r\n");
+            c.send("SUB a\fb 1\r\nSUB c q\u000bx 2\r\nSUB d..e 3\r\n");
+            c.expect("+OK\r\n+OK\r\n-ERR 'Invalid Subject'\r\n");
+            c.send("PUB a\fb 1\r\nx\r\nPUB c 1\r\ny\r\nPING\r\n");
+            c.expect("+OK\r\nMSG a\fb 1 1\r\nx\r\n+OK\r\nMSG c 2 1\r\ny\r\nPONG\r\n");
+        }
+    }
+
+    @Test
     void unknownOperationBeforeConnectIsRejectedAndConnectionClosed(TestServer server) throws Exception {
         try (RawClient c = RawClient.open(server)) {
             c.send("HELLO\r\n").expect("-ERR 'Unknown Protocol Operation'\r\n");
