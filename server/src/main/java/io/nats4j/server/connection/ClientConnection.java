@@ -319,6 +319,28 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     /**
+     * What /connz shows as {@code authorized_user} (nats-server's raw auth user): the nkey, else the user name,
+     * else the key of the user JWT, from CONNECT; "" without. Unlike nats-server an auth token is not shown: it
+     * is a secret (docs/MONITORING.md).
+     */
+    public String rawAuthUser() {
+        ConnectOptions co = connectOptions;
+        if (co == null) {
+            return "";
+        }
+        if (co.nkey != null && !co.nkey.isEmpty()) {
+            return co.nkey;
+        }
+        if (co.user != null && !co.user.isEmpty()) {
+            return co.user;
+        }
+        if (co.jwt != null && !co.jwt.isEmpty() && userName != null) {
+            return userName;
+        }
+        return "";
+    }
+
+    /**
      * Asks for a round-trip measurement when none exists yet (nats-server pings a client whose RTT is unknown
      * when /connz asks for it). Any thread; the PING is sent from the client's loop.
      */
