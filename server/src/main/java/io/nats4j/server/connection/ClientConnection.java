@@ -1491,7 +1491,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
             }
         }
         boolean hasReply = replyLen >= 0;
-        boolean hdr = p.headerSize() >= 0;
+        // as nats-server: an empty header block (HPUB x 0 2) is no header, delivered as MSG
+        boolean hdr = p.headerSize() > 0;
         int size = p.totalSize();
         int skip = 0;
         boolean strip = hdr && !headers;
