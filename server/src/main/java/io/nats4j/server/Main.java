@@ -10,7 +10,7 @@ import java.io.IOException;
 
 /**
  * The standalone server's entry point (bin/nats4j): nats-server's flags, config file and exit codes.
- * SIGINT and SIGTERM shut down gracefully through the JVM's shutdown hook; SIGUSR1 reopens the log file,
+ * SIGTERM and SIGINT shut down gracefully and exit with nats-server's status (1 and 0); SIGUSR1 reopens the log file,
  * SIGUSR2 enters lame duck mode ({@link io.nats4j.server.monitor.Signals}).
  */
 public final class Main {
@@ -104,14 +104,16 @@ public final class Main {
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "nats4j-shutdown"));
-        Signals.install(server, server.logger()); // the server's logger follows reloads
+        // the server's logger follows reloads; SIGTERM and SIGINT set nats-server's exit status (1 and 0)
+        java.util.concurrent.atomic.AtomicInteger exitStatus = new java.util.concurrent.atomic.AtomicInteger();
+        Signals.install(server, server.logger(), exitStatus::set);
         try {
             server.awaitShutdown();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             server.close();
         }
-        return 0;
+        return exitStatus.get();
     }
 
     /** Binds the client port early (see {@link EarlyListener}); host and port as in the options. */

@@ -114,6 +114,7 @@ class StandaloneServerTest {
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), "exits promptly on SIGTERM");
         String out = Files.readString(log);
         assertTrue(out.contains("[INF] Server Exiting.."), out);
+        assertEquals(1, p.exitValue(), "nats-server's exit status after SIGTERM");
         assertFalse(Files.exists(pidFile), "pid file removed");
         assertFalse(Files.exists(ports), "ports file removed");
 
