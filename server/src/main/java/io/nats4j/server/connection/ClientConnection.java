@@ -309,7 +309,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     /** The protocol the client announced in CONNECT (0 before CONNECT). */
     public int clientProtocol() {
         ConnectOptions co = connectOptions;
-        return co == null ? 0 : co.protocol;
+        return co == null ? 0 : (int) co.protocol;
     }
 
     /** The user name the client sent in CONNECT, or "" (nats-server's connz user filter matches it). */
@@ -719,7 +719,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         }
         ConnectOptions co;
         try {
-            co = ConnectOptions.parse(p.line(), off, len);
+            co = ConnectOptions.parse(p.line(), off, len, connectOptions); // a second CONNECT amends the first
         } catch (IllegalArgumentException e) {
             log.error(prefix() + esc("Client parser ERROR: " + e.getMessage()));
             closeAfterFlush(ClosedState.PROTOCOL_VIOLATION);
@@ -736,7 +736,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         lang = co.lang;
         version = co.version;
         clientTag = clientTag(co);
-        int protocol = co.protocol;
+        long protocol = co.protocol;
         connectReceived = true;
         if (awaitingAuth) {
             if (server.accounts().needsCallout(co)) {
@@ -763,7 +763,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     /** CONNECT passed authentication: the protocol checks, +OK, the connect event. */
-    private void connectAccepted(int protocol) {
+    private void connectAccepted(long protocol) {
         if (protocol < 0 || protocol > 1) {
             sendErrAndClose("invalid client protocol", ClosedState.BAD_CLIENT_PROTOCOL_VERSION);
             return;
@@ -1225,7 +1225,27 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void onIgnoredOp() {
-        // INFO, +OK and -ERR from a client carry nothing for the server.
+        // +OK from a client carries nothing for the server.
+    }
+
+    @Override
+    public void onInfo(ProtocolParser p, int off, int len) {
+        // nats-server decodes a client's INFO and ignores it, but closes the client when it is not JSON
+        try {
+            ConnectOptions.validateJson(p.line(), off, len);
+        } catch (IllegalArgumentException e) {
+            log.error(prefix() + esc("Client parser ERROR: " + e.getMessage()));
+            parser.close();
+            closeAfterFlush(ClosedState.PROTOCOL_VIOLATION);
+        }
+    }
+
+    @Override
+    public void onClientError(ProtocolParser p, int off, int len) {
+        // as nats-server: logged, and the client closed (Parse Error), without an -ERR back
+        log.error(prefix() + esc("Client Error " + new String(p.line(), off, len, StandardCharsets.UTF_8)));
+        parser.close();
+        closeAfterFlush(ClosedState.PARSE_ERROR);
     }
 
     @Override

@@ -375,7 +375,9 @@ public final class ProtocolParser {
                 op = Op.CONNECT;
                 handler.onConnect(this, a, end - a);
             }
-            default -> handler.onIgnoredOp(); // INFO, +OK, -ERR
+            case VERB_INFO -> handler.onInfo(this, a, end - a);
+            case VERB_ERR -> handler.onClientError(this, a, end - a);
+            default -> handler.onIgnoredOp(); // +OK
         }
     }
 
