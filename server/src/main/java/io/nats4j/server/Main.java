@@ -55,6 +55,13 @@ public final class Main {
         ServerOptions options = cli.options();
         StartupTrace.mark("command line");
         if (cli.testConfig()) {
+            // the checks start-up makes, not only the file's syntax: what -t passes, start-up does not refuse
+            try {
+                StartupChecks.run(options);
+            } catch (StartupChecks.Refused e) {
+                System.err.println("nats-server: " + e.getMessage());
+                return 1;
+            }
             System.out.println("nats-server: configuration file " + options.configFile + " is valid");
             return 0;
         }
@@ -98,6 +105,11 @@ public final class Main {
         });
         try {
             server.start();
+        } catch (StartupChecks.Refused e) {
+            // the options themselves: reported as -t reports them (and as nats-server reports its option errors)
+            server.dropEarlyListener();
+            System.err.println("nats-server: " + e.getMessage());
+            return 1;
         } catch (IOException e) {
             server.dropEarlyListener();
             log.fatal(e.getMessage());

@@ -140,40 +140,23 @@ public final class NatsServer implements AutoCloseable {
         this.closedConnections = new ClosedConnections(this.options.maxClosedClients);
     }
 
-    /** Checks for options whose capability is not built yet: refused, never silently ignored. */
-    private void refuseUnsupported() throws IOException {
-        List<String> unsupported = new ArrayList<>();
-        if (options.jetStream || options.storeDir != null) {
-            unsupported.add("JetStream");
-        }
-        if (options.clusterUrl != null || !options.routes.isEmpty() || options.clusterName != null) {
-            unsupported.add("clustering");
-        }
-        if (!unsupported.isEmpty()) {
-            throw new IOException(String.join(", ", unsupported) + " not supported yet by nats4j");
-        }
-    }
-
     /** Binds the client port and returns once it accepts connections. */
     public synchronized void start() throws IOException {
         if (running) {
             return;
         }
-        refuseUnsupported();
-        try {
-            accounts = Accounts.build(options);
-            accounts.warnings(log::warn);
-            listenForAccountChanges(accounts);
-            if (accounts.nonceRequired()) {
-                // the JDK's SecureRandom takes tens of ms to set up: not on the first client's event loop
-                Thread t = new Thread(() -> io.nats4j.server.auth.RandomBytes.secure().nextInt(), "nats4j-random");
-                t.setDaemon(true);
-                t.start();
-            }
-        } catch (IllegalArgumentException e) {
-            throw new IOException(e.getMessage(), e);
+        // every check of the options, shared with -t (StartupChecks): nothing below may refuse the options
+        StartupChecks.Prepared prepared = StartupChecks.run(options);
+        StartupTrace.mark("checks (accounts, TLS)");
+        accounts = prepared.accounts();
+        accounts.warnings(log::warn);
+        listenForAccountChanges(accounts);
+        if (accounts.nonceRequired()) {
+            // the JDK's SecureRandom takes tens of ms to set up: not on the first client's event loop
+            Thread t = new Thread(() -> io.nats4j.server.auth.RandomBytes.secure().nextInt(), "nats4j-random");
+            t.setDaemon(true);
+            t.start();
         }
-        StartupTrace.mark("accounts");
         log.notice("Starting nats-server");
         log.notice("  Version:  " + Version.NATS_SERVER + " (nats4j " + Version.NATS4J + ")");
         log.notice("  Java:     " + Runtime.version());
@@ -188,10 +171,7 @@ public final class NatsServer implements AutoCloseable {
         if (accounts.operatorMode() != null) {
             accounts.operatorMode().describe(log::notice);
         }
-        if (options.tls != null) {
-            // reads the certificate and key files: here, before any event loop exists
-            tls = ServerTls.load(options.tls);
-        }
+        tls = prepared.tls();
         StartupTrace.mark("banner");
         boolean epoll = Epoll.isAvailable();
         StartupTrace.mark("epoll");
@@ -222,15 +202,6 @@ public final class NatsServer implements AutoCloseable {
         int port = options.port <= 0 ? 0 : options.port;
         String host = options.host == null || options.host.isEmpty() ? ServerOptions.DEFAULT_HOST : options.host;
         infoHost = host;
-        if (options.httpPort != 0 && options.httpsPort != 0) {
-            shutdownGroups();
-            throw new IOException("Can't start monitoring: can't specify both HTTP (" + options.httpPort
-                    + ") and HTTPs (" + options.httpsPort + ") ports");
-        }
-        if (options.httpsPort != 0 && tls == null) {
-            shutdownGroups();
-            throw new IOException("Can't start monitoring: TLS cert and key required for HTTPS");
-        }
         if (options.httpPort != 0 || options.httpsPort != 0) {
             startMonitoring(host);
         }

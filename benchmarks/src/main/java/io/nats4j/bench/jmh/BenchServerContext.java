@@ -19,8 +19,18 @@ final class BenchServerContext implements ServerContext {
     private static final byte[] INFO = "INFO {\"server_id\":\"bench\",\"headers\":true,\"max_payload\":1048576}\r\n"
             .getBytes(StandardCharsets.US_ASCII);
 
-    private final ServerOptions options = new ServerOptions();
-    private final Accounts accounts = Accounts.build(options);
+    private final ServerOptions options;
+    private final Accounts accounts;
+
+    BenchServerContext() {
+        this(new ServerOptions());
+    }
+
+    /** A server with these options (accounts, users, imports from a config file). */
+    BenchServerContext(ServerOptions options) {
+        this.options = options;
+        this.accounts = Accounts.build(options);
+    }
     private final ServerStats stats = new ServerStats();
     private final AtomicLong cids = new AtomicLong();
 

@@ -1,5 +1,6 @@
 package io.nats4j.bench.jmh;
 
+import io.nats4j.server.protocol.Message;
 import io.nats4j.server.protocol.ProtocolError;
 import io.nats4j.server.protocol.ProtocolHandler;
 import io.nats4j.server.protocol.ProtocolParser;
@@ -133,11 +134,11 @@ public class ProtocolParserBenchmark {
         }
 
         @Override
-        public void onMessage(ProtocolParser p, ByteBuf payload) {
+        public void onMessage(ProtocolParser p, Message m) {
             messages++;
-            bh.consume(p.subjectLength());
-            bh.consume(p.totalSize());
-            bh.consume(payload.readerIndex());
+            bh.consume(m.subjectLength());
+            bh.consume(m.totalSize());
+            bh.consume(m.dataOffset());
         }
 
         @Override

@@ -2,8 +2,8 @@ package io.nats4j.bench.jmh;
 
 import io.nats4j.server.ServerOptions;
 import io.nats4j.server.auth.Accounts;
-import io.nats4j.server.auth.Relay;
 import io.nats4j.server.config.ConfigLoader;
+import io.nats4j.server.connection.ImportRelay;
 import io.nats4j.server.subject.Subscription;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * {@link Relay#route}: where a message that crosses accounts through an import goes, and under which subject
+ * {@link ImportRelay#route}: where a message that crosses accounts through an import goes, and under which subject
  * and reply. The relays are the real ones, wired by {@link Accounts} from an accounts configuration; the
  * subject and reply come in as the parser holds them (bytes of the control line). Run with {@code -prof gc}.
  *
@@ -69,11 +69,11 @@ public class RelayBenchmark {
     private static final byte[] INBOX = ascii("_INBOX.Sx9d3kQ2RzE1wWc7yTtu2b.42");
 
     private Accounts accounts;
-    private Relay stream;
-    private Relay mapped;
-    private Relay plain;
-    private Relay service;
-    private Relay responses;
+    private ImportRelay stream;
+    private ImportRelay mapped;
+    private ImportRelay plain;
+    private ImportRelay service;
+    private ImportRelay responses;
 
     @Setup
     public void setUp() throws Exception {
@@ -90,15 +90,16 @@ public class RelayBenchmark {
         plain = relay("A", "plain.orders.eu");
         service = relay("B", "clock");
         // the exporter's response listener: the owner of the _R_.<prefix>.> subscription made by the first request
-        Relay.Destination d = route(service, CLOCK, INBOX);
-        responses = relay("A", d.replyString());
-        byte[] first = d.replyString().getBytes(StandardCharsets.US_ASCII);
+        ImportRelay.Destination d = route(service, CLOCK, INBOX);
+        String mappedReply = new String(d.reply(), d.replyOffset(), d.replyLength(), StandardCharsets.US_ASCII);
+        responses = relay("A", mappedReply);
+        byte[] first = mappedReply.getBytes(StandardCharsets.US_ASCII);
         route(responses, first, null);
     }
 
-    private Relay relay(String account, String subject) {
+    private ImportRelay relay(String account, String subject) {
         for (Subscription s : accounts.get(account).sublist().match(subject).psubs) {
-            if (s.owner instanceof Relay r) {
+            if (s.owner instanceof ImportRelay r) {
                 return r;
             }
         }
@@ -111,17 +112,17 @@ public class RelayBenchmark {
 
     // ---- the calls as ClientConnection makes them (subject and reply from the parser's line)
 
-    private final Relay.Destination out = new Relay.Destination();
-    private final Relay.Destination back = new Relay.Destination();
+    private final ImportRelay.Destination out = new ImportRelay.Destination();
+    private final ImportRelay.Destination back = new ImportRelay.Destination();
 
-    private static Relay.Destination route(Relay r, byte[] subj, byte[] reply, Relay.Destination into) {
+    private static ImportRelay.Destination route(ImportRelay r, byte[] subj, byte[] reply, ImportRelay.Destination into) {
         if (!r.route(subj, 0, subj.length, reply, 0, reply == null ? -1 : reply.length, into)) {
             throw new IllegalStateException("dropped");
         }
         return into;
     }
 
-    private Relay.Destination route(Relay r, byte[] subj, byte[] reply) {
+    private ImportRelay.Destination route(ImportRelay r, byte[] subj, byte[] reply) {
         return route(r, subj, reply, out);
     }
 
@@ -142,7 +143,7 @@ public class RelayBenchmark {
 
     @Benchmark
     public void serviceRoundTrip(Blackhole bh) {
-        Relay.Destination req = route(service, CLOCK, INBOX);
+        ImportRelay.Destination req = route(service, CLOCK, INBOX);
         if (!responses.route(req.reply(), req.replyOffset(), req.replyLength(), null, 0, -1, back)) {
             throw new IllegalStateException("no pending response");
         }

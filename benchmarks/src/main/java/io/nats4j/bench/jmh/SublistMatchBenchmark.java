@@ -4,7 +4,7 @@ import io.nats4j.server.subject.MatchCache;
 import io.nats4j.server.subject.Sublist;
 import io.nats4j.server.subject.SublistResult;
 import io.nats4j.server.subject.Subscription;
-import io.nats4j.server.subject.SubscriptionOwner;
+import io.nats4j.server.connection.MatchOnly;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +43,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class SublistMatchBenchmark {
 
     private static final int SUBS = 100_000;
-    private static final SubscriptionOwner OWNER = () -> 1L;
+    private static final MatchOnly OWNER = () -> 1L;
 
     private Sublist cached;
     private Sublist uncached;

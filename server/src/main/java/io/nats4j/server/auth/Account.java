@@ -1,6 +1,9 @@
 package io.nats4j.server.auth;
 
+import io.nats4j.server.connection.ImportRelay;
+import io.nats4j.server.subject.InterestListener;
 import io.nats4j.server.subject.Sublist;
+import io.nats4j.server.subject.SublistResult;
 import io.nats4j.server.subject.Subjects;
 import io.nats4j.server.subject.Subscription;
 import java.time.Duration;
@@ -12,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A subject namespace. Every connection belongs to exactly one account and messages never leave it except
- * through exports and imports: an import is an internal subscription ({@link Relay}) in the account a
+ * through exports and imports: an import is an internal subscription ({@link ImportRelay}) in the account a
  * message starts in, which re-publishes it into the other account. Without configured accounts everyone is
  * in {@link #GLOBAL}.
  */
@@ -75,9 +78,61 @@ public final class Account {
         return name;
     }
 
-    /** The account's subject index: every subscription of its connections, internal ones included. */
+    /**
+     * The account's subject index, for reading (statistics, monitoring, a connection's match cache): every
+     * subscription enters and leaves it through {@link #subscribe} and {@link #unsubscribe}, so that interest
+     * listeners hear every change.
+     */
     public Sublist sublist() {
         return sublist;
+    }
+
+    // ---------------------------------------------------------------- subscriptions and interest
+
+    /**
+     * Adds a subscription of any kind (client, internal, import relay, peer) to the account. Listeners hear the
+     * first interest in its subject (and queue). Any thread.
+     *
+     * @throws IllegalArgumentException if the subject or queue name is invalid
+     */
+    public void subscribe(Subscription sub) {
+        sublist.insert(sub);
+    }
+
+    /** Removes a subscription; false when it was not there (removed already). Any thread. */
+    public boolean unsubscribe(Subscription sub) {
+        return sublist.remove(sub);
+    }
+
+    /** Removes many subscriptions at once (a closing connection). Any thread. */
+    public void unsubscribeAll(java.util.Collection<Subscription> subs) {
+        sublist.removeAll(subs);
+    }
+
+    /**
+     * Adds a listener of first/last interest per (subject, queue) in this account, with queue weights. It
+     * hears the interest that exists already first. See {@link InterestListener} for what it may do.
+     */
+    public void addInterestListener(InterestListener l) {
+        sublist.addInterestListener(l);
+    }
+
+    public void removeInterestListener(InterestListener l) {
+        sublist.removeInterestListener(l);
+    }
+
+    /** The current interest in {@code subject} (members, with a {@code queue}); 0 when none. */
+    public int interestWeight(String subject, String queue) {
+        return sublist.interestWeight(subject, queue);
+    }
+
+    /** The subscriptions matching {@code subject[off, off + len)} (the index's shared cache). Any thread. */
+    public SublistResult match(byte[] subject, int off, int len) {
+        return sublist.match(subject, off, len);
+    }
+
+    public SublistResult match(String subject) {
+        return sublist.match(subject);
     }
 
     public int connectionCount() {
@@ -159,7 +214,7 @@ public final class Account {
      * and returns the reply subject to use in this account ({@code _R_.<prefix>.<random>}).
      */
     void mapReply(Account requester, byte[] reply, int replyOff, int replyLen, AccountConfig.ResponseType type,
-            Duration threshold, Relay.Destination out) {
+            Duration threshold, ImportRelay.Destination out) {
         if (replyPrefixBytes == null) {
             ensureResponseListener();
         }
@@ -192,7 +247,7 @@ public final class Account {
                     sb.append(ALPHANUM.charAt(RandomBytes.secure().nextInt(ALPHANUM.length())));
                 }
                 String prefix = sb.append('.').toString();
-                sublist.insert(new Subscription(new ResponseListener(), prefix + ">", null, new byte[0]));
+                subscribe(new Subscription(new ResponseListener(), prefix + ">", null, new byte[0]));
                 replyPrefixBytes = prefix.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
                 replyPrefix = prefix;
             }
@@ -207,17 +262,12 @@ public final class Account {
         }
     }
 
-    /** Pending service responses (for tests and monitoring). */
-    public int pendingResponses() {
-        return responses.size();
-    }
-
     /** Carries a response published in this account back to the requesting account. */
-    private final class ResponseListener extends Relay {
+    private final class ResponseListener extends ImportRelay {
         @Override
         public boolean route(byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff, int replyLen,
                 Destination out) {
-            ResponseKey key = out.probe.view(subj, subjOff, subjLen);
+            ResponseKey key = out.probe().view(subj, subjOff, subjLen);
             PendingResponse r = responses.get(key);
             if (r == null) {
                 return false;

@@ -73,7 +73,7 @@ public final class Accounts {
     /** The account the callout requests go to (the service's), or null without a callout. */
     private final Account calloutAccount;
 
-    private record Wired(io.nats4j.server.subject.Sublist sublist, Subscription sub) {
+    private record Wired(Account account, Subscription sub) {
     }
     /** Sublists of the accounts replaced by a reload, by name; empty otherwise. */
     private final Map<String, io.nats4j.server.subject.Sublist> inherited = new HashMap<>();
@@ -232,7 +232,7 @@ public final class Accounts {
     public void replaced(Accounts next) {
         for (Wired w : importSubs) {
             w.sub().closed = true;
-            w.sublist().remove(w.sub());
+            w.account().unsubscribe(w.sub());
         }
         importSubs.clear();
     }
@@ -281,8 +281,8 @@ public final class Accounts {
     }
 
     private void wire(Account a, Subscription s) {
-        a.sublist().insert(s);
-        importSubs.add(new Wired(a.sublist(), s));
+        a.subscribe(s);
+        importSubs.add(new Wired(a, s));
     }
 
     /** True when clients must authenticate (INFO auth_required). */

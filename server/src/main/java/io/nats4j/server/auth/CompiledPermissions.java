@@ -1,10 +1,10 @@
 package io.nats4j.server.auth;
 
+import io.nats4j.server.connection.MatchOnly;
 import io.nats4j.server.subject.Sublist;
 import io.nats4j.server.subject.SublistResult;
 import io.nats4j.server.subject.Subjects;
 import io.nats4j.server.subject.Subscription;
-import io.nats4j.server.subject.SubscriptionOwner;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +17,7 @@ import java.util.List;
  */
 public final class CompiledPermissions {
 
-    private static final SubscriptionOwner PERMISSION_OWNER = () -> 0;
+    private static final MatchOnly PERMISSION_OWNER = () -> 0;
 
     private final Permissions source;
     private final Sublist pubAllow;

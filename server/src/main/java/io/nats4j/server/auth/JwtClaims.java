@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * The parts of nats-io/jwt v2 claims a server acts on, read from a verified {@link Jwt}. Field names are
  * those of the JSON ({@code nats} sub-object). Limits a JWT does not state are 0, as in nats-io/jwt's Go
- * structs (nsc always writes -1 for "unlimited").
+ * structs (nsc always writes -1 for "unlimited"); old-format (v1) users are the exception: their unstated
+ * limits are -1, set when the token is read ({@link JwtV1}).
  */
 public final class JwtClaims {
 

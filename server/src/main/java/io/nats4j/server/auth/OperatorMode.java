@@ -1,7 +1,6 @@
 package io.nats4j.server.auth;
 
 import io.nats4j.server.protocol.ConnectOptions;
-import io.nats4j.server.subject.Sublist;
 import io.nats4j.server.subject.Subjects;
 import io.nats4j.server.subject.Subscription;
 import java.io.IOException;
@@ -57,7 +56,7 @@ public final class OperatorMode {
     }
 
     /** One import subscription: in the exporter's sublist (streams) or the importer's (services). */
-    private record WiredImport(Sublist sublist, Subscription sub) {
+    private record WiredImport(Account account, Subscription sub) {
     }
 
     /**
@@ -427,7 +426,7 @@ public final class OperatorMode {
     private static void unwireImports(Loaded l) {
         for (WiredImport w : l.wired) {
             w.sub().closed = true;
-            w.sublist().remove(w.sub());
+            w.account().unsubscribe(w.sub());
         }
         l.wired.clear();
     }
@@ -482,8 +481,8 @@ public final class OperatorMode {
                 SubjectMapping m = local.equals(im.subject()) ? SubjectMapping.identity() : SubjectMapping.map(local, im.subject());
                 ServiceImport relay = new ServiceImport(importer, exporter, m, ex.responseType(), ex.responseThreshold());
                 Subscription sub = new Subscription(relay, local, null, new byte[0]);
-                importer.sublist().insert(sub);
-                il.wired.add(new WiredImport(importer.sublist(), sub));
+                importer.subscribe(sub);
+                il.wired.add(new WiredImport(importer, sub));
             } else {
                 SubjectMapping m;
                 if (im.localSubject() != null && !im.localSubject().isEmpty()) {
@@ -494,8 +493,8 @@ public final class OperatorMode {
                     m = SubjectMapping.identity();
                 }
                 Subscription sub = new Subscription(new StreamImport(importer, m), im.subject(), null, new byte[0]);
-                exporter.sublist().insert(sub);
-                il.wired.add(new WiredImport(exporter.sublist(), sub));
+                exporter.subscribe(sub);
+                il.wired.add(new WiredImport(exporter, sub));
             }
         } catch (IllegalArgumentException e) {
             return e.getMessage();

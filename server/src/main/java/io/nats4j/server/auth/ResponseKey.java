@@ -4,10 +4,10 @@ import java.util.Arrays;
 
 /**
  * A reply subject as a hash key over bytes, for the pending service responses of an {@link Account}: the
- * stored keys own a copy, and a {@link Relay.Destination} carries a reusable probe that views the bytes of the
+ * stored keys own a copy, and a {@link io.nats4j.server.connection.ImportRelay.Destination} carries a reusable probe that views the bytes of the
  * response's subject, so looking a response up builds no {@code String}.
  */
-final class ResponseKey {
+public final class ResponseKey {
 
     private byte[] bytes;
     private int offset;

@@ -1,5 +1,6 @@
 package io.nats4j.server.auth;
 
+import io.nats4j.server.connection.ImportRelay;
 import java.time.Duration;
 
 /**
@@ -7,7 +8,7 @@ import java.time.Duration;
  * there is re-published into the exporting account on the exported subject, its reply subject replaced by
  * a {@code _R_.} subject that the exporter maps back to the requester.
  */
-final class ServiceImport extends Relay {
+final class ServiceImport extends ImportRelay {
 
     private final Account importer;
     private final Account exporter;

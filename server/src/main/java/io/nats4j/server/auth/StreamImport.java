@@ -1,10 +1,12 @@
 package io.nats4j.server.auth;
 
+import io.nats4j.server.connection.ImportRelay;
+
 /**
  * A stream import: an internal subscription on the imported subject in the exporting account; every
  * message there is re-published into the importing account under the mapped subject, reply unchanged.
  */
-final class StreamImport extends Relay {
+final class StreamImport extends ImportRelay {
 
     private final Account importer;
     private final SubjectMapping mapping;

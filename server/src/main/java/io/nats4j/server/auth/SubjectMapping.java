@@ -1,5 +1,6 @@
 package io.nats4j.server.auth;
 
+import io.nats4j.server.connection.ImportRelay;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -7,7 +8,7 @@ import java.nio.charset.StandardCharsets;
  * ({@code prefix.subject}) or a destination pattern whose {@code *} tokens take the source's {@code *}
  * tokens in order and whose {@code >} takes what the source's {@code >} matched.
  *
- * <p>Works on bytes ({@link #apply(byte[], int, int, Relay.Destination)}) so that relaying a message builds
+ * <p>Works on bytes ({@link #apply(byte[], int, int, ImportRelay.Destination)}) so that relaying a message builds
  * no {@code String}: the destination pattern is split once, here, into literal parts and references to
  * source tokens.
  */
@@ -102,7 +103,7 @@ public final class SubjectMapping {
     /** The rewritten subject for a literal subject matched by the source pattern (tests, configuration). */
     public String apply(String subject) {
         byte[] s = subject.getBytes(StandardCharsets.UTF_8);
-        Relay.Destination d = new Relay.Destination();
+        ImportRelay.Destination d = new ImportRelay.Destination();
         apply(s, 0, s.length, d);
         return d.subjectString();
     }
@@ -111,7 +112,7 @@ public final class SubjectMapping {
      * Writes the rewritten form of the literal subject {@code s[off, off + len)} as {@code out}'s subject. An
      * identity mapping points {@code out} at {@code s} itself (no copy); the others write into its buffer.
      */
-    void apply(byte[] s, int off, int len, Relay.Destination out) {
+    void apply(byte[] s, int off, int len, ImportRelay.Destination out) {
         if (prefix != null) {
             byte[] b = out.subjectBuffer(prefix.length + len);
             System.arraycopy(prefix, 0, b, 0, prefix.length);

@@ -19,15 +19,18 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The security keys of a NATS config file: {@code authorization}, {@code accounts}, {@code no_auth_user},
  * {@code system_account}, {@code no_system_account}; operator mode's {@code operator}, {@code trusted_keys},
  * {@code resolver} and {@code resolver_preload}. Keys and aliases as nats-server's opts.go; unknown keys
- * inside these blocks are errors ({@code unknown field "x"}), as there.
+ * inside these blocks are errors ({@code unknown field "x"}), as there, except keys that serve as a
+ * {@code $variable} for other values (defined inside the block or elsewhere), which nats-server also accepts.
  */
 final class AuthConfigLoader {
 
@@ -52,7 +55,7 @@ final class AuthConfigLoader {
                 case "users" -> users = users(e);
                 case "default_permission", "default_permissions", "permissions" -> defaults = permissions(e);
                 case "auth_callout", "auth_hook" -> o.auth.authCallout = authCallout(e);
-                default -> throw unknown(e);
+                default -> unknown(e);
             }
         }
         if ((user != null || pass != null) && token != null) {
@@ -72,9 +75,28 @@ final class AuthConfigLoader {
             o.authorizationToken = token;
         }
         if (users != null) {
+            // users of accounts read before this block: a name or nkey twice is an error here, as in nats-server
+            Set<String> seen = new HashSet<>();
+            for (AccountConfig ac : o.auth.accounts) {
+                ac.users.forEach(u -> seen.add(userKey(u)));
+            }
+            for (User u : users) {
+                if (!seen.add(userKey(u))) {
+                    throw new ConfigException(at, duplicate(u));
+                }
+            }
             o.auth.users.addAll(users);
         }
         o.auth.defaultPermissions = defaults;
+    }
+
+    /** A user's identity for duplicate checks: its nkey, else its name. */
+    private static String userKey(User u) {
+        return u.nkey() != null ? u.nkey() : u.username();
+    }
+
+    private static String duplicate(User u) {
+        return u.nkey() != null ? "Duplicate nkey \"" + u.nkey() + "\" detected" : "Duplicate user \"" + u.username() + "\" detected";
     }
 
     /**
@@ -119,8 +141,12 @@ final class AuthConfigLoader {
                 // nats-server 2.10.19+: only clients of these accounts go to the callout
                 case "allowed_accounts" -> throw new ConfigException(a.keyPosition(),
                         "\"auth_callout.allowed_accounts\" is not supported yet by nats4j");
-                default -> throw new ConfigException(a.keyPosition(),
-                        "Unknown field \"" + a.key() + "\" parsing authorization callout");
+                default -> {
+                    if (!a.value().usedAsVariable()) {
+                        throw new ConfigException(a.keyPosition(),
+                                "Unknown field \"" + a.key() + "\" parsing authorization callout");
+                    }
+                }
             }
         }
         if (issuer == null || issuer.isEmpty()) {
@@ -168,7 +194,7 @@ final class AuthConfigLoader {
                     case "pass", "password" -> pass = string(u);
                     case "nkey" -> nkey = string(u);
                     case "permission", "permissions", "authorization" -> perms = permissions(u);
-                    default -> throw unknown(u);
+                    default -> unknown(u);
                 }
             }
             if (nkey != null) {
@@ -196,7 +222,7 @@ final class AuthConfigLoader {
                 case "pub", "publish", "import" -> pub = subjectPermission(p);
                 case "sub", "subscribe", "export" -> sub = subjectPermission(p);
                 case "allow_responses", "allow_response" -> resp = responses(p);
-                default -> throw unknown(p);
+                default -> unknown(p);
             }
         }
         return new Permissions(pub, sub, resp);
@@ -215,7 +241,7 @@ final class AuthConfigLoader {
                     switch (p.key().toLowerCase(Locale.ROOT)) {
                         case "allow" -> allow = strings(p, p.value());
                         case "deny" -> deny = strings(p, p.value());
-                        default -> throw unknown(p);
+                        default -> unknown(p);
                     }
                 }
                 return new SubjectPermission(allow, deny);
@@ -253,7 +279,7 @@ final class AuthConfigLoader {
                         throw wrongType(p, "a duration");
                     }
                 }
-                default -> throw unknown(p);
+                default -> unknown(p);
             }
         }
         return new ResponsePermission(max, expires);
@@ -264,18 +290,33 @@ final class AuthConfigLoader {
     static void accounts(Position at, ConfigValue v, ServerOptions o) throws ConfigException {
         Map<String, ConfigValue.Entry> m = map(at, "accounts", v);
         for (ConfigValue.Entry e : m.values()) {
+            if (e.value().usedAsVariable()) {
+                continue; // a variable defined in the accounts block, not an account (as nats-server)
+            }
             AccountConfig ac = new AccountConfig(e.key());
             if (e.value().kind() != ConfigValue.Kind.MAP) {
                 throw wrongType(e, "an account map");
             }
             for (ConfigValue.Entry a : e.value().asMap().values()) {
                 switch (a.key().toLowerCase(Locale.ROOT)) {
-                    case "users" -> ac.users.addAll(users(a));
+                    case "users" -> {
+                        List<User> users = users(a);
+                        // against authorization users and earlier accounts' users (errors at this "users" key)
+                        Set<String> seen = new HashSet<>();
+                        o.auth.users.forEach(u -> seen.add(userKey(u)));
+                        o.auth.accounts.forEach(other -> other.users.forEach(u -> seen.add(userKey(u))));
+                        for (User u : users) {
+                            if (!seen.add(userKey(u))) {
+                                throw new ConfigException(a.keyPosition(), duplicate(u));
+                            }
+                        }
+                        ac.users.addAll(users);
+                    }
                     case "exports" -> exports(a, ac);
                     case "imports" -> imports(a, ac);
                     case "default_permissions" -> ac.defaultPermissions = permissions(a);
                     case "limits" -> limits(a, ac);
-                    default -> throw new ConfigException(a.keyPosition(), "\"" + a.key() + "\" in an account is not supported yet by nats4j");
+                    default -> notSupportedYet(a, "an account");
                 }
             }
             o.auth.accounts.add(ac);
@@ -284,6 +325,9 @@ final class AuthConfigLoader {
 
     private static void limits(ConfigValue.Entry e, AccountConfig ac) throws ConfigException {
         for (ConfigValue.Entry l : map(e.keyPosition(), e.key(), e.value()).values()) {
+            if (l.value().usedAsVariable()) {
+                continue;
+            }
             if (l.value().kind() != ConfigValue.Kind.INTEGER) {
                 throw wrongType(l, "an integer");
             }
@@ -295,7 +339,7 @@ final class AuthConfigLoader {
                 case "max_leafnodes", "max_leafs" -> {
                     // no leaf nodes yet: nothing to limit
                 }
-                default -> throw unknown(l);
+                default -> unknown(l);
             }
         }
     }
@@ -334,7 +378,7 @@ final class AuthConfigLoader {
                             throw new ConfigException(x.keyPosition(), "error parsing response threshold: " + ex.getMessage());
                         }
                     }
-                    default -> throw new ConfigException(x.keyPosition(), "\"" + x.key() + "\" in an export is not supported yet by nats4j");
+                    default -> notSupportedYet(x, "an export");
                 }
             }
             if ((stream == null) == (service == null)) {
@@ -365,7 +409,7 @@ final class AuthConfigLoader {
                     case "service" -> service = x;
                     case "prefix" -> prefix = string(x);
                     case "to" -> to = string(x);
-                    default -> throw new ConfigException(x.keyPosition(), "\"" + x.key() + "\" in an import is not supported yet by nats4j");
+                    default -> notSupportedYet(x, "an import");
                 }
             }
             if ((stream == null) == (service == null)) {
@@ -378,7 +422,7 @@ final class AuthConfigLoader {
                 switch (x.key().toLowerCase(Locale.ROOT)) {
                     case "account" -> account = string(x);
                     case "subject" -> subject = string(x);
-                    default -> throw unknown(x);
+                    default -> unknown(x);
                 }
             }
             if (account == null || subject == null) {
@@ -506,7 +550,7 @@ final class AuthConfigLoader {
                         intervalSet = !d.isZero();
                     }
                 }
-                default -> throw unknown(e);
+                default -> unknown(e);
             }
         }
         if (r.type == ResolverOptions.Type.FULL && r.dir == null) {
@@ -607,8 +651,21 @@ final class AuthConfigLoader {
         return out;
     }
 
-    private static ConfigException unknown(ConfigValue.Entry e) {
-        return new ConfigException(e.keyPosition(), "unknown field \"" + e.key() + "\"");
+    /**
+     * A key this block does not know: an error, unless the key serves as a {@code $variable} elsewhere in the
+     * file ({@code authorization { ENC = {...}, permissions: $ENC }}), which nats-server accepts in every block.
+     */
+    private static void unknown(ConfigValue.Entry e) throws ConfigException {
+        if (!e.value().usedAsVariable()) {
+            throw new ConfigException(e.keyPosition(), "unknown field \"" + e.key() + "\"");
+        }
+    }
+
+    /** A key nats4j does not support inside {@code where} yet; a key used as a {@code $variable} is not one. */
+    private static void notSupportedYet(ConfigValue.Entry e, String where) throws ConfigException {
+        if (!e.value().usedAsVariable()) {
+            throw new ConfigException(e.keyPosition(), "\"" + e.key() + "\" in " + where + " is not supported yet by nats4j");
+        }
     }
 
     private static ConfigException wrongType(ConfigValue.Entry e, String expected) {

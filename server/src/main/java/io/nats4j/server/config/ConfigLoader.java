@@ -164,11 +164,32 @@ public final class ConfigLoader {
                 errors.addAll(ex.errors());
             }
         }
+        if (errors.isEmpty()) {
+            systemAccountDefined(root, into, errors);
+        }
         if (!errors.isEmpty()) {
             errors.addAll(warnings);
             throw new ConfigException(errors);
         }
         return warnings;
+    }
+
+    /**
+     * {@code system_account} naming no account of the file (configuration mode): refused here, at the key, rather
+     * than only when the accounts are built (same text as start-up's check).
+     */
+    private static void systemAccountDefined(ConfigValue root, ServerOptions o, List<String> errors) {
+        String name = o.auth.systemAccount;
+        if (name == null || o.auth.operatorMode() || name.equals(io.nats4j.server.auth.Account.GLOBAL)
+                || o.auth.accounts.stream().anyMatch(a -> a.name.equals(name))) {
+            return;
+        }
+        for (ConfigValue.Entry e : root.asMap().values()) {
+            String key = e.key().toLowerCase(Locale.ROOT);
+            if (key.equals("system_account") || key.equals("system")) {
+                errors.add(new ConfigException(e.keyPosition(), "system account \"" + name + "\" not defined").getMessage());
+            }
+        }
     }
 
     /** Checks that hold between options, after the file and the flags are applied (as nats-server). */

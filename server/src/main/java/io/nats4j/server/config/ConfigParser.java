@@ -25,6 +25,11 @@ import java.util.function.Function;
  * {@code include} directives (relative to the including file; the included file is read on its own
  * and its keys are merged into the map holding the include), and converts numbers with size suffixes.
  * Stops at the first syntax error, as nats-server does.
+ *
+ * <p>Nesting is bounded: maps, arrays, included files and environment variables parsed as values count
+ * together, and a file deeper than {@link #MAX_DEPTH} levels is refused with one {@code file:line:col} error
+ * where the level too many opens. (nats-server has no limit; the parser is recursive and a JVM thread's
+ * stack is small, so without one a hostile file ends in a StackOverflowError.)
  */
 public final class ConfigParser {
 
@@ -32,6 +37,8 @@ public final class ConfigParser {
     private static final String ENV_KEY = "pk";
     /** Unquoted bcrypt hashes start with "$2a$": kept as strings, not variables. */
     private static final String BCRYPT_PREFIX = "2a$";
+    /** Deepest nesting of maps, arrays, includes and environment variables accepted (real configs use under 10). */
+    public static final int MAX_DEPTH = 256;
 
     private final ConfigLexer lexer;
     private final Path baseDir;
@@ -41,14 +48,35 @@ public final class ConfigParser {
     private final Set<Path> including;
     /** Environment variables being expanded, to refuse self reference. */
     private final Set<String> expanding;
+    /** Levels open, shared by the parsers of included files and environment variables. */
+    private final Depth depth;
+
+    /** A nesting counter shared by one parse and the parses it starts. */
+    private static final class Depth {
+        int open;
+    }
 
     private ConfigParser(String name, String text, Path baseDir, Function<String, String> env, Set<Path> including,
-            Set<String> expanding) {
+            Set<String> expanding, Depth depth) {
         this.lexer = new ConfigLexer(name, text);
         this.baseDir = baseDir;
         this.env = env;
         this.including = including;
         this.expanding = expanding;
+        this.depth = depth;
+    }
+
+    /** Opens one more level at {@code at}; refused past {@link #MAX_DEPTH}. Pair with {@link #leave()}. */
+    private void enter(Position at) throws ConfigException {
+        if (depth.open >= MAX_DEPTH) {
+            throw new ConfigException(at, "config is nested too deeply: more than " + MAX_DEPTH
+                    + " levels of maps, arrays, includes and variables");
+        }
+        depth.open++;
+    }
+
+    private void leave() {
+        depth.open--;
     }
 
     /** Parses a file; variables not defined in the file come from the process environment. */
@@ -58,20 +86,21 @@ public final class ConfigParser {
 
     /** Parses a file with the given environment lookup (returns null for an undefined variable). */
     public static ConfigValue parseFile(Path file, Function<String, String> env) throws ConfigException {
-        return parseFile(file, env, new HashSet<>());
+        return parseFile(file, env, new HashSet<>(), new Depth());
     }
 
     /** Parses text; {@code name} is used in positions and includes resolve against {@code baseDir}. */
     public static ConfigValue parseString(String text, String name, Path baseDir, Function<String, String> env)
             throws ConfigException {
-        return new ConfigParser(name, text, baseDir, env, new HashSet<>(), new HashSet<>()).document();
+        return new ConfigParser(name, text, baseDir, env, new HashSet<>(), new HashSet<>(), new Depth()).document();
     }
 
-    private static ConfigValue parseFile(Path file, Function<String, String> env, Set<Path> including)
+    private static ConfigValue parseFile(Path file, Function<String, String> env, Set<Path> including, Depth depth)
             throws ConfigException {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            // bytes that are not UTF-8 read as U+FFFD, as nats-server's lexer reads them (it does not refuse them)
+            text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ConfigException("open " + file + ": no such file or directory");
         } catch (IOException e) {
@@ -81,7 +110,7 @@ public final class ConfigParser {
         including.add(abs);
         try {
             Path dir = file.getParent() != null ? file.getParent() : Path.of("");
-            return new ConfigParser(file.toString(), text, dir, env, including, new HashSet<>()).document();
+            return new ConfigParser(file.toString(), text, dir, env, including, new HashSet<>(), depth).document();
         } finally {
             including.remove(abs);
         }
@@ -143,17 +172,21 @@ public final class ConfigParser {
             }
             case VARIABLE -> variable(s, at);
             case ARRAY_START -> {
+                enter(at);
                 List<ConfigValue> items = new ArrayList<>();
                 for (Token n = lexer.next(); n.kind() != Kind.ARRAY_END; n = lexer.next()) {
                     items.add(value(n));
                 }
+                leave();
                 yield ConfigValue.ofArray(items, at);
             }
             case MAP_START -> {
+                enter(at);
                 LinkedHashMap<String, ConfigValue.Entry> m = new LinkedHashMap<>();
                 scopes.push(m);
                 mapBody(m);
                 scopes.pop();
+                leave();
                 yield ConfigValue.ofMap(m, at);
             }
             default -> throw new ConfigException(at, "unexpected " + t.kind());
@@ -210,8 +243,10 @@ public final class ConfigParser {
             throw new ConfigException(at, "variable reference for '" + name + "' on line " + at.line()
                     + " refers to itself");
         }
+        enter(at);
         try {
-            ConfigParser p = new ConfigParser("$" + name, ENV_KEY + "=" + fromEnv, baseDir, env, including, expanding);
+            ConfigParser p = new ConfigParser("$" + name, ENV_KEY + "=" + fromEnv, baseDir, env, including, expanding,
+                    depth);
             ConfigValue parsed = p.document().get(ENV_KEY);
             if (parsed == null) {
                 throw new ConfigException(at, "variable reference for '" + name + "' on line " + at.line()
@@ -225,6 +260,7 @@ public final class ConfigParser {
             throw new ConfigException(at, "variable reference for '" + name + "' on line " + at.line()
                     + " could not be parsed: " + e.getMessage());
         } finally {
+            leave();
             expanding.remove(name);
         }
     }
@@ -240,7 +276,12 @@ public final class ConfigParser {
             throw new ConfigException(t.position(), "error parsing include file '" + t.text() + "', open "
                     + target + ": no such file or directory");
         }
-        included = parseFile(target, env, including);
+        enter(t.position());
+        try {
+            included = parseFile(target, env, including, depth);
+        } finally {
+            leave();
+        }
         for (ConfigValue.Entry e : included.asMap().values()) {
             put(into, e);
         }

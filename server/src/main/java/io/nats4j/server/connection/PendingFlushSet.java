@@ -8,19 +8,19 @@ import java.util.Arrays;
  */
 final class PendingFlushSet {
 
-    private ClientConnection[] table = new ClientConnection[16];
-    private ClientConnection[] order = new ClientConnection[8];
+    private BatchFlushable[] table = new BatchFlushable[16];
+    private BatchFlushable[] order = new BatchFlushable[8];
     private int size;
 
     /** Adds a receiver; returns false if it was already there. */
-    boolean add(ClientConnection c) {
+    boolean add(BatchFlushable c) {
         if ((size + 1) * 2 > table.length) {
             grow();
         }
         int mask = table.length - 1;
         int i = mix(c.id()) & mask;
         while (true) {
-            ClientConnection e = table[i];
+            BatchFlushable e = table[i];
             if (e == null) {
                 table[i] = c;
                 if (size == order.length) {
@@ -40,7 +40,7 @@ final class PendingFlushSet {
         return size;
     }
 
-    ClientConnection get(int i) {
+    BatchFlushable get(int i) {
         return order[i];
     }
 
@@ -65,13 +65,13 @@ final class PendingFlushSet {
     }
 
     private void grow() {
-        ClientConnection[] old = order;
+        BatchFlushable[] old = order;
         int n = size;
-        table = new ClientConnection[table.length * 2];
+        table = new BatchFlushable[table.length * 2];
         size = 0;
-        ClientConnection[] keep = Arrays.copyOf(old, n);
+        BatchFlushable[] keep = Arrays.copyOf(old, n);
         Arrays.fill(order, null);
-        for (ClientConnection c : keep) {
+        for (BatchFlushable c : keep) {
             add(c);
         }
     }

@@ -54,6 +54,9 @@ public final class Signals {
                 server.reload();
             } catch (java.io.IOException e) {
                 log.error("Failed to reload server configuration: " + e.getMessage());
+            } catch (RuntimeException | StackOverflowError e) {
+                // a defect, not a bad file: still the server keeps running on its current configuration
+                log.error("Failed to reload server configuration: " + e);
             }
         });
         if (!failed.isEmpty()) {

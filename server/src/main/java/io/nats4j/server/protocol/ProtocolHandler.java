@@ -1,6 +1,5 @@
 package io.nats4j.server.protocol;
 
-import io.netty.buffer.ByteBuf;
 
 /**
  * Receives what {@link ProtocolParser} decodes. Called on the connection's event loop only.
@@ -19,11 +18,10 @@ public interface ProtocolHandler {
     void onPong();
 
     /**
-     * A whole PUB or HPUB message: {@code payload} holds {@link ProtocolParser#totalSize()} bytes from
-     * its reader index (headers first for HPUB). The buffer is only valid during the call and the handler
-     * must not move its reader index.
+     * A whole PUB or HPUB message, as the parser's {@link Message} (refilled for the next message: valid only
+     * during the call). The handler must not move the reader index of {@link Message#data()}.
      */
-    void onMessage(ProtocolParser p, ByteBuf payload);
+    void onMessage(ProtocolParser p, Message message);
 
     void onSub(ProtocolParser p);
 

@@ -54,6 +54,8 @@ public final class ProtocolParser {
     private int headerSize;
     private int totalSize;
     private ByteBuf splitPayload;
+    /** The message handed to {@link ProtocolHandler#onMessage}: refilled for every PUB/HPUB. */
+    private final Message message = new Message();
     /** Authentication required and no CONNECT yet: any other verb is an auth violation (nats-server's authSet). */
     private boolean connectRequired;
 
@@ -110,10 +112,6 @@ public final class ProtocolParser {
         }
     }
 
-    public boolean isDead() {
-        return state == STATE_DEAD;
-    }
-
     /**
      * Stops after the operation being handled (called from a handler callback, e.g. while an auth callout
      * decides on CONNECT): {@link #parse} leaves the rest of the input unread until {@link #resume()}.
@@ -161,56 +159,6 @@ public final class ProtocolParser {
 
     public int argLength(int i) {
         return argLengths[i];
-    }
-
-    /** PUB/HPUB: the subject is argument 0. */
-    public int subjectOffset() {
-        return argOffsets[0];
-    }
-
-    public int subjectLength() {
-        return argLengths[0];
-    }
-
-    /** PUB/HPUB: true when a reply subject was given. */
-    public boolean hasReply() {
-        return replyArg >= 0;
-    }
-
-    public int replyOffset() {
-        return argOffsets[replyArg];
-    }
-
-    public int replyLength() {
-        return argLengths[replyArg];
-    }
-
-    /** PUB/HPUB: header bytes (HPUB), or -1 for PUB. */
-    public int headerSize() {
-        return headerSize;
-    }
-
-    /** PUB/HPUB: header plus payload bytes. */
-    public int totalSize() {
-        return totalSize;
-    }
-
-    /** PUB/HPUB: the digits of the total size as the publisher sent them (reused in MSG lines). */
-    public int totalSizeDigitsOffset() {
-        return argOffsets[sizeArg];
-    }
-
-    public int totalSizeDigitsLength() {
-        return argLengths[sizeArg];
-    }
-
-    /** HPUB: the digits of the header size as sent. */
-    public int headerSizeDigitsOffset() {
-        return argOffsets[sizeArg - 1];
-    }
-
-    public int headerSizeDigitsLength() {
-        return argLengths[sizeArg - 1];
     }
 
     // ---- line state ----
@@ -458,8 +406,17 @@ public final class ProtocolParser {
 
     private void finishMessage(ByteBuf buf, int nextReaderIndex) {
         state = STATE_LINE;
+        Message m = message.subject(line, argOffsets[0], argLengths[0]);
+        if (replyArg >= 0) {
+            m.reply(line, argOffsets[replyArg], argLengths[replyArg]);
+        } else {
+            m.noReply();
+        }
+        int hd = headerSize >= 0 ? sizeArg - 1 : sizeArg;
+        m.sizes(headerSize, totalSize, line, argOffsets[hd], argLengths[hd], argOffsets[sizeArg], argLengths[sizeArg]);
+        m.data(buf, buf.readerIndex());
         try {
-            handler.onMessage(this, buf);
+            handler.onMessage(this, m);
         } finally {
             buf.readerIndex(nextReaderIndex);
             resetLine();

@@ -107,6 +107,8 @@ public final class Sublist {
     private volatile long removes;
     private final LongAdder matches = new LongAdder();
     private final LongAdder cacheHits = new LongAdder();
+    /** First/last interest by (subject, queue); guarded by the write lock. */
+    private final InterestCounts interest = new InterestCounts();
 
     /** A sublist with nats-server's cache bounds. */
     public Sublist() {
@@ -190,6 +192,7 @@ public final class Sublist {
             }
             count++;
             inserts++;
+            interest.added(sub);
             if (cache != null) {
                 if (literal) {
                     cache.addToEntry(subject, sub);
@@ -320,6 +323,7 @@ public final class Sublist {
         }
         count--;
         removes++;
+        interest.removed(sub);
         if (updateCache && cache != null) {
             if (Subjects.isLiteral(subject, 0, subject.length)) {
                 cache.remove(subject, 0, subject.length);
@@ -328,6 +332,40 @@ public final class Sublist {
             }
         }
         return true;
+    }
+
+    // ---------------------------------------------------------------- interest
+
+    /**
+     * Adds a listener of first/last interest; it first hears the interest that exists already, under the same
+     * lock, so it misses no change and sees none twice.
+     */
+    public void addInterestListener(InterestListener l) {
+        long stamp = lock.writeLock();
+        try {
+            interest.addListener(l);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    public void removeInterestListener(InterestListener l) {
+        long stamp = lock.writeLock();
+        try {
+            interest.removeListener(l);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /** Subscriptions of this server's own connections on {@code subject} (members, for a queue group). */
+    public int interestWeight(String subject, String queue) {
+        long stamp = lock.readLock();
+        try {
+            return interest.weight(subject, queue);
+        } finally {
+            lock.unlockRead(stamp);
+        }
     }
 
     // ---------------------------------------------------------------- match

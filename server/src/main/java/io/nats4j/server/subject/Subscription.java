@@ -1,12 +1,13 @@
 package io.nats4j.server.subject;
 
+import io.nats4j.server.connection.SubscriptionOwner;
 import java.nio.charset.StandardCharsets;
 
 /**
  * One interest in a subject, as created by {@code SUB <subject> [queue] <sid>}.
  *
  * <p>The subject index ({@link Sublist}) reads only {@link #subject} and {@link #queue}. The other
- * fields belong to the owner's delivery path.
+ * fields belong to the delivery path: the owner's kind (a sealed type) decides how the fan-out delivers.
  */
 public final class Subscription {
 

@@ -175,7 +175,7 @@ public final class AuthCalloutService {
         p.serviceXkey = serviceXkey;
         String reply = inboxPrefix + (-p.id);
         p.sub = new Subscription(p, reply, null, Long.toString(-p.id).getBytes(StandardCharsets.US_ASCII));
-        acc.sublist().insert(p.sub);
+        acc.subscribe(p.sub);
         pending.put(p.id, p);
         long timeoutNanos = server.options().authTimeout.toNanos();
         p.timer = exec.schedule(() -> timedOut(p), timeoutNanos, TimeUnit.NANOSECONDS);
@@ -365,7 +365,7 @@ public final class AuthCalloutService {
         }
         if (p.sub != null) {
             p.sub.closed = true;
-            p.account.sublist().remove(p.sub);
+            p.account.unsubscribe(p.sub);
         }
         try {
             p.callback.accept(r);

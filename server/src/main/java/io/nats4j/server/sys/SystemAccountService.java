@@ -213,7 +213,7 @@ public final class SystemAccountService {
         };
         Subscription s = new Subscription(owner, subject, null,
                 Long.toString(sids.incrementAndGet()).getBytes(StandardCharsets.US_ASCII));
-        account.sublist().insert(s);
+        account.subscribe(s);
         subs.add(s);
     }
 

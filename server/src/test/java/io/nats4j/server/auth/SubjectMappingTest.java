@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.nats4j.server.connection.ImportRelay;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +37,7 @@ class SubjectMappingTest {
         byte[] line = "PUB ticks.acme.nyse 5\r\n".getBytes(StandardCharsets.US_ASCII);
         int off = 4;
         int len = "ticks.acme.nyse".length();
-        Relay.Destination d = new Relay.Destination();
+        ImportRelay.Destination d = new ImportRelay.Destination();
 
         SubjectMapping.map("ticks.*.*", "t.*.*.in").apply(line, off, len, d);
         assertEquals("t.acme.nyse.in", d.subjectString());

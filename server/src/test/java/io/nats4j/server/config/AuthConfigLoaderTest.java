@@ -93,7 +93,12 @@ class AuthConfigLoaderTest {
 
     @Test
     void accountsAreValidatedWhenBuilt() throws Exception {
-        ServerOptions dup = load("authorization { users: [{user: a, password: x}, {user: a, password: y}] }");
+        // a duplicate user is refused while reading the file (as nats-server), and by the build for options made in code
+        assertEquals("f:1:1: Duplicate user \"a\" detected",
+                error("authorization { users: [{user: a, password: x}, {user: a, password: y}] }"));
+        ServerOptions dup = new ServerOptions();
+        dup.auth.users.add(new User("a", "x", null, null, null));
+        dup.auth.users.add(new User("a", "y", null, null, null));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Accounts.build(dup)).getMessage()
                 .contains("Duplicate user \"a\" detected"));
         ServerOptions unauthorized = load("""

@@ -168,4 +168,47 @@ class NatsServerCompatibilityTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(f, k -> null));
         assertEquals(f + ":2:1: unknown field \"foo\"", e.getMessage());
     }
+
+    @Test
+    void variablesDefinedInsideBlocksAreAcceptedByBoth() throws Exception {
+        Path f = write("blockvars.conf", """
+                authorization {
+                  ENC = { publish: "a.>", subscribe: "b.>" }
+                  users: [ {user: u, password: p, permissions: $ENC} ]
+                }
+                accounts {
+                  PERMS = { publish: "x.>" }
+                  A {
+                    X = [ {user: x, password: y, permissions: $PERMS} ]
+                    users: $X
+                    limits { L = 3, max_subs: $L }
+                  }
+                }
+                """);
+        ServerOptions o = acceptedByBoth(f, Map.of());
+        assertEquals(1, o.auth.users.size());
+        assertEquals(java.util.List.of("a.>"), o.auth.users.get(0).permissions().publish().allow());
+        assertEquals(java.util.List.of("b.>"), o.auth.users.get(0).permissions().subscribe().allow());
+        // PERMS is a variable, not an account
+        assertEquals(java.util.List.of("A"), o.auth.accounts.stream().map(a -> a.name).toList());
+        assertEquals(java.util.List.of("x.>"), o.auth.accounts.get(0).users.get(0).permissions().publish().allow());
+        assertEquals(3, o.auth.accounts.get(0).maxSubscriptions);
+    }
+
+    @Test
+    void variableInsideABlockThatNothingUsesIsRefusedByBoth() throws Exception {
+        assumeTrue(natsServer != null, "nats-server not installed");
+        Path f = write("unused.conf", """
+                authorization {
+                  ENC = { publish: "a.>" }
+                  user: u
+                  password: p
+                }
+                """);
+        Map.Entry<Integer, String> r = natsCheck(f, Map.of());
+        assertNotEquals(0, r.getKey());
+        assertTrue(r.getValue().contains(":2:3: unknown field \"ENC\""), r.getValue());
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(f, k -> null));
+        assertEquals(f + ":2:3: unknown field \"ENC\"", e.getMessage());
+    }
 }

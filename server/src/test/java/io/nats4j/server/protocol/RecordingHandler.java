@@ -30,18 +30,26 @@ class RecordingHandler implements ProtocolHandler {
     }
 
     @Override
-    public void onMessage(ProtocolParser p, ByteBuf payload) {
+    public void onMessage(ProtocolParser p, Message m) {
+        ByteBuf payload = m.data();
         int ri = payload.readerIndex();
-        StringBuilder sb = new StringBuilder(p.op().name()).append(' ').append(s(p, p.subjectOffset(), p.subjectLength()));
-        if (p.hasReply()) {
-            sb.append(" reply=").append(s(p, p.replyOffset(), p.replyLength()));
+        if (m.dataOffset() != ri) {
+            throw new AssertionError("data offset " + m.dataOffset() + " is not the reader index " + ri);
         }
-        if (p.headerSize() >= 0) {
-            sb.append(" hdr=").append(p.headerSize());
+        StringBuilder sb = new StringBuilder(p.op().name()).append(' ').append(m.subjectString());
+        if (m.hasReply()) {
+            sb.append(" reply=").append(m.replyString());
         }
-        sb.append(" size=").append(p.totalSize()).append(" digits=")
-                .append(s(p, p.totalSizeDigitsOffset(), p.totalSizeDigitsLength()))
-                .append(" [").append(payload.toString(ri, p.totalSize(), StandardCharsets.UTF_8)).append(']');
+        if (m.hasHeaders()) {
+            sb.append(" hdr=").append(m.headerSize());
+            String hd = new String(m.headerDigits(), m.headerDigitsOffset(), m.headerDigitsLength(), StandardCharsets.US_ASCII);
+            if (Integer.parseInt(hd) != m.headerSize()) {
+                throw new AssertionError("header digits " + hd + " for " + m.headerSize());
+            }
+        }
+        sb.append(" size=").append(m.totalSize()).append(" digits=")
+                .append(new String(m.totalDigits(), m.totalDigitsOffset(), m.totalDigitsLength(), StandardCharsets.US_ASCII))
+                .append(" [").append(payload.toString(ri, m.totalSize(), StandardCharsets.UTF_8)).append(']');
         events.add(sb.toString());
         if (payload.readerIndex() != ri) {
             throw new AssertionError("reader index moved");

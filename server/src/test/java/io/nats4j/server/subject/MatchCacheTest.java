@@ -5,13 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nats4j.server.connection.MatchOnly;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class MatchCacheTest {
 
     private static Subscription sub(String subject) {
-        return new Subscription(() -> 7L, subject, null, new byte[] {'1'});
+        return new Subscription((MatchOnly) () -> 7L, subject, null, new byte[] {'1'});
     }
 
     private static byte[] b(String s) {

@@ -3,6 +3,7 @@ package io.nats4j.server.subject;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nats4j.server.connection.MatchOnly;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -34,7 +35,7 @@ class SublistAllocationTest {
 
     private static Sublist populated() {
         Sublist sl = new Sublist();
-        SubscriptionOwner owner = () -> 3L;
+        MatchOnly owner = () -> 3L;
         sl.insert(new Subscription(owner, "orders.eu.created", null, new byte[] {'1'}));
         sl.insert(new Subscription(owner, "orders.*.created", null, new byte[] {'2'}));
         sl.insert(new Subscription(owner, "orders.>", "workers", new byte[] {'3'}));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nats4j.server.connection.MatchOnly;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
 
 class SublistConcurrencyTest {
 
-    private static final SubscriptionOwner OWNER = () -> 2L;
+    private static final MatchOnly OWNER = () -> 2L;
 
     /**
      * Writers insert and remove their own subscriptions while readers match; each writer leaves a

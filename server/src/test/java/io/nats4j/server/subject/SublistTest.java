@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nats4j.server.connection.MatchOnly;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 class SublistTest {
 
-    static final SubscriptionOwner OWNER = () -> 1L;
+    static final MatchOnly OWNER = () -> 1L;
     private int nextSid;
 
     private Subscription sub(String subject) {

@@ -136,6 +136,36 @@ public final class TestJwts {
         return body + "." + sign(issuer, body);
     }
 
+    /** nats-io/jwt v1's header: lower-case typ, the old algorithm name. */
+    private static final String HEADER_V1 = b64("{\"typ\":\"jwt\",\"alg\":\"ed25519\"}".getBytes(StandardCharsets.UTF_8));
+
+    /**
+     * An old-format (nats-io/jwt v1) JWT: {@code type} (and {@code top}'s fields, e.g. {@code tags} or
+     * {@code issuer_account}) at the top level, {@code nats} without type or version, the header
+     * {@code {"typ":"jwt","alg":"ed25519"}}, and the signature over the encoded claims only.
+     */
+    public static String encodeV1(NKey issuer, String subject, String name, String type, ObjectNode nats, ObjectNode top) {
+        ObjectNode c = JSON.createObjectNode();
+        c.put("jti", UUID.randomUUID().toString().replace("-", "").toUpperCase());
+        c.put("iat", now());
+        c.put("iss", pub(issuer));
+        c.put("name", name);
+        c.put("sub", subject);
+        c.put("type", type);
+        if (top != null) {
+            c.setAll(top);
+        }
+        c.set("nats", nats);
+        String claims = b64(c.toString().getBytes(StandardCharsets.UTF_8));
+        return HEADER_V1 + "." + claims + "." + sign(issuer, claims);
+    }
+
+    /** The same claims signed the v2 way (over header.claims): a v1 token with a wrong signature. */
+    public static String resignAsV2(String v1Token, NKey issuer) {
+        String body = v1Token.substring(0, v1Token.lastIndexOf('.'));
+        return body + "." + sign(issuer, body);
+    }
+
     public static String encode(NKey issuer, String subject, String name, ObjectNode nats) {
         return encode(issuer, subject, name, nats, now(), 0);
     }

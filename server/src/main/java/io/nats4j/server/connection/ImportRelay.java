@@ -1,20 +1,22 @@
-package io.nats4j.server.auth;
+package io.nats4j.server.connection;
 
-import io.nats4j.server.subject.SubscriptionOwner;
+import io.nats4j.server.auth.Account;
+import io.nats4j.server.auth.ResponseKey;
 import java.nio.charset.StandardCharsets;
 
 /**
  * The owner of an internal subscription that carries messages across accounts (nats-server's import
  * model): a stream import listens in the exporting account and re-publishes into the importer; a service
  * import listens in the importer and re-publishes into the exporter with a mapped reply subject; a
- * response listener in the exporter carries answers back. The connection that published the message does
- * the delivery: it asks the relay where the message goes ({@link #route}) and matches that account.
+ * response listener in the exporter carries answers back. The publisher's {@link FanOut} does the delivery:
+ * it asks the relay where the message goes ({@link #route}) and fans the message out in that account.
+ * (Named for imports: "route" means a cluster route.)
  *
  * <p>Routing works on bytes, as the parser holds them: no {@code String} and, except for the bookkeeping of
  * a service request (its pending response), no allocation per message. The new subject and reply are
  * written into a {@link Destination} owned by the caller.
  */
-public abstract class Relay implements SubscriptionOwner {
+public abstract non-sealed class ImportRelay implements SubscriptionOwner {
 
     private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
     private final long id = -IDS.incrementAndGet();
@@ -22,6 +24,12 @@ public abstract class Relay implements SubscriptionOwner {
     @Override
     public long id() {
         return id;
+    }
+
+    /** nats-server carries imports through its account clients (kind ACCOUNT). */
+    @Override
+    public ConnectionKind kind() {
+        return ConnectionKind.ACCOUNT;
     }
 
     /**
@@ -52,7 +60,11 @@ public abstract class Relay implements SubscriptionOwner {
         private byte[] subjectBuffer = new byte[64];
         private byte[] replyBuffer = new byte[64];
         /** A reusable lookup key for pending service responses (see {@link Account}). */
-        final ResponseKey probe = new ResponseKey();
+        private final ResponseKey probe = new ResponseKey();
+
+        public ResponseKey probe() {
+            return probe;
+        }
 
         public Account target() {
             return target;
@@ -89,23 +101,18 @@ public abstract class Relay implements SubscriptionOwner {
             return new String(subject, subjectOffset, subjectLength, StandardCharsets.UTF_8);
         }
 
-        /** The reply as a String, or null when none (tests, logs; not for the message path). */
-        public String replyString() {
-            return replyLength < 0 ? null : new String(reply, replyOffset, replyLength, StandardCharsets.UTF_8);
-        }
-
-        void target(Account account) {
+        public void target(Account account) {
             target = account;
         }
 
-        void subject(byte[] a, int off, int len) {
+        public void subject(byte[] a, int off, int len) {
             subject = a;
             subjectOffset = off;
             subjectLength = len;
         }
 
         /** This object's subject buffer with room for {@code capacity} bytes; set the length afterwards. */
-        byte[] subjectBuffer(int capacity) {
+        public byte[] subjectBuffer(int capacity) {
             if (subjectBuffer.length < capacity) {
                 subjectBuffer = new byte[Math.max(capacity, subjectBuffer.length * 2)];
             }
@@ -114,18 +121,18 @@ public abstract class Relay implements SubscriptionOwner {
             return subjectBuffer;
         }
 
-        void subjectLength(int len) {
+        public void subjectLength(int len) {
             subjectLength = len;
         }
 
-        void reply(byte[] a, int off, int len) {
+        public void reply(byte[] a, int off, int len) {
             reply = a;
             replyOffset = off;
             replyLength = len;
         }
 
         /** This object's reply buffer with room for {@code capacity} bytes; set the length afterwards. */
-        byte[] replyBuffer(int capacity) {
+        public byte[] replyBuffer(int capacity) {
             if (replyBuffer.length < capacity) {
                 replyBuffer = new byte[Math.max(capacity, replyBuffer.length * 2)];
             }
@@ -134,11 +141,11 @@ public abstract class Relay implements SubscriptionOwner {
             return replyBuffer;
         }
 
-        void replyLength(int len) {
+        public void replyLength(int len) {
             replyLength = len;
         }
 
-        void noReply() {
+        public void noReply() {
             reply = null;
             replyOffset = 0;
             replyLength = -1;

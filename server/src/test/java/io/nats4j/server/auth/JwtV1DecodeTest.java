@@ -1,0 +1,94 @@
+package io.nats4j.server.auth;
+
+import static io.nats4j.server.testsupport.TestJwts.JSON;
+import static io.nats4j.server.testsupport.TestJwts.encodeV1;
+import static io.nats4j.server.testsupport.TestJwts.pub;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.nats.client.NKey;
+import io.nats4j.server.testsupport.TestJwts;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Old-format (v1) JWTs read as nats-io/jwt v2 reads them (its decoder and migrateV1). */
+class JwtV1DecodeTest {
+
+    private final NKey operator = TestJwts.operatorKey();
+    private final NKey account = TestJwts.accountKey();
+    private final NKey user = TestJwts.userKey();
+
+    @Test
+    void v1UserClaimsMoveToTheV2Places() throws Exception {
+        ObjectNode n = JSON.createObjectNode();
+        n.putObject("pub").putArray("allow").add("a.>");
+        n.put("payload", 512).put("bearer_token", true);
+        n.put("issuer_account", "ignored: v1 had it at the top level").put("allowed_connection_types", "ignored");
+        ObjectNode top = JSON.createObjectNode().put("issuer_account", pub(account));
+        top.putArray("tags").add("blue");
+        Jwt j = Jwt.decode(encodeV1(account, pub(user), "u", "user", n, top));
+        assertEquals("user", j.type());
+        assertEquals(1, j.version());
+        assertEquals(pub(account), j.issuerAccount());
+        JwtClaims.User u = JwtClaims.user(j);
+        assertEquals(List.of("blue"), u.tags());
+        assertEquals(List.of("a.>"), u.limits().permissions().publish().allow());
+        assertEquals(512, u.limits().payload());
+        // not stated in a v1 user: unlimited (a v2 user's unstated limits are 0)
+        assertEquals(Jwt.NO_LIMIT, u.limits().subs());
+        assertEquals(Jwt.NO_LIMIT, u.limits().data());
+        assertTrue(u.limits().bearerToken());
+        assertTrue(u.limits().allowedConnectionTypes().isEmpty());
+    }
+
+    @Test
+    void v1AccountAndOperatorKeepOnlyTheirV1Fields() throws Exception {
+        NKey sk = TestJwts.accountKey();
+        ObjectNode an = JSON.createObjectNode();
+        an.putArray("signing_keys").add(pub(sk));
+        an.putObject("limits").put("conn", 3).put("mem_storage", 1000);
+        an.putObject("default_permissions").putObject("pub").putArray("deny").add("x");
+        JwtClaims.Account a = JwtClaims.account(Jwt.decode(encodeV1(operator, pub(account), "A", "account", an, null)));
+        assertEquals(List.of(pub(sk)), a.signingKeys());
+        assertEquals(3, a.conn());
+        assertNull(a.defaultPermissions(), "v1 accounts had no default permissions");
+
+        ObjectNode on = JSON.createObjectNode().put("system_account", pub(account)).put("strict_signing_key_usage", true);
+        JwtClaims.Operator o = JwtClaims.operator(Jwt.decode(encodeV1(operator, pub(operator), "O", "operator", on, null)));
+        assertEquals(pub(account), o.systemAccount());
+        assertFalse(o.strictSigningKeys(), "v1 operators had no strict signing keys");
+    }
+
+    @Test
+    void theV1SignatureCoversTheClaimsOnly() {
+        String good = encodeV1(account, pub(user), "u", "user", JSON.createObjectNode(), null);
+        Jwt.JwtException e = assertThrows(Jwt.JwtException.class, () -> Jwt.decode(TestJwts.resignAsV2(good, account)));
+        assertEquals("claim failed V1 signature verification", e.getMessage());
+        // a v2 token (no top-level type) is still checked over header.claims, whatever its alg says
+        ObjectNode n = TestJwts.userNats();
+        String v2 = TestJwts.encode(account, pub(user), "u", n);
+        String[] p = v2.split("\\.");
+        String claimsOnly = p[0] + "." + p[1] + "." + TestJwts.sign(account, p[1]);
+        assertEquals("claim failed V2 signature verification",
+                assertThrows(Jwt.JwtException.class, () -> Jwt.decode(claimsOnly)).getMessage());
+    }
+
+    @Test
+    void headerAlgorithmIsCaseInsensitiveAndNewerVersionsAreRefused() throws Exception {
+        String header = TestJwts.b64("{\"typ\":\"JWT\",\"alg\":\"ED25519-NKEY\"}".getBytes(StandardCharsets.UTF_8));
+        ObjectNode c = JSON.createObjectNode().put("iss", pub(account)).put("sub", pub(user)).put("iat", TestJwts.now());
+        c.set("nats", TestJwts.userNats());
+        String body = header + "." + TestJwts.b64(c.toString().getBytes(StandardCharsets.UTF_8));
+        assertEquals("user", Jwt.decode(body + "." + TestJwts.sign(account, body)).type());
+
+        ((ObjectNode) c.get("nats")).put("version", 3);
+        String newer = header + "." + TestJwts.b64(c.toString().getBytes(StandardCharsets.UTF_8));
+        assertEquals("JWT was generated by a newer version ", assertThrows(Jwt.JwtException.class,
+                () -> Jwt.decode(newer + "." + TestJwts.sign(account, newer))).getMessage());
+    }
+}
