@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Measures how long a server takes from exec to accepting a TCP connection on 127.0.0.1.
 #
-#   scripts/startup-time.sh [-n RUNS] [-t TIMEOUT_S] [-w] COMMAND...
+#   scripts/startup-time.sh [-n RUNS] [-t TIMEOUT_S] [-w] [-c CONFIG] [-b BUSY] COMMAND...
 #
 # "{port}" in COMMAND is replaced by a free port (else COMMAND must listen on the port given by
-# STARTUP_PORT). Each run: note the time, start COMMAND in the background, connect to the port
+# STARTUP_PORT). -c CONFIG: a config file template; each run writes a copy with "{port}" replaced by that run's
+# port, and "{config}" in COMMAND is replaced by the copy's path (the way harnesses start a server with
+# --config). -b BUSY: BUSY processes that spin on the CPU (bash loops, started before the first run and killed
+# by PID at the end), to measure start-up on a loaded machine; the load average is printed before and after.
+# Each run: note the time, start COMMAND in the background, connect to the port
 # again and again (bash's /dev/tcp, a 2 ms sleep between attempts) until a connection is accepted, note the time,
 # stop the server with SIGTERM (SIGKILL after 5 s) and wait for it to exit. -w makes one warm-up run
 # first that is not counted (e.g. to let the JVM write its CDS archive).
@@ -16,19 +20,40 @@
 # Examples:
 #   scripts/startup-time.sh -n 20 bin/nats4j -a 127.0.0.1 -p {port}
 #   scripts/startup-time.sh -n 20 nats-server -a 127.0.0.1 -p {port}
+#   printf 'listen: 127.0.0.1:{port}\ntls { cert_file: c.pem, key_file: k.pem }\n' >tls.conf
+#   scripts/startup-time.sh -n 11 -b 4 -c tls.conf bin/nats4j --config {config}
 set -euo pipefail
 
-runs=10 timeout_s=20 warmup=0
-while getopts 'n:t:w' opt; do
+usage="usage: $0 [-n RUNS] [-t TIMEOUT_S] [-w] [-c CONFIG] [-b BUSY] COMMAND..."
+runs=10 timeout_s=20 warmup=0 config='' busy=0
+while getopts 'n:t:wc:b:' opt; do
     case $opt in
         n) runs=$OPTARG ;;
         t) timeout_s=$OPTARG ;;
         w) warmup=1 ;;
-        *) echo "usage: $0 [-n RUNS] [-t TIMEOUT_S] [-w] COMMAND..." >&2; exit 2 ;;
+        c) config=$OPTARG ;;
+        b) busy=$OPTARG ;;
+        *) echo "$usage" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
-(( $# > 0 )) || { echo "usage: $0 [-n RUNS] [-t TIMEOUT_S] [-w] COMMAND..." >&2; exit 2; }
+(( $# > 0 )) || { echo "$usage" >&2; exit 2; }
+[[ -z $config || -r $config ]] || { echo "$0: cannot read $config" >&2; exit 2; }
+work=$(mktemp -d)
+busy_pids=()
+cleanup() {
+    local p
+    for p in "${busy_pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+loadavg() { local a b c rest; read -r a b c rest </proc/loadavg 2>/dev/null && printf '%s %s %s' "$a" "$b" "$c"; }
+echo "load average before the runs: $(loadavg || true) (busy processes: $busy)"
+for ((b = 0; b < busy; b++)); do
+    bash -c 'while :; do :; done' &
+    busy_pids+=("$!")
+done
 (( BASH_VERSINFO[0] >= 5 )) || { echo "$0: needs bash 5 (EPOCHREALTIME)" >&2; exit 2; }
 
 now_us() { local t=${EPOCHREALTIME/[.,]/}; printf '%s' "$t"; }
@@ -63,7 +88,15 @@ cpu_us() { # CPU microseconds used so far by process $1: its threads (ns, /proc/
 one_run() { # prints the microseconds to the first accepted connection and the server's CPU microseconds
     local port=${STARTUP_PORT:-} cmd=() arg
     [[ -n $port ]] || port=$(free_port)
-    for arg in "$@"; do cmd+=("${arg//\{port\}/$port}"); done
+    local conf=$work/server-$port.conf line
+    if [[ -n $config ]]; then
+        : >"$conf"
+        while IFS= read -r line || [[ -n $line ]]; do printf '%s\n' "${line//\{port\}/$port}" >>"$conf"; done <"$config"
+    fi
+    for arg in "$@"; do
+        arg=${arg//\{port\}/$port}
+        cmd+=("${arg//\{config\}/$conf}")
+    done
     local start deadline pid nap_fd elapsed='' cpu=0
     start=${EPOCHREALTIME/[.,]/}
     deadline=$((start + timeout_s * 1000000))
@@ -115,3 +148,4 @@ summary='
     }'
 printf '%s\n' "${results[@]}" | sort -n | awk -v what="runs: $runs " "$summary"
 printf '%s\n' "${cpus[@]}" | sort -n | awk -v what="cpu:     " "$summary"
+echo "load average after the runs: $(loadavg || true)"

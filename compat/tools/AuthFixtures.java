@@ -4,7 +4,7 @@
  *   java -cp "server/target/nats4j-server-*.jar:server/target/lib/*" compat/tools/AuthFixtures.java OUT_DIR
  *
  * Run with the JDK's source launcher against the server's own jar: keys and seeds are made with the JDK's
- * Ed25519 and written with nats4j's NKeys (encodePublic/encodeSeed), bcrypt hashes with jBCrypt (the
+ * Ed25519 and written with nats4j's NKeys (encodePublic/encodeSeed), bcrypt hashes with Bouncy Castle (the
  * server's own dependency). Everything is fresh random at each run and goes to OUT_DIR (under .build/,
  * never committed):
  *
@@ -32,7 +32,7 @@ import java.security.Signature;
 import java.security.interfaces.EdECPrivateKey;
 import java.util.Arrays;
 import java.util.Base64;
-import org.mindrot.jbcrypt.BCrypt;
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
 public class AuthFixtures {
 
@@ -117,10 +117,12 @@ public class AuthFixtures {
         Files.createDirectories(dir);
         StringBuilder env = new StringBuilder();
 
-        // user/password: one plain, one bcrypt-hashed (cost 10; jBCrypt writes the $2a$ revision).
+        // user/password: one plain, one bcrypt-hashed (cost 10, the $2a$ revision nats server passwd writes).
         String plainPass = secret(20);
         String hashedPass = secret(20);
-        String hash = BCrypt.hashpw(hashedPass, BCrypt.gensalt(10));
+        byte[] salt = new byte[16];
+        RANDOM.nextBytes(salt);
+        String hash = OpenBSDBCrypt.generate("2a", hashedPass.getBytes(StandardCharsets.UTF_8), salt, 10);
         write(dir, "userpass.conf", "authorization {\n  users: [\n"
                 + "    { user: plain, password: \"" + plainPass + "\" }\n"
                 + "    { user: hashed, password: \"" + hash + "\" }\n  ]\n}\n");

@@ -18,6 +18,12 @@ import java.nio.channels.ServerSocketChannel;
  * descriptor ({@code Add-Opens: java.base/sun.nio.ch} in the jar's manifest, which {@code bin/nats4j} uses).
  * Anywhere else, or if the bind fails (the port is taken), nothing is bound here and the server binds as usual,
  * reporting any failure in nats-server's words.
+ *
+ * <p>Socket activation: when bin/nats4j starts the JVM through its small C launcher (launcher/nats4j-listen.c),
+ * the client port was bound before the JVM started, and the launcher names the inherited descriptor and the
+ * address it read from the command line and config file ({@code -Dnats4j.listen.fd}, {@code -Dnats4j.listen.addr});
+ * {@link #inherited()} wraps it. The server adopts it only if its own reading of the options gives the same
+ * host and port, and the socket is really bound there ({@link #adopt}); otherwise it closes it and binds as usual.
  */
 final class EarlyListener {
 
@@ -27,12 +33,59 @@ final class EarlyListener {
     private final String host;
     private final int port;
     private final int fd;
+    private boolean closed;
 
     private EarlyListener(ServerSocketChannel channel, String host, int port, int fd) {
         this.channel = channel;
         this.host = host;
         this.port = port;
         this.fd = fd;
+    }
+
+    /** The listening socket bin/nats4j's launcher bound before the JVM started; null when there is none. */
+    static EarlyListener inherited() {
+        String fdText = System.getProperty("nats4j.listen.fd");
+        String addr = System.getProperty("nats4j.listen.addr");
+        if (fdText == null || addr == null) {
+            return null;
+        }
+        int colon = addr.lastIndexOf(':');
+        try {
+            int fd = Integer.parseInt(fdText);
+            int port = Integer.parseInt(addr.substring(colon + 1));
+            return colon > 0 && fd > 2 ? new EarlyListener(null, addr.substring(0, colon), port, fd) : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The socket as Netty's epoll channel, if it is bound to {@code host:port} as the server resolves them (the
+     * wildcard, or the same address; any port when {@code port} is 0); null otherwise (then {@link #close()} it).
+     */
+    io.netty.channel.epoll.EpollServerSocketChannel adopt(String host, int port) {
+        if (closed || !matches(host, port)) {
+            return null;
+        }
+        io.netty.channel.epoll.EpollServerSocketChannel ch = new io.netty.channel.epoll.EpollServerSocketChannel(fd);
+        if (channel != null) {
+            return ch; // bound here by open(host, port): nothing to check
+        }
+        boolean same;
+        try {
+            InetSocketAddress bound = ch.localAddress();
+            java.net.InetAddress want = new InetSocketAddress(host, port).getAddress();
+            same = bound != null && want != null && (port == 0 || bound.getPort() == port)
+                    && (want.isAnyLocalAddress() ? bound.getAddress().isAnyLocalAddress() : want.equals(bound.getAddress()));
+        } catch (RuntimeException e) {
+            same = false;
+        }
+        if (!same) {
+            closed = true;
+            ch.unsafe().closeForcibly();
+            return null;
+        }
+        return ch;
     }
 
     /** Binds {@code host:port} (port 0: any free port); null when not possible or not useful here. */
@@ -90,6 +143,20 @@ final class EarlyListener {
 
     /** Closes the socket when it is not handed over. */
     void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (channel == null) {
+            try {
+                if (io.netty.channel.epoll.Epoll.isAvailable()) {
+                    new io.netty.channel.unix.FileDescriptor(fd).close();
+                }
+            } catch (IOException | RuntimeException | LinkageError ignored) {
+                // the process exits soon, or the server's own bind reports the port as taken
+            }
+            return;
+        }
         try {
             channel.close();
         } catch (IOException ignored) {

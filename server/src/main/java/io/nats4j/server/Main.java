@@ -23,7 +23,8 @@ public final class Main {
     static int run(String[] args) {
         StartupTrace.mark("main");
         CommandLine.Result cli;
-        EarlyListener early = null;
+        // bound by bin/nats4j's launcher before the JVM started (socket activation), or null
+        EarlyListener early = EarlyListener.inherited();
         try {
             CommandLine.Flags flags = CommandLine.flags(args);
             if (flags.serving()) {
@@ -31,7 +32,7 @@ public final class Main {
                 // set-up, and the client port when the flags fix it (they override the file)
                 StartupWarmup.start();
                 java.util.Map.Entry<String, Integer> listen = flags.listen();
-                if (listen != null) {
+                if (listen != null && early == null) {
                     early = openEarly(listen.getKey(), listen.getValue());
                 }
             }
@@ -115,6 +116,7 @@ public final class Main {
             log.fatal(e.getMessage());
             return 1;
         }
+        server.exitAfterClose();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "nats4j-shutdown"));
         // the server's logger follows reloads; SIGTERM and SIGINT set nats-server's exit status (1 and 0)
         java.util.concurrent.atomic.AtomicInteger exitStatus = new java.util.concurrent.atomic.AtomicInteger();

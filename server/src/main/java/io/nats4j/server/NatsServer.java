@@ -92,6 +92,7 @@ public final class NatsServer implements AutoCloseable {
     private final AtomicInteger clientCount = new AtomicInteger();
     private final AtomicLong cidGenerator = new AtomicLong();
     private final CountDownLatch shutdownLatch = new CountDownLatch(1);
+    private volatile boolean exitAfterClose;
     private final long startMillis = System.currentTimeMillis();
     private final Instant startTime = Instant.now();
     private final ClosedConnections closedConnections;
@@ -192,9 +193,12 @@ public final class NatsServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         if (tls != null && tls.handshakeFirst()) {
-                            // handshake_first: TLS from the first byte; otherwise the connection adds the
-                            // handler itself right after sending INFO
-                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                            // handshake_first: TLS from the first byte (or, with a fallback delay, if the client
+                            // starts it in time); otherwise the connection adds the handler itself after INFO
+                            java.time.Duration fallback = tls.handshakeFirstFallback();
+                            ch.pipeline().addLast(fallback != null ? io.nats4j.server.tls.TlsFirstFallback.NAME : "tls",
+                                    fallback != null ? new io.nats4j.server.tls.TlsFirstFallback(tls, fallback)
+                                            : tls.newHandler(ch.alloc()));
                         }
                         ch.pipeline().addLast("client", new ClientConnection(context));
                     }
@@ -240,6 +244,9 @@ public final class NatsServer implements AutoCloseable {
         log.notice("Listening for client connections on " + hostPort(host, boundPort));
         if (tls != null) {
             log.notice("TLS required for client connections");
+            if (tls.handshakeFirst() && tls.handshakeFirstFallback() == null) {
+                log.warn("Clients that are not using \"TLS Handshake First\" option will fail to connect");
+            }
             if (log.isDebugEnabled()) {
                 log.debug("TLS provider: " + tls.providerName() + (tls.handshakeFirst() ? ", handshake first" : ""));
             }
@@ -273,11 +280,10 @@ public final class NatsServer implements AutoCloseable {
         EarlyListener early = earlyListener;
         if (early != null) {
             earlyListener = null;
-            if (channelClass == EpollServerSocketChannel.class && early.matches(host, port)) {
-                int fd = early.fd();
+            ServerChannel adopted = channelClass == EpollServerSocketChannel.class ? early.adopt(host, port) : null;
+            if (adopted != null) {
                 listenerOwner = early.owner(); // reachable as long as this server: see EarlyListener#owner
-                io.netty.channel.ChannelFactory<ServerChannel> adopt = () -> new EpollServerSocketChannel(fd);
-                return b.channelFactory(adopt).register().sync().channel();
+                return b.channelFactory(() -> adopted).register().sync().channel();
             }
             early.close();
         }
@@ -788,16 +794,35 @@ public final class NatsServer implements AutoCloseable {
         if (rp != null) {
             rp.shutdownNow(); // a fetch in progress ends with its HTTP timeout at the latest; its client is closed below
         }
-        for (ClientConnection c : clients.values()) {
-            c.close(ClosedState.SERVER_SHUTDOWN);
-        }
-        shutdownGroups();
         stopMonitoring();
         deleteQuietly(options.pidFile);
         deleteQuietly(portsFile);
-        running = false;
         log.notice("Server Exiting..");
+        // The client connections last, as nats-server closes them right before its process exits: a client that
+        // times its reconnect from the close finds the server gone, not still exiting. The standalone server leaves
+        // them (and the event loops that own them) to the process exit: the kernel closes a process's sockets after
+        // it has released its memory, right before the exit is reported, whereas a JVM needs 10-20 ms to exit after
+        // its shutdown hook (measured: docs/PERFORMANCE.md, "Shutdown").
+        if (exitAfterClose) {
+            if (bossGroup != null) {
+                bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            }
+        } else {
+            for (ClientConnection c : clients.values()) {
+                c.close(ClosedState.SERVER_SHUTDOWN);
+            }
+            shutdownGroups();
+        }
+        running = false;
         shutdownLatch.countDown();
+    }
+
+    /**
+     * Standalone: the process exits as soon as {@link #close()} returns, so close() leaves the client connections
+     * and their event loops (daemon threads) to the exit, which closes the sockets last.
+     */
+    void exitAfterClose() {
+        exitAfterClose = true;
     }
 
     private void shutdownGroups() {

@@ -2,15 +2,16 @@ package io.nats4j.server.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import org.mindrot.jbcrypt.BCrypt;
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
 /**
  * Password and token checks as nats-server does them: a configured value starting with {@code $2} is a
- * bcrypt hash (checked with jBCrypt, org.mindrot:jbcrypt, a single-class ISC-licensed implementation);
- * anything else is compared in constant time.
+ * bcrypt hash; anything else is compared in constant time.
  *
- * <p>jBCrypt knows only the {@code $2a$} revision. {@code $2b$} and {@code $2y$} differ from it only for
- * passwords longer than 255 bytes, so they are checked as {@code $2a$} (Go's bcrypt accepts all three).
+ * <p>bcrypt comes from Bouncy Castle ({@code OpenBSDBCrypt}, the {@code bcprov} the server already carries for
+ * xkeys), which knows the {@code $2a$}, {@code $2b$} and {@code $2y$} revisions, as Go's bcrypt does, and
+ * compares in constant time. As in Go, the password is its UTF-8 bytes, of which bcrypt uses the first 72.
+ * Its classes are loaded at the first bcrypt check, not at start-up.
  */
 public final class Passwords {
 
@@ -28,14 +29,10 @@ public final class Passwords {
             return false;
         }
         if (isBcrypt(stored)) {
-            String hash = stored;
-            if (hash.length() > 4 && (hash.startsWith("$2b$") || hash.startsWith("$2y$"))) {
-                hash = "$2a$" + hash.substring(4);
-            }
             try {
-                return BCrypt.checkpw(given, hash);
-            } catch (IllegalArgumentException | StringIndexOutOfBoundsException e) {
-                return false; // a malformed hash never matches
+                return OpenBSDBCrypt.checkPassword(stored, given.getBytes(StandardCharsets.UTF_8));
+            } catch (RuntimeException e) {
+                return false; // a malformed hash (length, revision, cost, base64) never matches
             }
         }
         return MessageDigest.isEqual(stored.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8));

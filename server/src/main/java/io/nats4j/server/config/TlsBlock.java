@@ -92,7 +92,7 @@ final class TlsBlock {
             }
             case "timeout" -> t.timeout = timeout(e);
             case "min_version" -> t.minVersion = minVersion(e);
-            case "handshake_first", "first", "immediate" -> t.handshakeFirst = handshakeFirst(e);
+            case "handshake_first", "first", "immediate" -> handshakeFirst(e, t);
             default -> {
                 if (NOT_SUPPORTED_YET.contains(key)) {
                     throw fail(e, "\"tls." + e.key() + "\" is not supported yet by nats4j");
@@ -166,35 +166,32 @@ final class TlsBlock {
         };
     }
 
-    private static boolean handshakeFirst(ConfigValue.Entry e) throws ConfigException {
+    /** nats-server's 2.10.3 forms: a boolean, "true"/"on", "false"/"off", "auto"/"auto_fallback", or a duration. */
+    private static void handshakeFirst(ConfigValue.Entry e, TlsOptions t) throws ConfigException {
         ConfigValue v = e.value();
+        t.handshakeFirstFallback = java.time.Duration.ZERO;
         if (v.kind() == ConfigValue.Kind.BOOLEAN) {
-            return v.asBoolean();
+            t.handshakeFirst = v.asBoolean();
+            return;
         }
         if (v.kind() != ConfigValue.Kind.STRING) {
             throw fail(e, "field \"" + e.key() + "\" should be a boolean or string, got " + v.kind().label());
         }
-        String s = v.asString().toLowerCase(Locale.ROOT);
-        switch (s) {
-            case "true", "on" -> {
-                return true;
-            }
-            case "false", "off" -> {
-                return false;
+        String s = v.asString();
+        switch (s.toLowerCase(Locale.ROOT)) {
+            case "true", "on" -> t.handshakeFirst = true;
+            case "false", "off" -> t.handshakeFirst = false;
+            case "auto", "auto_fallback" -> {
+                t.handshakeFirst = true;
+                t.handshakeFirstFallback = TlsOptions.DEFAULT_HANDSHAKE_FIRST_FALLBACK;
             }
             default -> {
-                boolean delay;
                 try {
-                    GoDuration.parse(s);
-                    delay = true;
+                    t.handshakeFirstFallback = GoDuration.parse(s); // as written: Go's durations are case-sensitive
+                    t.handshakeFirst = true;
                 } catch (IllegalArgumentException ex) {
-                    delay = false;
+                    throw fail(e, "field \"" + e.key() + "\" value \"" + s + "\" is invalid");
                 }
-                if (delay || s.equals("auto") || s.equals("auto_fallback")) {
-                    throw fail(e, "\"" + e.key() + "\": the fallback to INFO first (\"" + v.asString()
-                            + "\") is not supported yet by nats4j");
-                }
-                throw fail(e, "field \"" + e.key() + "\" value \"" + v.asString() + "\" is invalid");
             }
         }
     }

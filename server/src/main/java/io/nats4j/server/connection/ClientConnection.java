@@ -366,7 +366,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (log.isDebugEnabled()) {
             log.debug(prefix() + "Client connection created");
         }
-        tls.init(server.tls());
+        tls.init(server.tls(), channel);
         // Register before the first write: writing INFO to a client that already reset fails at once and closes
         // this connection (exceptionCaught -> detach) before the write call returns, and detach can only undo a
         // registration that exists. Registering after INFO left such a connection registered for good.

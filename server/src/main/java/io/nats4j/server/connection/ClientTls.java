@@ -21,6 +21,8 @@ final class ClientTls {
     /** The port's TLS, or null without TLS. */
     private ServerTls tls;
     private boolean handshaking;
+    /** TLS before INFO on this connection: handshake_first, and the client started TLS within any fallback delay. */
+    private boolean first;
     private volatile TlsConnectionState state;
 
     ClientTls(ClientConnection c) {
@@ -28,17 +30,18 @@ final class ClientTls {
     }
 
     /** The connection became active on a port with {@code tls} (null: none). */
-    void init(ServerTls tls) {
+    void init(ServerTls tls, Channel channel) {
         this.tls = tls;
+        this.first = tls != null && tls.handshakeFirst() && !io.nats4j.server.tls.TlsFirstFallback.fellBack(channel);
     }
 
     boolean enabled() {
         return tls != null;
     }
 
-    /** TLS before INFO (handshake_first). */
+    /** TLS before INFO (handshake_first, unless the client let its fallback delay pass). */
     boolean first() {
-        return tls != null && tls.handshakeFirst();
+        return first;
     }
 
     ServerTls options() {
@@ -70,13 +73,20 @@ final class ClientTls {
             c.closeNow(ClosedState.TLS_HANDSHAKE_ERROR);
             return;
         }
-        TlsConnectionState s = TlsConnectionState.of(ctx.pipeline().get(SslHandler.class));
+        SslHandler handler = ctx.pipeline().get(SslHandler.class);
+        String refused = tls.checkClientCertificate(handler.engine().getSession());
+        if (refused != null) { // e.g. a resumed session whose certificate has expired since (ServerTls)
+            c.log.error(c.prefix() + "TLS handshake error: tls: " + refused);
+            c.closeNow(ClosedState.TLS_HANDSHAKE_ERROR);
+            return;
+        }
+        TlsConnectionState s = TlsConnectionState.of(handler);
         state = s;
         if (c.log.isDebugEnabled()) {
             c.log.debug(c.prefix() + "TLS handshake complete");
             c.log.debug(c.prefix() + "TLS version " + s.version() + ", cipher suite " + s.cipherSuite());
         }
-        if (tls.handshakeFirst()) {
+        if (first) {
             c.sendInfo();
         }
         c.pinger.start();

@@ -45,6 +45,20 @@ final class ConnectionClose {
         if (c.closedState == null) {
             c.closedState = reason;
         }
+        // Input not read yet stays unread, as nats-server leaves it: closing a socket with unread input makes the
+        // kernel reset the connection, so a client still sending (a payload over max_payload) sees the -ERR and
+        // then a connection reset, not a clean end of stream.
+        if (c.channel == null) {
+            closeNow(reason);
+            return;
+        }
+        c.channel.config().setAutoRead(false);
+        if (reason == ClosedState.MAX_PAYLOAD_EXCEEDED && c.channel.pipeline().get(io.netty.handler.ssl.SslHandler.class) == null) {
+            // nats-server never reads a payload over max_payload (its first reads are 512 bytes), so its close always
+            // leaves it unread; a payload small enough to arrive with the PUB line in one of our reads must end the
+            // same way: a reset (SO_LINGER 0) once the -ERR is written. Over TLS both servers send close_notify.
+            c.channel.config().setOption(io.netty.channel.ChannelOption.SO_LINGER, 0);
+        }
         if (c.outbound.flushThen(f -> closeNow(reason))) {
             // stop reading and delivering right away
             c.closed = true;

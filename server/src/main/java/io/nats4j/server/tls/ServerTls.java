@@ -36,14 +36,17 @@ public final class ServerTls {
     private final String[] namedGroups;
     private final SslProvider provider;
     private final X509Certificate leaf;
+    /** With verify/verify_and_map: the trust client certificates are checked against; null otherwise. */
+    private final javax.net.ssl.X509TrustManager clientTrust;
 
     private ServerTls(TlsOptions options, SslContext context, String[] namedGroups, SslProvider provider,
-            X509Certificate leaf) {
+            X509Certificate leaf, javax.net.ssl.X509TrustManager clientTrust) {
         this.options = options;
         this.context = context;
         this.namedGroups = namedGroups;
         this.provider = provider;
         this.leaf = leaf;
+        this.clientTrust = clientTrust;
     }
 
     /**
@@ -110,7 +113,32 @@ public final class ServerTls {
                 .protocols(protocols)
                 .ciphers(ciphers, SupportedCipherSuiteFilter.INSTANCE)
                 .clientAuth(options.verify || options.map ? ClientAuth.REQUIRE : ClientAuth.NONE);
-        if (cas != null) {
+        javax.net.ssl.X509TrustManager clientTrust = null;
+        if (options.verify || options.map) {
+            // the same trust the handshake uses, kept to check again after it: see checkClientCertificate
+            try {
+                java.security.KeyStore ks = null;
+                if (cas != null) {
+                    ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+                    ks.load(null, null);
+                    int i = 0;
+                    for (X509Certificate ca : cas) {
+                        ks.setCertificateEntry("ca-" + i++, ca);
+                    }
+                }
+                javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                        javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(ks);
+                for (javax.net.ssl.TrustManager tm : tmf.getTrustManagers()) {
+                    if (tm instanceof javax.net.ssl.X509TrustManager x) {
+                        clientTrust = x;
+                    }
+                }
+                b.trustManager(tmf);
+            } catch (GeneralSecurityException | IOException e) {
+                throw new IOException("error creating TLS configuration: " + e.getMessage(), e);
+            }
+        } else if (cas != null) {
             b.trustManager(cas.toArray(X509Certificate[]::new));
         }
         SslContext context;
@@ -119,7 +147,7 @@ public final class ServerTls {
         } catch (SSLException e) {
             throw new IOException("error creating TLS configuration: " + e.getMessage(), e);
         }
-        return new ServerTls(options, context, groups.toArray(String[]::new), provider, chain.get(0));
+        return new ServerTls(options, context, groups.toArray(String[]::new), provider, chain.get(0), clientTrust);
     }
 
     /** Go's tls.X509KeyPair check: the key must belong to the certificate. */
@@ -180,9 +208,44 @@ public final class ServerTls {
         return h;
     }
 
+    /**
+     * With {@code verify} or {@code verify_and_map}: checks the client's certificate chain of a completed handshake
+     * against the trust and the time now; null when it passes (or nothing is to be checked), else the reason.
+     *
+     * <p>A resumed TLS session (a TLS 1.2 session id or ticket, a TLS 1.3 pre-shared key) skips the certificate
+     * exchange: both the JDK's and OpenSSL's TLS accept it as long as the original session had a verified peer,
+     * so a client whose certificate has expired since, or whose CA is no longer trusted, would get in. nats-server
+     * (Go's crypto/tls) verifies on resumption too. Checking every handshake here, resumed or not, refuses such a
+     * client whichever provider did the handshake. A full handshake passes the same check it just passed.
+     */
+    public String checkClientCertificate(javax.net.ssl.SSLSession session) {
+        if (clientTrust == null || session == null) {
+            return null;
+        }
+        try {
+            java.security.cert.Certificate[] peer = session.getPeerCertificates();
+            X509Certificate[] chain = new X509Certificate[peer.length];
+            for (int i = 0; i < peer.length; i++) {
+                chain[i] = (X509Certificate) peer[i];
+            }
+            clientTrust.checkClientTrusted(chain, chain[0].getPublicKey().getAlgorithm());
+            return null;
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return "client didn't provide a certificate";
+        } catch (java.security.cert.CertificateException | RuntimeException e) {
+            return "failed to verify client certificate: " + e.getMessage();
+        }
+    }
+
     /** TLS before INFO. */
     public boolean handshakeFirst() {
         return options.handshakeFirst;
+    }
+
+    /** With {@link #handshakeFirst()}: how long a client has to start TLS before INFO goes first; null if no fallback. */
+    public java.time.Duration handshakeFirstFallback() {
+        java.time.Duration d = options.handshakeFirstFallback;
+        return options.handshakeFirst && d != null && d.isPositive() ? d : null;
     }
 
     /** Clients must present a valid certificate (verify or verify_and_map). */

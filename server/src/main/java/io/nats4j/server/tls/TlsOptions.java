@@ -27,6 +27,8 @@ public final class TlsOptions {
     public boolean verify;
     /** {@code verify_and_map}: verify, and map the certificate's identity to a configured user. */
     public boolean map;
+    /** nats-server's DEFAULT_TLS_HANDSHAKE_FIRST_FALLBACK_DELAY, for {@code handshake_first: "auto"}. */
+    public static final Duration DEFAULT_HANDSHAKE_FIRST_FALLBACK = Duration.ofMillis(50);
     /** Handshake timeout. */
     public Duration timeout = DEFAULT_TIMEOUT;
     /** Lowest protocol version accepted: "1.2" (default) or "1.3". */
@@ -37,6 +39,11 @@ public final class TlsOptions {
     public List<String> curvePreferences = new ArrayList<>();
     /** TLS handshake before INFO (nats-server 2.10's {@code handshake_first}). */
     public boolean handshakeFirst;
+    /**
+     * With {@link #handshakeFirst}: how long to wait for a client to start the handshake before sending INFO first
+     * after all ({@code handshake_first: 300ms}, or 50 ms for {@code "auto"}); zero: no fallback, TLS first only.
+     */
+    public Duration handshakeFirstFallback = Duration.ZERO;
 
     public TlsOptions copy() {
         TlsOptions c = new TlsOptions();
@@ -50,6 +57,7 @@ public final class TlsOptions {
         c.cipherSuites = new ArrayList<>(cipherSuites);
         c.curvePreferences = new ArrayList<>(curvePreferences);
         c.handshakeFirst = handshakeFirst;
+        c.handshakeFirstFallback = handshakeFirstFallback;
         return c;
     }
 }

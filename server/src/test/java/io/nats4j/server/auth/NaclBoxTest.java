@@ -60,6 +60,16 @@ class NaclBoxTest {
     }
 
     @Test
+    void hsalsa20OfNaclsCore1Test() {
+        // NaCl tests/core1.c: HSalsa20 of alice and bob's shared secret with a zero input (box's "firstkey")
+        byte[] shared = HEX.parseHex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+        assertEquals("1b27556473e985d462cd51197a9a46c76009549eac6474f206c4ee0844f68389",
+                HEX.formatHex(SecretBox.hsalsa20(shared, new byte[16])));
+        assertEquals("1b27556473e985d462cd51197a9a46c76009549eac6474f206c4ee0844f68389",
+                HEX.formatHex(NaclBox.beforenm(ALICE_PK, BOB_SK)));
+    }
+
+    @Test
     void poly1305OfRfc8439() {
         byte[] key = HEX.parseHex("85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b");
         byte[] msg = "Cryptographic Forum Research Group".getBytes(StandardCharsets.US_ASCII);

@@ -296,6 +296,72 @@ class TlsTest {
         }
     }
 
+    /**
+     * One TLS 1.2 connection with {@code ctx} (INFO, handshake, CONNECT, PING): the session id and the first line
+     * answered ("PONG", "-ERR ...", or "closed" when the server ends the connection).
+     */
+    private String[] tls12Session(SSLContext ctx) throws Exception {
+        try (Socket plain = new Socket()) {
+            plain.connect(new InetSocketAddress("127.0.0.1", server.port()), 2000);
+            plain.setSoTimeout(3000);
+            readLine(plain.getInputStream());
+            SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(plain, "localhost", server.port(), false);
+            String answer;
+            String id = "";
+            try {
+                s.startHandshake();
+                id = java.util.HexFormat.of().formatHex(s.getSession().getId());
+                s.getOutputStream().write("CONNECT {\"verbose\":false}\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                answer = readLine(s.getInputStream());
+                if (answer.isEmpty()) {
+                    answer = "closed";
+                }
+            } catch (IOException e) {
+                answer = "closed: " + e;
+            }
+            return new String[] {id, answer};
+        }
+    }
+
+    /**
+     * Item 5 of issue #11: a client whose certificate expired after its first connection reconnects by resuming its
+     * TLS 1.2 session (no certificate is exchanged on resumption). nats-server refuses it; so must nats4j.
+     */
+    private void resumedSessionWithExpiredCertificateIsRefused() throws Exception {
+        java.time.Instant expiry = java.time.Instant.now().plusSeconds(3);
+        Issued alice = ca.clientExpiringAt("alice-short", "CN=alice", expiry);
+        SSLContext ctx = ca.clientContext(alice, "TLSv1.2"); // its client session cache resumes by host and port
+        String[] first = tls12Session(ctx);
+        assertEquals("PONG", first[1], "a valid certificate gets in");
+        Thread.sleep(Math.max(0, java.time.Duration.between(java.time.Instant.now(), expiry).toMillis()) + 1100);
+        String[] second = tls12Session(ctx);
+        assertEquals(first[0], second[0], "the client resumed its session (else this tests a full handshake)");
+        assertTrue(second[1].startsWith("closed") || second[1].startsWith("-ERR"),
+                "an expired certificate is refused, resumed session or not: " + second[1]);
+    }
+
+    @Test
+    void resumedTlsSessionDoesNotSkipTheCertificateCheck() throws Exception {
+        TlsOptions t = tls(serverCert);
+        t.verify = true;
+        start(t);
+        resumedSessionWithExpiredCertificateIsRefused();
+    }
+
+    @Test
+    void resumedTlsSessionDoesNotSkipTheCertificateCheckWithVerifyAndMap() throws Exception {
+        TlsOptions t = tls(serverCert);
+        t.verify = true;
+        t.map = true;
+        ServerOptions o = TestServer.defaultOptions();
+        o.tls = t;
+        server = TestServer.start(o, """
+                authorization { users = [ { user: "CN=alice" } ] }
+                """);
+        resumedSessionWithExpiredCertificateIsRefused();
+    }
+
     @Test
     void verifyAndMapAuthenticatesTheUserNamedByTheEmailSan() throws Exception {
         startMapped();
@@ -361,6 +427,48 @@ class TlsTest {
         // a client that expects INFO first never gets it
         assertThrows(Exception.class, () -> connect(Options.builder().sslContext(ca.clientContext(null))
                 .connectionTimeout(Duration.ofMillis(800))));
+    }
+
+    @Test
+    void handshakeFirstWithFallbackDelayServesTlsFirstAndInfoFirstClients() throws Exception {
+        assumeFalse(TestServer.isGoServer(), "nats-server 2.9 has no handshake_first");
+        TlsOptions t = tls(serverCert);
+        t.handshakeFirst = true;
+        t.handshakeFirstFallback = Duration.ofMillis(300); // handshake_first: 300ms
+        start(t);
+        try (Connection c = connect(Options.builder().sslContext(ca.clientContext(null)).tlsFirst())) {
+            roundTrip(c);
+        }
+        // silent for 300 ms: then INFO in plain text (tls_required), and TLS after it, as without handshake_first
+        try (RawClient raw = RawClient.openWithoutInfo(server.port())) {
+            raw.expectNothing(Duration.ofMillis(200));
+            String info = raw.expectLineStartingWith("INFO ", Duration.ofSeconds(3));
+            assertTrue(info.startsWith("INFO ") && info.contains("\"tls_required\":true"), info);
+        }
+        try (Connection c = connect(ca.clientContext(null))) {
+            roundTrip(c);
+        }
+    }
+
+    @Test
+    void handshakeFirstConfigFormsAsNatsServer210() throws Exception {
+        String[][] cases = {
+            {"true", "true", "0"}, {"\"on\"", "true", "0"}, {"false", "false", "0"}, {"\"off\"", "false", "0"},
+            {"\"auto\"", "true", "50"}, {"auto_fallback", "true", "50"}, {"300ms", "true", "300"},
+            {"\"1s\"", "true", "1000"},
+        };
+        for (String[] c : cases) {
+            Path conf = dir.resolve("hf.conf");
+            java.nio.file.Files.writeString(conf, "tls {\n cert_file: \"" + serverCert.certFile() + "\"\n key_file: \""
+                    + serverCert.keyFile() + "\"\n handshake_first: " + c[0] + "\n}\n");
+            ServerOptions o = io.nats4j.server.config.ConfigLoader.load(conf);
+            assertEquals(Boolean.parseBoolean(c[1]), o.tls.handshakeFirst, c[0]);
+            assertEquals(Long.parseLong(c[2]), o.tls.handshakeFirstFallback.toMillis(), c[0]);
+        }
+        Path conf = dir.resolve("bad.conf");
+        java.nio.file.Files.writeString(conf, "tls {\n handshake_first: \"sometimes\"\n}\n");
+        Exception e = assertThrows(Exception.class, () -> io.nats4j.server.config.ConfigLoader.load(conf));
+        assertTrue(e.getMessage().contains("field \"handshake_first\" value \"sometimes\" is invalid"), e.getMessage());
     }
 
     @Test

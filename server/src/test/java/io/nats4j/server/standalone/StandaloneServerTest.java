@@ -80,6 +80,46 @@ class StandaloneServerTest {
         return p.exitValue() + ":" + Files.readString(log);
     }
 
+    /**
+     * Item 7 of issue #11: on SIGTERM the client connections are closed last, right before the process exits, as
+     * nats-server does (a client timing its reconnect from its disconnect found the server still exiting for
+     * 7-10 ms). So when a client sees its connection end, the pid file is already removed and "Server Exiting.."
+     * logged (they used to come after the client connections were closed).
+     */
+    @Test
+    void sigtermClosesClientConnectionsLastRightBeforeTheExit() throws Exception {
+        int port = freePort();
+        Path pidFile = dir.resolve("last.pid");
+        Path log = dir.resolve("last.log");
+        Process p = launch(log, "-a", "127.0.0.1", "-p", Integer.toString(port), "-P", pidFile.toString());
+        awaitPort(port, p, log);
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(60_000);
+            java.io.InputStream in = s.getInputStream();
+            java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.US_ASCII));
+            assertTrue(r.readLine().startsWith("INFO "));
+            s.getOutputStream().write("CONNECT {\"verbose\":false}\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("PONG", r.readLine());
+            assertTrue(Files.exists(pidFile), "pid file written");
+            p.destroy(); // SIGTERM
+            try {
+                while (r.read() >= 0) {
+                    // until the server ends the connection
+                }
+            } catch (IOException reset) {
+                // ended all the same
+            }
+            long eofNanos = System.nanoTime();
+            boolean pidFileGone = !Files.exists(pidFile);
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exits");
+            long gapMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - eofNanos);
+            String out = Files.readString(log);
+            assertTrue(pidFileGone, "the pid file is removed before the clients are closed: " + out);
+            assertTrue(out.contains("[INF] Server Exiting.."), out);
+            System.out.println("client end of stream -> process exit: " + gapMs + " ms (waitFor's granularity)");
+        }
+    }
+
     @Test
     void configFileAndFlagsStartTheServerAndSigtermStopsItCleanly() throws Exception {
         int port = freePort();

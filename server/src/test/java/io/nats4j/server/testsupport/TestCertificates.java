@@ -92,15 +92,25 @@ public final class TestCertificates {
 
     /** A client certificate with the given subject DN (RFC 4514), e-mail and DNS SANs. */
     public Issued client(String fileName, String subject, List<String> emails, List<String> dnsNames) throws Exception {
-        return issue(fileName, subject, KeyFormat.PKCS8, emails, dnsNames, false, true);
+        return issue(fileName, subject, KeyFormat.PKCS8, emails, dnsNames, false, true, null);
+    }
+
+    /** A client certificate that expires at {@code notAfter}. */
+    public Issued clientExpiringAt(String fileName, String subject, Instant notAfter) throws Exception {
+        return issue(fileName, subject, KeyFormat.PKCS8, List.of(), List.of(), false, true, notAfter);
     }
 
     private Issued issue(String fileName, String subject, KeyFormat format, List<String> emails, List<String> dnsNames,
             boolean server, boolean client) throws Exception {
+        return issue(fileName, subject, format, emails, dnsNames, server, client, null);
+    }
+
+    private Issued issue(String fileName, String subject, KeyFormat format, List<String> emails, List<String> dnsNames,
+            boolean server, boolean client, Instant notAfter) throws Exception {
         KeyPair keys = format == KeyFormat.PKCS1_RSA ? rsa() : ec();
         X509v3CertificateBuilder b = builder(X500Name.getInstance(
                 new javax.security.auth.x500.X500Principal(subject).getEncoded()),
-                X500Name.getInstance(caCert.getSubjectX500Principal().getEncoded()), keys);
+                X500Name.getInstance(caCert.getSubjectX500Principal().getEncoded()), keys, notAfter);
         List<GeneralName> sans = new ArrayList<>();
         for (String e : emails) {
             sans.add(new GeneralName(GeneralName.rfc822Name, e));
@@ -170,10 +180,14 @@ public final class TestCertificates {
     }
 
     private static X509v3CertificateBuilder builder(X500Name subject, X500Name issuer, KeyPair keys) {
+        return builder(subject, issuer, keys, null);
+    }
+
+    private static X509v3CertificateBuilder builder(X500Name subject, X500Name issuer, KeyPair keys, Instant notAfter) {
         Instant now = Instant.now();
         return new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(SERIAL.incrementAndGet()),
-                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(2))), subject,
-                keys.getPublic());
+                Date.from(now.minus(Duration.ofHours(1))),
+                Date.from(notAfter != null ? notAfter : now.plus(Duration.ofDays(2))), subject, keys.getPublic());
     }
 
     private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey caKey) throws Exception {
