@@ -104,6 +104,11 @@ public final class Main {
                 throw new java.io.UncheckedIOException(e);
             }
         });
+        // signals are handled from before start-up on, as nats-server does: a SIGHUP sent as soon as the server
+        // says it is ready must reach the reload handler, not the JVM's default (exit). The server's logger
+        // follows reloads; SIGTERM and SIGINT set nats-server's exit status (1 and 0).
+        java.util.concurrent.atomic.AtomicInteger exitStatus = new java.util.concurrent.atomic.AtomicInteger();
+        Signals.install(server, server.logger(), exitStatus::set);
         try {
             server.start();
         } catch (StartupChecks.Refused e) {
@@ -118,9 +123,6 @@ public final class Main {
         }
         server.exitAfterClose();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "nats4j-shutdown"));
-        // the server's logger follows reloads; SIGTERM and SIGINT set nats-server's exit status (1 and 0)
-        java.util.concurrent.atomic.AtomicInteger exitStatus = new java.util.concurrent.atomic.AtomicInteger();
-        Signals.install(server, server.logger(), exitStatus::set);
         try {
             server.awaitShutdown();
         } catch (InterruptedException e) {

@@ -129,6 +129,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     /** When the client last sent something (event loop; racy reads for monitoring and the pinger). */
     long lastInNanos;
+    /** The last read filled its buffer: the socket likely has more (event loop; read by the pinger). */
+    boolean lastReadFull;
     /** Keep-alive and the TLS handshake. */
     final Pinger pinger = new Pinger(this);
     private final ClientTls tls = new ClientTls(this);
@@ -445,6 +447,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         try {
             if (!closed) {
                 lastInNanos = System.nanoTime();
+                lastReadFull = !in.isWritable();
                 try {
                     parser.parse(in);
                 } catch (RuntimeException e) {
