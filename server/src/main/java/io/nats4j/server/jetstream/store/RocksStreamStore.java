@@ -1,0 +1,266 @@
+package io.nats4j.server.jetstream.store;
+
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.WriteBatch;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * A stream in the server's RocksDB database. Appends, removals and the stream's floor record go
+ * into one {@link WriteBatch}; {@link #flush()} writes it with the storage's sync (one fsync per
+ * batch). Until then the appended messages' bytes stay in their index entries, so loads see them.
+ * The in-memory index (sequence to subject, time, size) is rebuilt from the message keys on open.
+ */
+final class RocksStreamStore extends AbstractStreamStore {
+
+    private final RocksStorage storage;
+    private final int id;
+    private final WriteBatch batch = new WriteBatch();
+    /** Entries whose bytes are only in {@link #batch} until the next flush. */
+    private final List<Entry> unflushed = new ArrayList<>();
+    private boolean floorDirty;
+    /** The last sequence in the floor record on disk. */
+    private long persistedLastSeq = -1;
+
+    RocksStreamStore(RocksStorage storage, String name, int id, StreamLimits limits, LongSupplier clockNanos) {
+        super(name, limits, clockNanos);
+        this.storage = storage;
+        this.id = id;
+    }
+
+    int id() {
+        return id;
+    }
+
+    /** Rebuilds the index and the consumers from the database (at open, before anyone sees the store). */
+    void recover() throws RocksDBException {
+        try (Slice lower = new Slice(RocksKeys.prefix(RocksKeys.MSG, id));
+             Slice upper = new Slice(RocksKeys.prefixEnd(RocksKeys.MSG, id));
+             ReadOptions ro = new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper)
+                     .setFillCache(false);
+             RocksIterator it = storage.db().newIterator(ro)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                long seq = RocksKeys.msgSeq(it.key());
+                byte[] v = it.value();
+                ByteBuffer b = ByteBuffer.wrap(v);
+                long ts = b.getLong();
+                int sl = Short.toUnsignedInt(b.getShort());
+                String subject = new String(v, 10, sl, StandardCharsets.UTF_8);
+                int hl = ByteBuffer.wrap(v, 10 + sl, 4).getInt();
+                int pl = v.length - (14 + sl + hl);
+                recoverEntry(seq, subject, ts, messageSize(subject, hl, pl));
+            }
+            it.status();
+        }
+        byte[] floor = storage.db().get(RocksKeys.floor(id));
+        if (floor != null) {
+            ByteBuffer b = ByteBuffer.wrap(floor);
+            long last = b.getLong();
+            long lastTs = b.getLong();
+            if (last >= lastSeq) {
+                lastSeq = last;
+                lastTimeNanos = lastTs;
+            }
+            persistedLastSeq = last;
+        }
+        try (Slice lower = new Slice(RocksKeys.prefix(RocksKeys.CONSUMER, id));
+             Slice upper = new Slice(RocksKeys.prefixEnd(RocksKeys.CONSUMER, id));
+             ReadOptions ro = new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
+             RocksIterator it = storage.db().newIterator(ro)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                String cname = RocksKeys.consumerName(it.key());
+                byte[] v = it.value();
+                consumers.put(cname, new RocksConsumerStore(cname, RocksKeys.decodeConsumerPolicy(v),
+                        RocksKeys.decodeConsumer(v)));
+            }
+            it.status();
+        }
+    }
+
+    /** nats-server's {@code fileStoreMsgSize}, so {@code bytes} reads as it does for file streams. */
+    @Override
+    protected long messageSize(String subject, int headerLength, int payloadLength) {
+        long n = 22L + subject.length() + payloadLength + 8;
+        return headerLength == 0 ? n : n + 4 + headerLength;
+    }
+
+    @Override
+    protected void persistAppend(long seq, Entry e) {
+        try {
+            batch.put(RocksKeys.msg(id, seq), RocksKeys.encodeMessage(e.subject, e.header, e.payload, e.timestampNanos));
+            batch.put(RocksKeys.index(id, e.subject, seq), new byte[0]);
+        } catch (RocksDBException ex) {
+            throw io(ex);
+        }
+        unflushed.add(e);
+        floorDirty = true;
+    }
+
+    @Override
+    protected void persistRemove(long seq, Entry e, boolean erase) {
+        try {
+            batch.delete(RocksKeys.msg(id, seq));
+            batch.delete(RocksKeys.index(id, e.subject, seq));
+        } catch (RocksDBException ex) {
+            throw io(ex);
+        }
+        floorDirty = true;
+    }
+
+    @Override
+    protected void persistRemoveAll(long fromSeq, long toSeq) {
+        try {
+            batch.deleteRange(RocksKeys.msg(id, fromSeq), RocksKeys.msg(id, toSeq + 1));
+            batch.deleteRange(RocksKeys.prefix(RocksKeys.INDEX, id), RocksKeys.prefixEnd(RocksKeys.INDEX, id));
+        } catch (RocksDBException ex) {
+            throw io(ex);
+        }
+        floorDirty = true;
+    }
+
+    @Override
+    protected void persistLimits(StreamLimits newLimits) {
+        try {
+            batch.put(RocksKeys.stream(name), storage.streamRecord(id, newLimits));
+        } catch (RocksDBException ex) {
+            throw io(ex);
+        }
+    }
+
+    @Override
+    protected void persistFlush() {
+        // a compaction past the end moves the last sequence without removing anything
+        floorDirty |= lastSeq != persistedLastSeq;
+        if (batch.count() == 0 && !floorDirty) {
+            return;
+        }
+        try {
+            if (floorDirty) {
+                // the last sequence survives purges and the removal of the last message
+                batch.put(RocksKeys.floor(id), RocksKeys.encodeFloor(lastSeq, lastTimeNanos));
+            }
+            storage.write(batch);
+            persistedLastSeq = lastSeq;
+        } catch (RocksDBException ex) {
+            throw io(ex);
+        } finally {
+            batch.clear();
+            floorDirty = false;
+        }
+        for (Entry e : unflushed) {
+            e.header = null;
+            e.payload = null;
+        }
+        unflushed.clear();
+    }
+
+    @Override
+    protected StoredMessage read(long seq, Entry e) {
+        byte[] hdr = e.header;
+        byte[] pay = e.payload;
+        if (pay != null && hdr != null) {
+            return new StoredMessage(seq, e.subject, hdr.clone(), pay.clone(), e.timestampNanos);
+        }
+        try {
+            byte[] v = storage.db().get(RocksKeys.msg(id, seq));
+            if (v == null) {
+                throw new StoreException(StoreException.Kind.IO,
+                        "stream " + name + ": message " + seq + " is indexed but missing from the database", null);
+            }
+            return RocksKeys.decodeMessage(seq, v);
+        } catch (RocksDBException ex) {
+            throw io(ex);
+        }
+    }
+
+    /**
+     * Seeks the {@code 'I'} subject index: a sparse subject in a long stream is found without
+     * walking the messages in between. Only when every append is flushed (the index in the
+     * database is then exactly the in-heap one); otherwise the caller scans.
+     */
+    @Override
+    protected long nextSeqOfSubject(String subject, long from) {
+        if (!unflushed.isEmpty() || batch.count() > 0) {
+            return 0;
+        }
+        byte[] start = RocksKeys.index(id, subject, from);
+        byte[] end = RocksKeys.index(id, subject, Long.MAX_VALUE);
+        try (Slice upper = new Slice(end);
+             ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
+             RocksIterator it = storage.db().newIterator(ro)) {
+            it.seek(start);
+            if (it.isValid()) {
+                byte[] k = it.key();
+                return ByteBuffer.wrap(k, k.length - 8, 8).getLong();
+            }
+            it.status();
+            return -1;
+        } catch (RocksDBException ex) {
+            throw io(ex);
+        }
+    }
+
+    @Override
+    protected ConsumerStore openConsumer(String consumerName, AckPolicy ackPolicy) {
+        return new RocksConsumerStore(consumerName, ackPolicy, null);
+    }
+
+    private static StoreException io(RocksDBException e) {
+        return new StoreException(StoreException.Kind.IO, "JetStream store: " + e.getMessage(), e);
+    }
+
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                batch.close(); // unflushed appends were never acknowledged
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** A consumer's state under key {@code 'C' id name}, rewritten whole at each update. */
+    private final class RocksConsumerStore extends AbstractConsumerStore {
+
+        private final byte[] key;
+
+        RocksConsumerStore(String consumerName, AckPolicy ackPolicy, ConsumerState recovered) {
+            super(consumerName, ackPolicy, recovered);
+            this.key = RocksKeys.consumer(id, consumerName);
+            if (recovered == null) {
+                persist(state);
+            }
+        }
+
+        @Override
+        protected void persist(ConsumerState s) {
+            try (WriteBatch b = new WriteBatch()) {
+                b.put(key, RocksKeys.encodeConsumer(ackPolicy(), s));
+                storage.write(b);
+            } catch (RocksDBException ex) {
+                throw io(ex);
+            }
+        }
+
+        @Override
+        protected void erasePersisted() {
+            try (WriteBatch b = new WriteBatch()) {
+                b.delete(key);
+                storage.write(b);
+            } catch (RocksDBException ex) {
+                throw io(ex);
+            }
+            consumerDeleted(name());
+        }
+    }
+}
