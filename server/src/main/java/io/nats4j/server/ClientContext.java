@@ -75,6 +75,11 @@ final class ClientContext implements ServerContext {
                     + client.remoteIp());
             return false;
         }
+        if (server.isShuttingDown()) {
+            // close() may have taken its list of clients before this registration: undo, or it would be missed
+            clients.unregister(client.id(), client);
+            return false;
+        }
         server.stats().totalConnections.increment();
         return true;
     }

@@ -27,7 +27,7 @@ import java.nio.channels.ServerSocketChannel;
  */
 final class EarlyListener {
 
-    private static final int BACKLOG = 1024; // as NatsServer's SO_BACKLOG
+    private static final int BACKLOG = io.nats4j.server.net.Transport.BACKLOG;
 
     private final ServerSocketChannel channel;
     private final String host;

@@ -10,7 +10,7 @@ import java.io.IOException;
 
 /**
  * The standalone server's entry point (bin/nats4j): nats-server's flags, config file and exit codes.
- * SIGINT and SIGTERM shut down gracefully through the JVM's shutdown hook; SIGUSR1 reopens the log file,
+ * SIGTERM and SIGINT shut down gracefully and exit with nats-server's status (1 and 0); SIGUSR1 reopens the log file,
  * SIGUSR2 enters lame duck mode ({@link io.nats4j.server.monitor.Signals}).
  */
 public final class Main {
@@ -104,6 +104,11 @@ public final class Main {
                 throw new java.io.UncheckedIOException(e);
             }
         });
+        // signals are handled from before start-up on, as nats-server does: a SIGHUP sent as soon as the server
+        // says it is ready must reach the reload handler, not the JVM's default (exit). The server's logger
+        // follows reloads; SIGTERM and SIGINT set nats-server's exit status (1 and 0).
+        java.util.concurrent.atomic.AtomicInteger exitStatus = new java.util.concurrent.atomic.AtomicInteger();
+        Signals.install(server, server.logger(), exitStatus::set);
         try {
             server.start();
         } catch (StartupChecks.Refused e) {
@@ -118,14 +123,13 @@ public final class Main {
         }
         server.exitAfterClose();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "nats4j-shutdown"));
-        Signals.install(server, server.logger()); // the server's logger follows reloads
         try {
             server.awaitShutdown();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             server.close();
         }
-        return 0;
+        return exitStatus.get();
     }
 
     /** Binds the client port early (see {@link EarlyListener}); host and port as in the options. */

@@ -31,7 +31,7 @@ final class ClientAuth {
         }
         ConnectOptions co;
         try {
-            co = ConnectOptions.parse(p.line(), off, len);
+            co = ConnectOptions.parse(p.line(), off, len, c.connectOptions); // a second CONNECT amends the first
         } catch (IllegalArgumentException e) {
             c.log.error(c.prefix() + "Client parser ERROR: " + e.getMessage());
             c.closeAfterFlush(ClosedState.PROTOCOL_VIOLATION);
@@ -49,7 +49,7 @@ final class ClientAuth {
         c.lang = co.lang;
         c.version = co.version;
         c.clientTag = tagOf(co);
-        int protocol = co.protocol;
+        long protocol = co.protocol;
         c.connectReceived = true;
         if (c.awaitingAuth) {
             if (c.server.accounts().needsCallout(co)) {
@@ -76,7 +76,7 @@ final class ClientAuth {
     }
 
     /** CONNECT passed authentication: the protocol checks, +OK, the connect event. */
-    void connectAccepted(int protocol) {
+    void connectAccepted(long protocol) {
         if (protocol < 0 || protocol > 1) {
             c.sendErrAndClose("invalid client protocol", ClosedState.BAD_CLIENT_PROTOCOL_VERSION);
             return;

@@ -128,6 +128,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     /** When the client last sent something (event loop; racy reads for monitoring and the pinger). */
     long lastInNanos;
+    /** The last read filled its buffer: the socket likely has more (event loop; read by the pinger). */
+    boolean lastReadFull;
     /** Keep-alive and the TLS handshake. */
     final Pinger pinger = new Pinger(this);
     private final ClientTls tls = new ClientTls(this);
@@ -139,7 +141,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     public ClientConnection(ServerContext server) {
         this.server = server;
-        this.log = server.logger();
+        // every line about this client goes through here: what the client sent is escaped (CR, LF, ...)
+        this.log = new EscapingLogger(server.logger());
         this.cid = server.nextClientId();
         this.maxPending = opts().maxPending();
         this.fanOut = new FanOut(ConnectionKind.CLIENT, this, server.stats(), flow);
@@ -236,13 +239,35 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     /** The protocol the client announced in CONNECT (0 before CONNECT). */
     public int clientProtocol() {
         ConnectOptions co = connectOptions;
-        return co == null ? 0 : co.protocol;
+        return co == null ? 0 : (int) co.protocol;
     }
 
     /** The user name the client sent in CONNECT, or "" (nats-server's connz user filter matches it). */
     public String connectUser() {
         ConnectOptions co = connectOptions;
         return co == null || co.user == null ? "" : co.user;
+    }
+
+    /**
+     * What /connz shows as {@code authorized_user} (nats-server's raw auth user): the nkey, else the user name,
+     * else the key of the user JWT, from CONNECT; "" without. Unlike nats-server an auth token is not shown: it
+     * is a secret (docs/MONITORING.md).
+     */
+    public String rawAuthUser() {
+        ConnectOptions co = connectOptions;
+        if (co == null) {
+            return "";
+        }
+        if (co.nkey != null && !co.nkey.isEmpty()) {
+            return co.nkey;
+        }
+        if (co.user != null && !co.user.isEmpty()) {
+            return co.user;
+        }
+        if (co.jwt != null && !co.jwt.isEmpty() && userName != null) {
+            return userName;
+        }
+        return "";
     }
 
     /**
@@ -347,16 +372,21 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             log.debug(prefix() + "Client connection created");
         }
         tls.init(server.tls(), channel);
+        // Register before the first write: writing INFO to a client that already reset fails at once and closes
+        // this connection (exceptionCaught -> detach) before the write call returns, and detach can only undo a
+        // registration that exists. Registering after INFO left such a connection registered for good.
+        boolean admitted = register();
         if (!tls.first()) {
             sendInfo();
         }
         io.nats4j.server.StartupTrace.markFirst("INFO queued");
-        if (!server.register(this)) {
+        if (!admitted) {
             sendErrAndClose("maximum connections exceeded", ClosedState.MAX_CONNECTIONS_EXCEEDED);
             return;
         }
-        registered = true;
-        account.addConnection();
+        if (closed) {
+            return; // INFO could not be written: closed and detached already
+        }
         if (awaitingAuth) {
             // as nats-server: with TLS the client gets at least the handshake timeout plus a second
             long authNanos = opts().authTimeout().toNanos();
@@ -373,6 +403,20 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         ctx.fireChannelActive();
     }
 
+    /**
+     * Adds this connection to the server's and its account's counts, unless it is already closed (then there is
+     * nothing to undo later). On this connection's loop, like the close's detach, so the two cannot
+     * interleave.
+     */
+    private boolean register() {
+        if (closed || closing.detached() || !server.register(this)) {
+            return false;
+        }
+        registered = true;
+        account.addConnection();
+        return true;
+    }
+
     void sendInfo() {
         channel.writeAndFlush(channel.alloc().buffer().writeBytes(server.infoFor(this)), channel.voidPromise());
     }
@@ -386,13 +430,32 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         ctx.fireUserEventTriggered(evt);
     }
 
+    /**
+     * Input this server could not process (a bug, not a client error nats-server would name): the client gets
+     * nats-server's answer to input it cannot parse, {@code -ERR 'Unknown Protocol Operation'}, and is closed;
+     * the log line has the exception with its client bytes escaped.
+     */
+    private void unexpected(Throwable cause) {
+        log.error(prefix() + "Unexpected error, closing: " + cause);
+        if (!closed && channel != null) {
+            sendErrAndClose(ProtocolError.UNKNOWN_OPERATION.clientText(), ClosedState.PROTOCOL_VIOLATION);
+        } else {
+            closeNow(ClosedState.PROTOCOL_VIOLATION);
+        }
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf in = (ByteBuf) msg;
         try {
             if (!closed) {
                 lastInNanos = System.nanoTime();
-                parser.parse(in);
+                lastReadFull = !in.isWritable();
+                try {
+                    parser.parse(in);
+                } catch (RuntimeException e) {
+                    unexpected(e); // the parser is closed now: the rest of this read is dropped
+                }
                 if (parser.isPaused()) {
                     auth.holdInput(in);
                 }
@@ -424,8 +487,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             }
             closeNow(ClosedState.READ_ERROR);
         } else {
-            log.error(prefix() + "Unexpected error, closing: " + cause);
-            closeNow(ClosedState.PROTOCOL_VIOLATION);
+            unexpected(cause);
         }
     }
 
@@ -491,7 +553,27 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void onIgnoredOp() {
-        // INFO, +OK and -ERR from a client carry nothing for the server.
+        // +OK from a client carries nothing for the server.
+    }
+
+    @Override
+    public void onInfo(ProtocolParser p, int off, int len) {
+        // nats-server decodes a client's INFO and ignores it, but closes the client when it is not JSON
+        try {
+            ConnectOptions.validateJson(p.line(), off, len);
+        } catch (IllegalArgumentException e) {
+            log.error(prefix() + "Client parser ERROR: " + e.getMessage());
+            parser.close();
+            closeAfterFlush(ClosedState.PROTOCOL_VIOLATION);
+        }
+    }
+
+    @Override
+    public void onClientError(ProtocolParser p, int off, int len) {
+        // as nats-server: logged, and the client closed (Parse Error), without an -ERR back
+        log.error(prefix() + "Client Error " + new String(p.line(), off, len, StandardCharsets.UTF_8));
+        parser.close();
+        closeAfterFlush(ClosedState.PARSE_ERROR);
     }
 
     @Override

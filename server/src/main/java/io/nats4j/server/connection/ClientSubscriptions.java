@@ -55,14 +55,15 @@ final class ClientSubscriptions {
                     + (queue == null ? "" : " using queue \"" + queue + "\""));
             return;
         }
-        if (!Subjects.isValidSubject(subject)) {
-            conn.queueErr("Invalid Subject");
-            return;
-        }
         String sidKey = new String(sid, StandardCharsets.US_ASCII);
         if ((noSubscriptions || (maxSubs > 0 && subs.size() >= maxSubs)) && !subs.containsKey(sidKey)) {
             log.error(conn.prefix() + "Maximum Subscriptions Exceeded (max " + (noSubscriptions ? 0 : maxSubs) + ")");
             conn.queueErr("maximum subscriptions exceeded");
+            return;
+        }
+        // as nats-server: after the limit, and only what its sublist refuses (empty tokens, '>' not last)
+        if (!Subjects.isValidSublistSubject(subject)) {
+            conn.queueErr("Invalid Subject");
             return;
         }
         Subscription sub = new Subscription(conn, subject, queue, sid);
@@ -75,6 +76,7 @@ final class ClientSubscriptions {
     void onUnsub(ProtocolParser p) {
         byte[] l = p.line();
         String sidKey = new String(l, p.argOffset(0), p.argLength(0), StandardCharsets.US_ASCII);
+        // nats-server: a maximum that does not parse as a size (-1) removes the subscription now, like none
         int max = p.argCount() == 2 ? ProtocolParser.parseSize(l, p.argOffset(1), p.argLength(1)) : 0;
         if (log.isTraceEnabled()) {
             log.trace(conn.prefix() + "<<- [UNSUB " + sidKey + (max > 0 ? " " + max : "") + "]");

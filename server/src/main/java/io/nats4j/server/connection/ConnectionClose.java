@@ -93,6 +93,11 @@ final class ConnectionClose {
         }
     }
 
+    /** True once {@link #detach} ran (on the connection's loop). */
+    boolean detached() {
+        return detached;
+    }
+
     /** Removes the connection from the server and its account: once. On the connection's loop. */
     private void detach(ClosedState reason) {
         if (detached) {

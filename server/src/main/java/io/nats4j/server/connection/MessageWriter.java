@@ -49,7 +49,8 @@ final class MessageWriter {
             }
         }
         boolean hasReply = replyLen >= 0;
-        boolean hdr = m.hasHeaders();
+        // as nats-server: an empty header block (HPUB x 0 2) is no header, delivered as MSG
+        boolean hdr = m.headerSize() > 0;
         int size = m.totalSize();
         int skip = 0;
         boolean strip = hdr && !conn.headers();

@@ -284,6 +284,9 @@ public final class Monitor {
         putIfNotEmpty(ci, "name", s.name());
         putIfNotEmpty(ci, "lang", s.lang());
         putIfNotEmpty(ci, "version", s.version());
+        if (auth) {
+            putIfNotEmpty(ci, "authorized_user", s.authorizedUser());
+        }
         if (auth && !s.account().isEmpty() && !s.account().equals(Account.GLOBAL)) {
             ci.put("account", s.account());
         }

@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * nats-server's signal handling for the standalone server: SIGUSR1 reopens the log file, SIGUSR2 enters
  * lame duck mode, SIGHUP reloads the configuration ({@link NatsServer#reload()}; a failure is logged and the server keeps
- * running instead of the JVM's default exit). SIGINT and SIGTERM stay with the JVM's shutdown hook.
+ * running instead of the JVM's default exit). For the standalone server SIGTERM and SIGINT shut down with nats-server's
+ * exit status (1 and 0); embedded, they stay with the JVM and the embedding application.
  *
  * <p>Uses {@code sun.misc.Signal} (module jdk.unsupported) through reflection, so the code compiles
  * warning-free and degrades to a logged warning on a JVM without it or started with {@code -Xrs}.
@@ -23,7 +24,29 @@ public final class Signals {
 
     /** Installs the handlers; returns the signals that could not be handled (empty when all are). */
     public static List<String> install(NatsServer server, ServerLogger log) {
+        return install(server, log, null);
+    }
+
+    /**
+     * Same, and with {@code exitStatus} (the standalone server's) also SIGTERM and SIGINT as nats-server handles
+     * them: SIGTERM shuts down and the process exits with status 1 (ignored while lame duck mode is shutting the
+     * server down anyway), SIGINT shuts down with status 0. {@code exitStatus} receives the status before the
+     * shutdown starts; the caller exits with it once the server is down.
+     */
+    public static List<String> install(NatsServer server, ServerLogger log, java.util.function.IntConsumer exitStatus) {
         List<String> failed = new ArrayList<>();
+        if (exitStatus != null) {
+            handle("TERM", "terminated", failed, log, () -> {
+                if (!server.isLameDuckMode()) {
+                    exitStatus.accept(1);
+                    server.close();
+                }
+            });
+            handle("INT", "interrupt", failed, log, () -> {
+                exitStatus.accept(0);
+                server.close();
+            });
+        }
         handle("USR1", "user defined signal 1", failed, log, server::reopenLogFile);
         handle("USR2", "user defined signal 2", failed, log, server::enterLameDuckMode);
         handle("HUP", "hangup", failed, log, () -> {

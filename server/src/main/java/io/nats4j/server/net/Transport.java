@@ -22,8 +22,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Transport {
 
-    /** SO_BACKLOG of every listener (as EarlyListener's). */
-    public static final int BACKLOG = 1024;
+    /**
+     * SO_BACKLOG of every listener (and of the early listener), as long as nats-server's: Go's net.Listen asks for
+     * the kernel's maximum (somaxconn, 4096 on current Linux), and asking for more than that gets exactly the
+     * maximum. A burst of connects then waits in the kernel instead of overflowing the queue (each overflow costs
+     * a client a SYN retry, a second or more).
+     */
+    public static final int BACKLOG = 65535;
 
     private final boolean epoll;
     private final EventLoopGroup acceptGroup;

@@ -19,7 +19,7 @@ public final class ConnectOptions {
     public boolean echo = true;
     public boolean headers;
     public boolean noResponders;
-    public int protocol;
+    public long protocol;
     public String name = "";
     public String lang = "";
     public String version = "";
@@ -34,36 +34,78 @@ public final class ConnectOptions {
 
     /** Parses a CONNECT JSON object; throws IllegalArgumentException when it is not valid JSON. */
     public static ConnectOptions parse(byte[] buf, int off, int len) {
+        return parse(buf, off, len, null);
+    }
+
+    /**
+     * Parses CONNECT's JSON as nats-server decodes it into its client options: on top of {@code previous} (a
+     * second CONNECT changes only the fields it names; null = the defaults), {@code null} (the document or a
+     * field) changes nothing, and a field of the wrong type, a fractional or out-of-range {@code protocol}, or a
+     * document that is not an object fails (IllegalArgumentException: the client is closed).
+     */
+    public static ConnectOptions parse(byte[] buf, int off, int len, ConnectOptions previous) {
         String text = new String(buf, off, len, StandardCharsets.UTF_8);
         Object v = new Reader(text).readDocument();
+        ConnectOptions o = previous == null ? new ConnectOptions() : previous.copy();
+        if (v == null) {
+            return o; // CONNECT null: Go's json leaves the options as they are
+        }
         if (!(v instanceof Map<?, ?> m)) {
             throw new IllegalArgumentException("CONNECT is not a JSON object");
         }
-        ConnectOptions o = new ConnectOptions();
         o.verbose = bool(m, "verbose", o.verbose);
         o.pedantic = bool(m, "pedantic", o.pedantic);
-        o.tlsRequired = bool(m, "tls_required", false);
-        o.echo = bool(m, "echo", true);
-        o.headers = bool(m, "headers", false);
-        o.noResponders = bool(m, "no_responders", false);
-        o.newAccount = bool(m, "new_account", false);
+        o.tlsRequired = bool(m, "tls_required", o.tlsRequired);
+        o.echo = bool(m, "echo", o.echo);
+        o.headers = bool(m, "headers", o.headers);
+        o.noResponders = bool(m, "no_responders", o.noResponders);
+        o.newAccount = bool(m, "new_account", o.newAccount);
         Object p = m.get("protocol");
-        if (p instanceof Number n) {
-            o.protocol = n.intValue();
+        if (p instanceof Long n) {
+            o.protocol = n;
         } else if (p != null) {
-            throw new IllegalArgumentException("protocol is not a number");
+            // Go decodes it into an int: 1.5, 1e0 and numbers beyond 64 bits are errors
+            throw new IllegalArgumentException("protocol is not an integer");
         }
-        o.name = str(m, "name", "");
-        o.lang = str(m, "lang", "");
-        o.version = str(m, "version", "");
-        o.user = str(m, "user", null);
-        o.pass = str(m, "pass", null);
-        o.authToken = str(m, "auth_token", null);
-        o.nkey = str(m, "nkey", null);
-        o.sig = str(m, "sig", null);
-        o.jwt = str(m, "jwt", null);
-        o.account = str(m, "account", null);
+        o.name = str(m, "name", o.name);
+        o.lang = str(m, "lang", o.lang);
+        o.version = str(m, "version", o.version);
+        o.user = str(m, "user", o.user);
+        o.pass = str(m, "pass", o.pass);
+        o.authToken = str(m, "auth_token", o.authToken);
+        o.nkey = str(m, "nkey", o.nkey);
+        o.sig = str(m, "sig", o.sig);
+        o.jwt = str(m, "jwt", o.jwt);
+        o.account = str(m, "account", o.account);
         return o;
+    }
+
+    /** Checks that {@code buf[off, off+len)} is one valid JSON document (an INFO a client sends). */
+    public static void validateJson(byte[] buf, int off, int len) {
+        new Reader(new String(buf, off, len, StandardCharsets.UTF_8)).readDocument();
+    }
+
+    private ConnectOptions copy() {
+        ConnectOptions c = new ConnectOptions();
+        c.verbose = verbose;
+        c.pedantic = pedantic;
+        c.tlsRequired = tlsRequired;
+        c.echo = echo;
+        c.headers = headers;
+        c.noResponders = noResponders;
+        c.protocol = protocol;
+        c.name = name;
+        c.lang = lang;
+        c.version = version;
+        c.user = user;
+        c.pass = pass;
+        c.authToken = authToken;
+        c.nkey = nkey;
+        c.sig = sig;
+        c.jwt = jwt;
+        c.account = account;
+        c.newAccount = newAccount;
+        return c;
     }
 
     private static boolean bool(Map<?, ?> m, String key, boolean dflt) {
@@ -251,7 +293,11 @@ public final class ConnectOptions {
             String n = s.substring(start, i);
             try {
                 if (n.indexOf('.') < 0 && n.indexOf('e') < 0 && n.indexOf('E') < 0) {
-                    return Long.parseLong(n);
+                    try {
+                        return Long.parseLong(n);
+                    } catch (NumberFormatException beyond64Bits) {
+                        return new java.math.BigDecimal(n); // valid JSON; wrong only where an integer is due
+                    }
                 }
                 return Double.parseDouble(n);
             } catch (NumberFormatException e) {

@@ -27,8 +27,18 @@ public interface ProtocolHandler {
 
     void onUnsub(ProtocolParser p);
 
-    /** A client sent INFO, +OK or -ERR: accepted and ignored, as nats-server does for clients. */
+    /** A client sent +OK (or INFO / -ERR to a handler that does not override those): ignored. */
     default void onIgnoredOp() {
+    }
+
+    /** A client sent INFO with this argument (nats-server closes the client when it is not valid JSON). */
+    default void onInfo(ProtocolParser p, int off, int len) {
+        onIgnoredOp();
+    }
+
+    /** A client sent -ERR with this argument (nats-server logs it and closes the client). */
+    default void onClientError(ProtocolParser p, int off, int len) {
+        onIgnoredOp();
     }
 
     /**

@@ -36,6 +36,12 @@ public final class ProtocolParser {
     private int state = STATE_LINE;
     private byte[] line = new byte[256];
     private int lineLength;
+    /** The current line's verb (an index into VERBS) once complete, else -1. */
+    private int verb = -1;
+    /** Where the current line's arguments start in {@link #line}, -1 before their first byte. */
+    private int argsStart = -1;
+    /** A CR among the arguments after their first byte (nats-server then drops the byte before LF). */
+    private boolean crInArgs;
 
     private Op op = Op.NONE;
     private final int[] argOffsets = new int[MAX_ARGS];
@@ -125,7 +131,7 @@ public final class ProtocolParser {
     public void resume() {
         if (state == STATE_PAUSED) {
             state = STATE_LINE;
-            lineLength = 0;
+            resetLine();
         }
     }
 
@@ -157,178 +163,192 @@ public final class ProtocolParser {
 
     // ---- line state ----
 
-    /** Returns false when the line is still incomplete (all input consumed). */
+    /**
+     * Reads control-line bytes as nats-server's byte-wise parser does: the verb (case-insensitive), then for verbs
+     * with arguments the spaces and tabs after it (not buffered: one is kept), then the arguments up to LF. Only
+     * the arguments count against max_control_line; the bytes after PING, PONG and +OK are skipped. An LF that
+     * comes where the first argument byte is due is an argument byte, as in nats-server (its argument states
+     * start on any byte but a space or tab), so such a line ends at the next LF. Returns false when the line is
+     * still incomplete (all input consumed) or parsing stopped.
+     */
     private boolean readLine(ByteBuf in) {
-        int start = in.readerIndex();
+        int i = in.readerIndex();
         int end = in.writerIndex();
-        int lf = in.indexOf(start, end, (byte) '\n');
+        while (argsStart < 0) {
+            if (i == end) {
+                in.readerIndex(end);
+                return false;
+            }
+            if (verb < 0) {
+                byte b = in.getByte(i++);
+                if (connectRequired && lineLength == 0 && b != 'C' && b != 'c') {
+                    in.readerIndex(b == '\n' ? i : skipLine(in, i, end));
+                    fail(ProtocolError.AUTH_VIOLATION, "operation before CONNECT");
+                    return false;
+                }
+                appendLineByte(b);
+                int v = b == '\n' ? VERB_NONE : matchVerb();
+                if (v == VERB_NONE) {
+                    in.readerIndex(i);
+                    fail(ProtocolError.UNKNOWN_OPERATION, "unknown protocol operation");
+                    return false;
+                }
+                if (v >= 0) {
+                    verb = v;
+                }
+                continue;
+            }
+            if (VERB_ARGS[verb] == NO_ARGS) {
+                // PING, PONG, +OK: whatever follows up to LF is ignored (nats-server does not buffer it either)
+                int lf = in.indexOf(i, end, (byte) '\n');
+                if (lf < 0) {
+                    in.readerIndex(end);
+                    return false;
+                }
+                in.readerIndex(lf + 1);
+                processLine(lineLength);
+                resetLine();
+                return true;
+            }
+            byte b = in.getByte(i);
+            if (b == ' ' || b == '\t') {
+                if (lineLength == VERBS[verb].length()) {
+                    appendLineByte(b);
+                }
+                i++;
+                continue;
+            }
+            if (VERB_ARGS[verb] == ARGS_AFTER_SPACE && lineLength == VERBS[verb].length()) {
+                in.readerIndex(i + 1);
+                fail(ProtocolError.UNKNOWN_OPERATION, "unknown protocol operation");
+                return false;
+            }
+            // the first argument byte, whatever it is (also CR or LF)
+            argsStart = lineLength;
+            appendLineByte(b);
+            i++;
+        }
+        int lf = in.indexOf(i, end, (byte) '\n');
         int chunkEnd = lf < 0 ? end : lf;
-        int add = chunkEnd - start;
-        int newLength = lineLength + add;
-        if (newLength > maxControlLine && newLength > lineLimit(in, start, add)) {
-            fail(ProtocolError.MAX_CONTROL_LINE, "control line of " + newLength + " bytes, max " + maxControlLine);
+        int add = chunkEnd - i;
+        if (!crInArgs && add > 0 && in.indexOf(i, chunkEnd, (byte) '\r') >= 0) {
+            crInArgs = true;
+        }
+        int args = lineLength + add - argsStart - (crInArgs ? 1 : 0);
+        if (args > maxControlLine && args > lineLimit()) {
+            in.readerIndex(chunkEnd);
+            fail(ProtocolError.MAX_CONTROL_LINE, "control line arguments of " + args + " bytes, max " + maxControlLine);
             return false;
         }
+        int newLength = lineLength + add;
         if (newLength > line.length) {
             byte[] bigger = new byte[Math.max(newLength, line.length * 2)];
             System.arraycopy(line, 0, bigger, 0, lineLength);
             line = bigger;
         }
-        in.getBytes(start, line, lineLength, add);
+        in.getBytes(i, line, lineLength, add);
         lineLength = newLength;
-        if (connectRequired && newLength > 0 && (line[0] | 0x20) != 'c') {
-            in.readerIndex(lf < 0 ? end : lf + 1);
-            fail(ProtocolError.AUTH_VIOLATION, "operation before CONNECT");
-            return false;
-        }
         if (lf < 0) {
             in.readerIndex(end);
-            if (!possibleVerbPrefix()) {
-                fail(ProtocolError.UNKNOWN_OPERATION, "unknown protocol operation");
-            }
             return false;
         }
         in.readerIndex(lf + 1);
-        int length = lineLength;
-        if (length > 0 && line[length - 1] == '\r') {
-            length--;
-        }
-        lineLength = length;
-        processLine(length);
+        // nats-server: a CR anywhere in the arguments (after their first byte) drops the last byte before LF
+        processLine(crInArgs ? lineLength - 1 : lineLength);
         if (state == STATE_LINE) {
-            lineLength = 0;
+            resetLine();
         }
         return true;
     }
 
-    /** The limit for this line: larger for CONNECT, whose JWT can exceed max_control_line. */
-    private int lineLimit(ByteBuf in, int start, int add) {
-        int have = Math.min(7, lineLength + add);
-        if (have < 7) {
-            return maxControlLine;
-        }
-        for (int i = 0; i < 7; i++) {
-            byte b = i < lineLength ? line[i] : in.getByte(start + i - lineLength);
-            if ((b | 0x20) != "connect".charAt(i)) {
-                return maxControlLine;
-            }
-        }
-        return Math.max(maxControlLine, Math.max(MIN_CONNECT_LINE_LIMIT, maxPayload));
+    private static int skipLine(ByteBuf in, int from, int end) {
+        int lf = in.indexOf(from, end, (byte) '\n');
+        return lf < 0 ? end : lf + 1;
     }
 
-    private void processLine(int length) {
-        op = Op.NONE;
-        if (length == 0) {
-            fail(ProtocolError.UNKNOWN_OPERATION, "empty line");
-            return;
+    private void appendLineByte(byte b) {
+        if (lineLength == line.length) {
+            line = java.util.Arrays.copyOf(line, line.length * 2);
         }
-        byte[] l = line;
-        switch (l[0] | 0x20) {
-            case 'p' -> {
-                if (verbWithSpace(l, length, "pub")) {
-                    parsePub(4, length, false);
-                } else if (startsWith(l, length, "ping")) {
-                    handler.onPing();
-                } else if (startsWith(l, length, "pong")) {
-                    handler.onPong();
-                } else {
-                    fail(ProtocolError.UNKNOWN_OPERATION, "unknown protocol operation");
+        line[lineLength++] = b;
+    }
+
+    private void resetLine() {
+        lineLength = 0;
+        verb = -1;
+        argsStart = -1;
+        crInArgs = false;
+    }
+
+    /** The argument limit for this line: larger for CONNECT, whose JWT can exceed max_control_line. */
+    private int lineLimit() {
+        if (verb == VERB_CONNECT) {
+            return Math.max(maxControlLine, Math.max(MIN_CONNECT_LINE_LIMIT, maxPayload));
+        }
+        return maxControlLine;
+    }
+
+    /**
+     * {@code end}: where the arguments end (LF, or one byte earlier when a CR was among them). Arguments start at
+     * {@link #argsStart} (for verbs without arguments there are none).
+     */
+    private void processLine(int end) {
+        op = Op.NONE;
+        int a = argsStart;
+        switch (verb) {
+            case VERB_PUB -> parsePub(a, end, false);
+            case VERB_HPUB -> parsePub(a, end, true);
+            case VERB_PING -> handler.onPing();
+            case VERB_PONG -> handler.onPong();
+            case VERB_SUB -> {
+                op = Op.SUB;
+                splitArgs(a, end, true);
+                if (argCount != 2 && argCount != 3) {
+                    fail(ProtocolError.BAD_ARGUMENTS, "processSub Parse Error: " + quoted(a, end));
+                    return;
                 }
+                handler.onSub(this);
             }
-            case 'h' -> {
-                if (verbWithSpace(l, length, "hpub")) {
-                    parsePub(5, length, true);
-                } else {
-                    fail(ProtocolError.UNKNOWN_OPERATION, "unknown protocol operation");
+            case VERB_UNSUB -> {
+                op = Op.UNSUB;
+                splitArgs(a, end, true);
+                if (argCount != 1 && argCount != 2) {
+                    fail(ProtocolError.BAD_ARGUMENTS, "processUnsub Parse Error: " + quoted(a, end));
+                    return;
                 }
+                // a maximum that is not a size (abc, -1, ten digits) is no maximum: nats-server unsubscribes at once
+                handler.onUnsub(this);
             }
-            case 's' -> {
-                if (verbWithSpace(l, length, "sub")) {
-                    op = Op.SUB;
-                    splitArgs(4, length);
-                    if (argCount != 2 && argCount != 3) {
-                        fail(ProtocolError.BAD_ARGUMENTS, "processSub Parse Error: '" + text(4, length) + "'");
-                        return;
-                    }
-                    handler.onSub(this);
-                } else {
-                    fail(ProtocolError.UNKNOWN_OPERATION, "unknown protocol operation");
-                }
+            case VERB_CONNECT -> {
+                op = Op.CONNECT;
+                handler.onConnect(this, a, end - a);
             }
-            case 'u' -> {
-                if (verbWithSpace(l, length, "unsub")) {
-                    op = Op.UNSUB;
-                    splitArgs(6, length);
-                    if (argCount != 1 && argCount != 2) {
-                        fail(ProtocolError.BAD_ARGUMENTS, "processUnsub Parse Error: '" + text(6, length) + "'");
-                        return;
-                    }
-                    if (argCount == 2 && parseSize(l, argOffsets[1], argLengths[1]) < 0) {
-                        fail(ProtocolError.BAD_ARGUMENTS, "processUnsub Bad maximum: '" + text(6, length) + "'");
-                        return;
-                    }
-                    handler.onUnsub(this);
-                } else {
-                    fail(ProtocolError.UNKNOWN_OPERATION, "unknown protocol operation");
-                }
-            }
-            case 'c' -> {
-                if (startsWith(l, length, "connect")) {
-                    op = Op.CONNECT;
-                    int i = 7;
-                    while (i < length && (l[i] == ' ' || l[i] == '\t')) {
-                        i++;
-                    }
-                    handler.onConnect(this, i, length - i);
-                } else {
-                    fail(ProtocolError.UNKNOWN_OPERATION, "unknown protocol operation");
-                }
-            }
-            case 'i' -> {
-                if (startsWith(l, length, "info")) {
-                    handler.onIgnoredOp();
-                } else {
-                    fail(ProtocolError.UNKNOWN_OPERATION, "unknown protocol operation");
-                }
-            }
-            case '+' -> {
-                if (startsWith(l, length, "+ok")) {
-                    handler.onIgnoredOp();
-                } else {
-                    fail(ProtocolError.UNKNOWN_OPERATION, "unknown protocol operation");
-                }
-            }
-            case '-' -> {
-                if (verbWithSpace(l, length, "-err")) {
-                    handler.onIgnoredOp();
-                } else {
-                    fail(ProtocolError.UNKNOWN_OPERATION, "unknown protocol operation");
-                }
-            }
-            default -> fail(ProtocolError.UNKNOWN_OPERATION, "unknown protocol operation");
+            case VERB_INFO -> handler.onInfo(this, a, end - a);
+            case VERB_ERR -> handler.onClientError(this, a, end - a);
+            default -> handler.onIgnoredOp(); // +OK
         }
     }
 
     private void parsePub(int argsStart, int length, boolean headers) {
         op = headers ? Op.HPUB : Op.PUB;
-        splitArgs(argsStart, length);
+        splitArgs(argsStart, length, false);
         int n = argCount;
         String verb = headers ? "processHeaderPub" : "processPub";
         if (headers) {
             if (n != 3 && n != 4) {
-                fail(ProtocolError.BAD_ARGUMENTS, verb + " Parse Error: '" + text(argsStart, length) + "'");
+                fail(ProtocolError.BAD_ARGUMENTS, verb + " Parse Error: " + quoted(argsStart, length));
                 return;
             }
             replyArg = n == 4 ? 1 : -1;
             sizeArg = n - 1;
             headerSize = parseSize(line, argOffsets[n - 2], argLengths[n - 2]);
             if (headerSize < 0) {
-                fail(ProtocolError.BAD_ARGUMENTS, verb + " Bad or Missing Header Size: '" + text(argsStart, length) + "'");
+                fail(ProtocolError.BAD_ARGUMENTS, verb + " Bad or Missing Header Size: " + quoted(argsStart, length));
                 return;
             }
         } else {
             if (n != 2 && n != 3) {
-                fail(ProtocolError.BAD_ARGUMENTS, verb + " Parse Error: '" + text(argsStart, length) + "'");
+                fail(ProtocolError.BAD_ARGUMENTS, verb + " Parse Error: " + quoted(argsStart, length));
                 return;
             }
             replyArg = n == 3 ? 1 : -1;
@@ -337,11 +357,11 @@ public final class ProtocolParser {
         }
         totalSize = parseSize(line, argOffsets[sizeArg], argLengths[sizeArg]);
         if (totalSize < 0) {
-            fail(ProtocolError.BAD_ARGUMENTS, verb + " Bad or Missing Size: '" + text(argsStart, length) + "'");
+            fail(ProtocolError.BAD_ARGUMENTS, verb + " Bad or Missing Size: " + quoted(argsStart, length));
             return;
         }
         if (headers && headerSize > totalSize) {
-            fail(ProtocolError.BAD_ARGUMENTS, verb + " Header Size larger then TotalSize: '" + text(argsStart, length) + "'");
+            fail(ProtocolError.BAD_ARGUMENTS, verb + " Header Size larger then TotalSize: " + quoted(argsStart, length));
             return;
         }
         if ((maxPayload > 0 && totalSize > maxPayload) || (maxPayload == Integer.MIN_VALUE && totalSize > 0)) {
@@ -399,7 +419,7 @@ public final class ProtocolParser {
             handler.onMessage(this, m);
         } finally {
             buf.readerIndex(nextReaderIndex);
-            lineLength = 0;
+            resetLine();
         }
     }
 
@@ -414,13 +434,17 @@ public final class ProtocolParser {
         handler.onProtocolError(error, detail);
     }
 
-    private void splitArgs(int from, int length) {
+    /**
+     * Splits the arguments at spaces and tabs; for SUB and UNSUB ({@code crLfToo}) also at CR and LF, as
+     * nats-server's splitArg does (its PUB and HPUB split at spaces and tabs only).
+     */
+    private void splitArgs(int from, int length, boolean crLfToo) {
         byte[] l = line;
         int n = 0;
         int start = -1;
         for (int i = from; i < length; i++) {
             byte b = l[i];
-            if (b == ' ' || b == '\t') {
+            if (b == ' ' || b == '\t' || (crLfToo && (b == '\r' || b == '\n'))) {
                 if (start >= 0) {
                     if (n == MAX_ARGS) {
                         argCount = MAX_ARGS + 1;
@@ -463,53 +487,59 @@ public final class ProtocolParser {
         return n;
     }
 
-    private static boolean startsWith(byte[] l, int length, String verb) {
-        int n = verb.length();
-        if (length < n) {
-            return false;
-        }
-        for (int i = 0; i < n; i++) {
-            if ((l[i] | 0x20) != verb.charAt(i) && l[i] != verb.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean verbWithSpace(byte[] l, int length, String verb) {
-        return startsWith(l, length, verb) && length > verb.length()
-                && (l[verb.length()] == ' ' || l[verb.length()] == '\t');
-    }
-
+    private static final int VERB_NONE = -2;
+    private static final int VERB_PUB = 0;
+    private static final int VERB_HPUB = 1;
+    private static final int VERB_SUB = 2;
+    private static final int VERB_UNSUB = 3;
+    private static final int VERB_PING = 4;
+    private static final int VERB_PONG = 5;
+    private static final int VERB_CONNECT = 6;
+    private static final int VERB_INFO = 7;
+    private static final int VERB_OK = 8;
+    private static final int VERB_ERR = 9;
     private static final String[] VERBS = {"pub", "hpub", "sub", "unsub", "ping", "pong", "connect", "info", "+ok", "-err"};
-    private static final boolean[] VERB_NEEDS_SPACE = {true, true, true, true, false, false, false, false, false, true};
+    /** Arguments after at least one space or tab. */
+    private static final int ARGS_AFTER_SPACE = 0;
+    /** Arguments right after the verb or after spaces and tabs (CONNECT, INFO). */
+    private static final int ARGS_OPTIONAL_SPACE = 1;
+    private static final int NO_ARGS = 2;
+    private static final int[] VERB_ARGS = {ARGS_AFTER_SPACE, ARGS_AFTER_SPACE, ARGS_AFTER_SPACE, ARGS_AFTER_SPACE,
+        NO_ARGS, NO_ARGS, ARGS_OPTIONAL_SPACE, ARGS_OPTIONAL_SPACE, NO_ARGS, ARGS_AFTER_SPACE};
 
-    /** While a line is incomplete: can what arrived so far still start a known verb? */
-    private boolean possibleVerbPrefix() {
+    /**
+     * The verb in {@code line[0, lineLength)}: its index once complete, -1 while it can still become one,
+     * {@link #VERB_NONE} when it cannot. Letters match in either case, {@code +} and {@code -} only themselves.
+     */
+    private int matchVerb() {
         int have = lineLength;
+        boolean possible = false;
         for (int v = 0; v < VERBS.length; v++) {
             String verb = VERBS[v];
-            int n = Math.min(have, verb.length());
+            if (have > verb.length()) {
+                continue;
+            }
             boolean ok = true;
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < have; i++) {
                 byte b = line[i];
-                if ((b | 0x20) != verb.charAt(i) && b != verb.charAt(i)) {
+                char c = verb.charAt(i);
+                if (b != c && !(c >= 'a' && c <= 'z' && b == c - 32)) {
                     ok = false;
                     break;
                 }
             }
-            if (ok && have > verb.length() && VERB_NEEDS_SPACE[v]) {
-                byte b = line[verb.length()];
-                ok = b == ' ' || b == '\t';
-            }
             if (ok) {
-                return true;
+                if (have == verb.length()) {
+                    return v;
+                }
+                possible = true;
             }
         }
-        return false;
+        return possible ? -1 : VERB_NONE;
     }
 
-    private String text(int from, int length) {
-        return new String(line, from, Math.max(0, length - from), java.nio.charset.StandardCharsets.UTF_8);
+    /** The bytes as nats-server quotes them in its log lines (Go's %q). */
+    private String quoted(int from, int to) {
+        return ClientText.goQuote(line, from, Math.max(0, to - from));
     }
 }

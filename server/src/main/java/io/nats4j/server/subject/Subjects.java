@@ -60,6 +60,34 @@ public final class Subjects {
         return true;
     }
 
+    /**
+     * What nats-server's sublist accepts on insert (a client's SUB subject): tokens non-empty and {@code >} only
+     * as the last token. Unlike {@link #isValidSubject(String)} white space is not looked for: the protocol
+     * parser already split the arguments at space, tab, CR and LF, and nats-server takes any other byte
+     * (form feed, vertical tab, ...) as part of the subject.
+     */
+    public static boolean isValidSublistSubject(String subject) {
+        int len = subject.length();
+        if (len == 0) {
+            return false;
+        }
+        boolean sawFwc = false;
+        int start = 0;
+        for (int i = 0; i <= len; i++) {
+            if (i == len || subject.charAt(i) == '.') {
+                int tl = i - start;
+                if (tl == 0 || sawFwc) {
+                    return false;
+                }
+                if (tl == 1 && subject.charAt(start) == '>') {
+                    sawFwc = true;
+                }
+                start = i + 1;
+            }
+        }
+        return true;
+    }
+
     /** Byte-range form of {@link #isValidSubject(String)}; allocates nothing. */
     public static boolean isValidSubject(byte[] buf, int off, int len) {
         if (len <= 0) {

@@ -131,10 +131,10 @@ public final class Sublist {
      * @throws IllegalArgumentException if the subject or queue name is invalid
      */
     public void insert(Subscription sub) {
-        if (sub.subject == null || !Subjects.isValidSubject(sub.subject)) {
+        if (sub.subject == null || !Subjects.isValidSublistSubject(sub.subject)) {
             throw new IllegalArgumentException("invalid subject: " + sub.subject);
         }
-        if (sub.queue != null && !Subjects.isValidQueueName(sub.queue)) {
+        if (sub.queue != null && sub.queue.isEmpty()) {
             throw new IllegalArgumentException("invalid queue name: " + sub.queue);
         }
         byte[] subject = sub.subject.getBytes(StandardCharsets.UTF_8);
@@ -248,7 +248,7 @@ public final class Sublist {
 
     /** Write lock held. */
     private boolean removeLocked(Subscription sub, boolean updateCache) {
-        if (sub.subject == null || !Subjects.isValidSubject(sub.subject)) {
+        if (sub.subject == null || !Subjects.isValidSublistSubject(sub.subject)) {
             return false;
         }
         byte[] subject = sub.subject.getBytes(StandardCharsets.UTF_8);

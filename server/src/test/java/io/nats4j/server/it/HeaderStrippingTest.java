@@ -22,4 +22,17 @@ class HeaderStrippingTest {
             modern.expect("HMSG foo 7 12 14\r\nNATS/1.0\r\n\r\nhi\r\nHMSG foo 7 reply 12 12\r\nNATS/1.0\r\n\r\n\r\n");
         }
     }
+
+    @Test
+    void anEmptyHeaderBlockIsDeliveredAsAPlainMessage(TestServer server) throws Exception {
+        // nats-server 2.9.10: HPUB with a header size of 0 is no header message: MSG for every subscriber
+        try (RawClient plain = RawClient.open(server); RawClient modern = RawClient.open(server);
+                RawClient pub = RawClient.open(server)) {
+            plain.connect("{\"verbose\":false,\"headers\":false}").send("SUB x 1\r\n").sync();
+            modern.connect("{\"verbose\":false,\"headers\":true}").send("SUB x 7\r\n").sync();
+            pub.connect("{\"verbose\":false,\"headers\":true}").send("HPUB x 0 2\r\nhi\r\nHPUB x r 0 0\r\n\r\n").sync();
+            plain.expect("MSG x 1 2\r\nhi\r\nMSG x 1 r 0\r\n\r\n");
+            modern.expect("MSG x 7 2\r\nhi\r\nMSG x 7 r 0\r\n\r\n");
+        }
+    }
 }

@@ -33,6 +33,41 @@ class ProtocolErrorsTest {
     }
 
     @Test
+    void maxControlLineCountsTheArgumentsOnly(TestServer server) throws Exception {
+        // nats-server 2.9.10: the bytes after "SUB " up to CR LF, 4096 of them, are within the default limit
+        String subject = "s".repeat(4094);
+        try (RawClient c = RawClient.open(server)) {
+            c.connect(QUIET).send("SUB " + subject + " 1\r\nPUB " + subject.substring(0, 4092) + " 0\r\n\r\n").sync();
+            c.send("SUB " + subject + " 12\r\n").expect("-ERR 'maximum control line exceeded'\r\n");
+            c.expectClosed(CLOSE_TIMEOUT);
+        }
+    }
+
+    @Test
+    void bareCrSeparatesSubArgumentsAsInNatsServer(TestServer server) throws Exception {
+        try (RawClient c = RawClient.open(server)) {
+            c.connect(QUIET).send("SUB x\r1\r\nSUB y 2\rq\nPUB x 1\r\na\r\nPUB y 1\r\nb\r\nPING\r\n");
+            c.expect("MSG x 1 1\r\na\r\nMSG y 2 1\r\nb\r\nPONG\r\n");
+            // four arguments once the CR separates: closed without -ERR, as a malformed SUB
+            c.send("SUB x 1\rq 7\r\n");
+            assertEquals("", c.expectClosed(CLOSE_TIMEOUT));
+        }
+        assertOtherClientsStillWork(server);
+    }
+
+    @Test
+    void formFeedAndVerticalTabAreSubjectAndQueueBytesAsInNatsServer(TestServer server) throws Exception {
+        // the SUB arguments are split at space, tab, CR and LF only; nats-server's sublist takes other bytes
+        try (RawClient c = RawClient.open(server)) {
+            c.connect("{\"verbose\":true,\"pedantic\":false}").expect("+OK\r\n");
+            c.send("SUB a\fb 1\r\nSUB c q\u000bx 2\r\nSUB d..e 3\r\n");
+            c.expect("+OK\r\n+OK\r\n-ERR 'Invalid Subject'\r\n");
+            c.send("PUB a\fb 1\r\nx\r\nPUB c 1\r\ny\r\nPING\r\n");
+            c.expect("+OK\r\nMSG a\fb 1 1\r\nx\r\n+OK\r\nMSG c 2 1\r\ny\r\nPONG\r\n");
+        }
+    }
+
+    @Test
     void unknownOperationBeforeConnectIsRejectedAndConnectionClosed(TestServer server) throws Exception {
         try (RawClient c = RawClient.open(server)) {
             c.send("HELLO\r\n").expect("-ERR 'Unknown Protocol Operation'\r\n");

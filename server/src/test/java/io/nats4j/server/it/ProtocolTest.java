@@ -156,6 +156,19 @@ class ProtocolTest {
     }
 
     @Test
+    void unsubWithAMaximumThatIsNoNumberUnsubscribesAtOnce(TestServer server) throws Exception {
+        // nats-server 2.9.10 reads a maximum that is not a size as none: +OK, and the subscription is gone
+        String[] bad = {"abc", "-1", "2147483648", "1234567890", "0"};
+        try (RawClient c = RawClient.open(server)) {
+            c.connect("{\"verbose\":true,\"pedantic\":false}").expect("+OK\r\n");
+            for (int i = 0; i < bad.length; i++) {
+                c.send("SUB foo " + i + "\r\nUNSUB " + i + " " + bad[i] + "\r\n").expect("+OK\r\n+OK\r\n");
+            }
+            c.send("PUB foo 1\r\na\r\nPING\r\n").expect("+OK\r\nPONG\r\n");
+        }
+    }
+
+    @Test
     void unsubWithoutMaxStopsDeliveryAndUnknownSidIsIgnored(TestServer server) throws Exception {
         try (RawClient c = RawClient.open(server)) {
             c.connect(QUIET).send("SUB foo 1\r\nPUB foo 1\r\na\r\nUNSUB 1\r\nPUB foo 1\r\nb\r\n");

@@ -125,7 +125,15 @@ class ProtocolParserTest {
         assertEquals(List.of("ERROR BAD_ARGUMENTS"), parseEverySplit("PUB a 1234567890\r\n"));
         assertEquals(List.of("ERROR BAD_ARGUMENTS"), parseEverySplit("HPUB a 5 3\r\n"));
         assertEquals(List.of("ERROR BAD_ARGUMENTS"), parseEverySplit("SUB a\r\n"));
-        assertEquals(List.of("ERROR BAD_ARGUMENTS"), parseEverySplit("UNSUB\t1 x\r\n"));
+        assertEquals(List.of("ERROR BAD_ARGUMENTS"), parseEverySplit("UNSUB\t1 2 3\r\n"));
+    }
+
+    @Test
+    void unsubWithAMaximumThatIsNoSizeIsStillAnUnsub() {
+        // nats-server reads such a maximum as none (parseSize gives -1) and unsubscribes
+        assertEquals(List.of("UNSUB 1 x"), parseEverySplit("UNSUB\t1 x\r\n"));
+        assertEquals(List.of("UNSUB 1 -1"), parseEverySplit("UNSUB 1 -1\r\n"));
+        assertEquals(List.of("UNSUB 1 2147483648"), parseEverySplit("UNSUB 1 2147483648\r\n"));
     }
 
     @Test
@@ -142,6 +150,37 @@ class ProtocolParserTest {
         String connect = "CONNECT {\"jwt\":\"" + "x".repeat(300) + "\"}\r\n";
         assertEquals(1, parse(connect.getBytes(StandardCharsets.US_ASCII), 100, 1024).size());
         assertTrue(parse(connect.getBytes(StandardCharsets.US_ASCII), 100, 1024).get(0).startsWith("CONNECT"));
+    }
+
+    @Test
+    void maxControlLineCountsTheArgumentsOnlyAsNatsServer() {
+        // nats-server compares the bytes after the verb and its spaces, without CR LF, with max_control_line
+        String args10 = "abcdefgh 1";
+        assertEquals(List.of("SUB abcdefgh 1"), parse(("SUB " + args10 + "\r\n").getBytes(StandardCharsets.US_ASCII), 10, 1024));
+        assertEquals(List.of("SUB abcdefgh 1"),
+                parse(("SUB" + " ".repeat(500) + "\t" + args10 + "\r\n").getBytes(StandardCharsets.US_ASCII), 10, 1024, 7, 300));
+        assertEquals(List.of("ERROR MAX_CONTROL_LINE"), parse(("SUB " + args10 + "2\r\n").getBytes(StandardCharsets.US_ASCII), 10, 1024));
+        assertEquals(List.of("ERROR MAX_CONTROL_LINE"), parse(("SUB " + args10 + "2").getBytes(StandardCharsets.US_ASCII), 10, 1024));
+        // PING, PONG and +OK have no arguments: whatever follows them is skipped, however long
+        assertEquals(List.of("PING", "PONG"),
+                parse(("PING " + "x".repeat(5000) + "\r\nPONG\r\n").getBytes(StandardCharsets.US_ASCII), 10, 1024, 100, 3000));
+    }
+
+    @Test
+    void bareCrIsAnArgumentSeparatorForSubAndUnsubAsNatsServer() {
+        // nats-server splits SUB and UNSUB arguments at CR too, and a CR among the arguments drops the byte
+        // before LF (normally that CR itself)
+        assertEquals(List.of("SUB x 1"), parseEverySplit("SUB x\r1\r\n"));
+        assertEquals(List.of("SUB x 1"), parseEverySplit("SUB x 1\rq\n"));
+        assertEquals(List.of("ERROR BAD_ARGUMENTS"), parseEverySplit("SUB x 1\rq 7\r\n"));
+        assertEquals(List.of("UNSUB 1 5"), parseEverySplit("UNSUB 1\r5\r\n"));
+        // PUB and HPUB split at spaces and tabs only: the CR stays in the subject
+        assertEquals(List.of("PUB x\r size=1 digits=1 [a]"), parseEverySplit("PUB x\r 1\r\na\r\n"));
+        // where the first argument byte is due, an LF is one: the line goes on to the next LF
+        assertEquals(List.of("SUB x 1"), parseEverySplit("SUB \nx 1\r\n"));
+        // + and - match only themselves (VT | 0x20 is '+', CR | 0x20 is '-')
+        assertEquals(List.of("ERROR UNKNOWN_OPERATION"), parseEverySplit("\u000bOK\r\n"));
+        assertEquals(List.of("ERROR UNKNOWN_OPERATION"), parseEverySplit("\rERR x\r\n"));
     }
 
     @Test

@@ -154,6 +154,7 @@ class StandaloneServerTest {
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), "exits promptly on SIGTERM");
         String out = Files.readString(log);
         assertTrue(out.contains("[INF] Server Exiting.."), out);
+        assertEquals(1, p.exitValue(), "nats-server's exit status after SIGTERM");
         assertFalse(Files.exists(pidFile), "pid file removed");
         assertFalse(Files.exists(ports), "ports file removed");
 
@@ -336,6 +337,11 @@ class StandaloneServerTest {
             }
             String out = Files.readString(log);
             assertTrue(out.contains("early listener (main)"), "bound before Netty: " + out);
+            if (io.nats4j.server.testsupport.ListenBacklog.available()) {
+                // the socket bound early keeps its accept queue: as long as nats-server's (the kernel's maximum)
+                assertEquals(io.nats4j.server.testsupport.ListenBacklog.somaxconn(),
+                        io.nats4j.server.testsupport.ListenBacklog.of(port));
+            }
             assertFalse(out.contains("no early listener"), out);
             Path ports = dir.resolve("nats4j_" + p.pid() + ".ports");
             assertTrue(Files.readString(ports).contains("nats://127.0.0.1:" + port), Files.readString(ports));
