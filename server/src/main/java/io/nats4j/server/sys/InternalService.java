@@ -73,7 +73,7 @@ public abstract class InternalService {
         this.client = new InternalClient(server.statistics());
     }
 
-    /** True once {@link #stop()} ran: no work is accepted. */
+    /** True once {@link #stop(Runnable, long, TimeUnit)} ran: no work is accepted. */
     protected final boolean stopped() {
         return stopped;
     }
