@@ -51,7 +51,7 @@ trap 'exit 130' INT TERM
 loadavg() { local a b c rest; read -r a b c rest </proc/loadavg 2>/dev/null && printf '%s %s %s' "$a" "$b" "$c"; }
 echo "load average before the runs: $(loadavg || true) (busy processes: $busy)"
 for ((b = 0; b < busy; b++)); do
-    bash -c 'while :; do :; done' &
+    bash -c 'while ((SECONDS < 900)); do :; done' & # killed at exit; ends on its own after 15 min even if this script is killed
     busy_pids+=("$!")
 done
 (( BASH_VERSINFO[0] >= 5 )) || { echo "$0: needs bash 5 (EPOCHREALTIME)" >&2; exit 2; }
