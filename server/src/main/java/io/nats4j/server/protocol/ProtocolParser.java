@@ -180,6 +180,19 @@ public final class ProtocolParser {
                 return false;
             }
             if (verb < 0) {
+                if (lineLength == 0 && !connectRequired && end - i >= 4) {
+                    // the publish path: "PUB " in any case, read as a whole (the same state the byte-wise
+                    // reading below reaches after three bytes, without matching every verb at every byte)
+                    int v = pubVerb(in, i);
+                    if (v >= 0) {
+                        int n = v == VERB_PUB ? 3 : 4;
+                        for (int k = 0; k < n; k++) {
+                            appendLineByte(in.getByte(i++));
+                        }
+                        verb = v;
+                        continue;
+                    }
+                }
                 byte b = in.getByte(i++);
                 if (connectRequired && lineLength == 0 && b != 'C' && b != 'c') {
                     in.readerIndex(b == '\n' ? i : skipLine(in, i, end));
@@ -506,6 +519,18 @@ public final class ProtocolParser {
     private static final int NO_ARGS = 2;
     private static final int[] VERB_ARGS = {ARGS_AFTER_SPACE, ARGS_AFTER_SPACE, ARGS_AFTER_SPACE, ARGS_AFTER_SPACE,
         NO_ARGS, NO_ARGS, ARGS_OPTIONAL_SPACE, ARGS_OPTIONAL_SPACE, NO_ARGS, ARGS_AFTER_SPACE};
+
+    /** {@link #VERB_PUB} or {@link #VERB_HPUB} when the bytes at {@code i} are "PUB " or "HPUB" (any case), else -1. */
+    private static int pubVerb(ByteBuf in, int i) {
+        int w = in.getInt(i) | 0x20202020; // lower case letters; a space stays a space
+        if (w == 0x70756220) { // "pub "
+            return VERB_PUB;
+        }
+        if (w == 0x68707562) { // "hpub"
+            return VERB_HPUB;
+        }
+        return -1;
+    }
 
     /**
      * The verb in {@code line[0, lineLength)}: its index once complete, -1 while it can still become one,
