@@ -580,6 +580,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     public void onProtocolError(ProtocolError error, String detail) {
         switch (error) {
             case MAX_PAYLOAD -> {
+                if (parser.op() == ProtocolParser.Op.HPUB && !headers) {
+                    // nats-server refuses an HPUB from a client without header support before it looks at the sizes:
+                    // closed without -ERR
+                    log.error(prefix() + "Client parser ERROR: message headers not supported");
+                    closeAfterFlush(ClosedState.PROTOCOL_VIOLATION);
+                    return;
+                }
                 log.error(prefix() + detail);
                 sendErrAndClose(error.clientText(), ClosedState.MAX_PAYLOAD_EXCEEDED);
             }
