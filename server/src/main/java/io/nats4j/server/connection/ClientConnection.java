@@ -356,6 +356,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             remote = (remoteIp.indexOf(':') >= 0 ? "[" + remoteIp + "]" : remoteIp) + ":" + remotePort;
         }
         parser = new ProtocolParser(this, alloc, opts().maxControlLine(), opts().maxPayload());
+        parser.headersAllowed(false); // until a CONNECT announces header support
         account = server.globalAccount();
         sublist = account.sublist();
         subscriptions.maxSubs = opts().maxSubscriptions();
@@ -580,13 +581,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     public void onProtocolError(ProtocolError error, String detail) {
         switch (error) {
             case MAX_PAYLOAD -> {
-                if (parser.op() == ProtocolParser.Op.HPUB && !headers) {
-                    // nats-server refuses an HPUB from a client without header support before it looks at the sizes:
-                    // closed without -ERR
-                    log.error(prefix() + "Client parser ERROR: message headers not supported");
-                    closeAfterFlush(ClosedState.PROTOCOL_VIOLATION);
-                    return;
-                }
                 log.error(prefix() + detail);
                 sendErrAndClose(error.clientText(), ClosedState.MAX_PAYLOAD_EXCEEDED);
             }

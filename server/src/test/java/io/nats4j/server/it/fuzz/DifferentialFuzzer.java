@@ -89,9 +89,13 @@ final class DifferentialFuzzer implements AutoCloseable {
 
     /**
      * A session that runs into a difference docs/DIFFERENCES.md lists (and a test pins): a CONNECT longer than
-     * max_control_line, which nats4j accepts up to 64 KiB ("max_control_line" there; ProtocolErrorsTest).
+     * max_control_line, which nats4j accepts up to 64 KiB ("max_control_line" there; ProtocolErrorsTest), or a line
+     * with a bare CR written in pieces ({@link #bareCrInALine}).
      */
     static boolean knownDifference(Session session) {
+        if (session.split() == ProtocolSessions.Split.RANDOM && bareCrInALine(session)) {
+            return true;
+        }
         String all = new String(session.bytes(), StandardCharsets.ISO_8859_1);
         for (String line : all.split("[\r\n]")) {
             String t = line.stripLeading();
@@ -109,7 +113,31 @@ final class DifferentialFuzzer implements AutoCloseable {
      * (ProtocolErrorsTest pins it). Repeats of that error in a row count as one on both sides.
      */
     static boolean same(Outcome[] o) {
-        return withoutKnownDifferences(o[0]).equals(withoutKnownDifferences(o[1]));
+        Outcome a = withoutKnownDifferences(o[0]);
+        Outcome b = withoutKnownDifferences(o[1]);
+        return a.equals(b) || cutShortByReset(a, b) || cutShortByReset(b, a);
+    }
+
+    /**
+     * True when {@code cut} is what {@code full} shows up to a frame that the connection's end cut short. A server
+     * that closes a socket with input it has not read makes the kernel reset the connection, and what it had not
+     * sent yet is lost, more or less of it by timing: a client that sent more than the server read before closing it
+     * (after a max_payload violation, say) may lose the tail of its MSGs and the -ERR, from either server. Not a
+     * difference between the servers; only for sessions where both closed the connection.
+     */
+    private static boolean cutShortByReset(Outcome cut, Outcome full) {
+        if (!cut.closed() || !full.closed() || cut.frames().isEmpty() || cut.frames().size() > full.frames().size()) {
+            return false;
+        }
+        int last = cut.frames().size() - 1;
+        String lastFrame = cut.frames().get(last);
+        boolean truncated = lastFrame.endsWith(" " + SessionRunner.TRUNCATED) || lastFrame.startsWith("<partial ");
+        if (!truncated || !cut.frames().subList(0, last).equals(full.frames().subList(0, last))) {
+            return false;
+        }
+        String fullFrame = full.frames().get(last);
+        return lastFrame.startsWith("<partial ")
+                || fullFrame.startsWith(lastFrame.substring(0, lastFrame.length() - SessionRunner.TRUNCATED.length()));
     }
 
     private static Outcome withoutKnownDifferences(Outcome o) {
@@ -124,6 +152,23 @@ final class DifferentialFuzzer implements AutoCloseable {
     }
 
     private static final String INVALID_PUBLISH_SUBJECT = "-ERR 'Invalid Publish Subject'";
+
+    /**
+     * An operation whose line holds a CR that is not the end of the line: when such a line is split across reads,
+     * nats-server 2.9.10 drops the byte before the split (it keeps the CR's one-byte "drop" after the CR), so the line
+     * it acts on depends on TCP segmentation; nats4j reads it as when it arrives whole ("Bare CR" in
+     * docs/DIFFERENCES.md, ProtocolErrorsTest).
+     */
+    private static boolean bareCrInALine(Session session) {
+        for (byte[] op : session.ops()) {
+            for (int i = 0; i < op.length && op[i] != '\n'; i++) {
+                if (op[i] == '\r' && i + 1 < op.length && op[i + 1] != '\n') {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
 
     private boolean confirmed(Session session) throws Exception {
         for (int i = 0; i < 2; i++) {

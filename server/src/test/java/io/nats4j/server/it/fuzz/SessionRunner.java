@@ -23,6 +23,8 @@ import java.util.concurrent.locks.LockSupport;
 final class SessionRunner {
 
     static final long QUIET_MILLIS = 250;
+    /** Marks a MSG/HMSG whose payload did not all arrive before the connection ended. */
+    static final String TRUNCATED = "<truncated>";
     private static final long TOTAL_MILLIS = 10_000;
 
     /** What a client saw: the normalised frames and whether the server closed the connection. */
@@ -130,7 +132,11 @@ final class SessionRunner {
                     frames.add(line);
                     continue;
                 }
-                int end = Math.min(s.length(), at + size + 2);
+                if (at + size + 2 > s.length()) {
+                    frames.add(line + " " + TRUNCATED);
+                    break;
+                }
+                int end = at + size + 2;
                 frames.add(line + " [" + ProtocolSessions.escape(s.substring(at, end).getBytes(StandardCharsets.ISO_8859_1)) + "]");
                 at = end;
                 continue;
