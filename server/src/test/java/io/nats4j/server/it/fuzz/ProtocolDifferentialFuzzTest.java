@@ -42,7 +42,7 @@ class ProtocolDifferentialFuzzTest {
 
     @Test
     void shortRunMatchesNatsServer() throws Exception {
-        fuzz(seed(20261207L), 300);
+        fuzz(seed(20261207L), 200);
     }
 
     @Test
