@@ -469,20 +469,24 @@ public final class Stream {
                 acks.add(new Ack(in.reply(), pubAck(seq, false)));
             }
             if (rollup != null) {
-                // the rollup removes what came before it: flush what is appended, then purge (durable itself)
+                // the rollup removes what came before it: flush what is appended, purge (durable itself), and
+                // only then tell the listeners and send the acks of the batch so far (its own ack included)
+                try {
+                    store.flush();
+                    long went = rollup.equals("all") ? store.purge(null, 0, 1) : store.purge(in.subject(), 0, 1);
+                    if (went > 0) {
+                        removedNotify(0);
+                    }
+                } catch (StoreException e) {
+                    jetStream.server().logger().error("JetStream rollup failed on stream '" + account.name() + " > "
+                            + name + "': " + e.getMessage());
+                }
                 flushBatch(acks, first, last, stored, storedSubjects);
                 acks.clear();
                 stored.clear();
                 storedSubjects.clear();
                 first = 0;
                 appended = false;
-                long went = rollup.equals("all") ? store.purge(null, 0, 1) : store.purge(in.subject(), 0, 1);
-                if (went > 0) {
-                    long firstSeq = store.state().firstSeq();
-                    for (StreamListener l : listeners) {
-                        l.removed(this, 0, firstSeq);
-                    }
-                }
             }
         }
         if (appended || !acks.isEmpty()) {
