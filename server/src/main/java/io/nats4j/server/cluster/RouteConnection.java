@@ -214,7 +214,12 @@ public final class RouteConnection extends ByteToMessageDecoder {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!closed) {
-            error("Error reading from route: " + cause.getMessage());
+            // a peer that goes away resets the connection: nats-server reports that as a closed route, not an error
+            if (cause instanceof java.io.IOException) {
+                debug("Router connection closed: " + cause.getMessage());
+            } else {
+                error("Error reading from route: " + cause.getMessage());
+            }
         }
         close("Read Error");
     }
