@@ -82,8 +82,7 @@ class ClusterConfigTest {
         assertEquals("f:1:11: Cluster authorization does not support tokens",
                 error("cluster { authorization { token: abc } }\n"));
         assertEquals("f:1:11: unknown field \"bogus\"", error("cluster { bogus: 1 }\n"));
-        assertEquals("f:1:11: error parsing route url [\"nats://\"]".substring(0, 8),
-                error("cluster { routes: [\"nats://\"] }\n").substring(0, 8));
+        assertEquals("f:1:20: error parsing route url [\"nats://\"]", error("cluster { routes: [\"nats://\"] }\n"));
     }
 
     @Test
