@@ -285,7 +285,7 @@ public final class Cluster {
         if (lameDuck) {
             sb.append(",\"ldm\":true");
         }
-        sb.append("}\r\n");
+        sb.append("} \r\n"); // nats-server's INFO ends with a space before CRLF
         routeInfo = sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
@@ -369,7 +369,7 @@ public final class Cluster {
         com.fasterxml.jackson.databind.node.ObjectNode copy = ((com.fasterxml.jackson.databind.node.ObjectNode) info).deepCopy();
         copy.remove("nonce");
         copy.put("ip", ip);
-        return ("INFO " + copy + "\r\n").getBytes(StandardCharsets.UTF_8);
+        return ("INFO " + copy + " \r\n").getBytes(StandardCharsets.UTF_8);
     }
 
     /** An INFO about another server of the cluster (gossip): dial it unless it is known. */
@@ -439,7 +439,6 @@ public final class Cluster {
             if (hp != null) {
                 dialing.remove(hp);
             }
-            r.notice("Router connection closed");
             updateClientUrls();
         }
         if (r.solicitedUrl != null && r.reconnectUrl == null) {

@@ -73,6 +73,8 @@ public final class RouteConnection extends ByteToMessageDecoder {
 
     // ---- state (the route's loop, unless volatile)
     private volatile boolean closed;
+    /** nats-server's close reason, logged when the connection is gone; a peer that closed: "Client Closed". */
+    private volatile String closeReason;
     private volatile boolean registered;
     private boolean connectReceived;
     private boolean infoReceived;
@@ -207,6 +209,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
             ra.account.unsubscribeAll(new ArrayList<>(ra.remoteSubs.values()));
             ra.remoteSubs.clear();
         }
+        notice("Router connection closed: " + (closeReason == null ? "Client Closed" : closeReason));
         cluster.routeClosed(this);
         super.channelInactive(ctx);
     }
@@ -216,7 +219,9 @@ public final class RouteConnection extends ByteToMessageDecoder {
         if (!closed) {
             // a peer that goes away resets the connection: nats-server reports that as a closed route, not an error
             if (cause instanceof java.io.IOException) {
-                debug("Router connection closed: " + cause.getMessage());
+                debug("Error reading from route: " + cause.getMessage());
+                close("Client Closed");
+                return;
             } else {
                 error("Error reading from route: " + cause.getMessage());
             }
@@ -229,8 +234,8 @@ public final class RouteConnection extends ByteToMessageDecoder {
         if (closed) {
             return;
         }
+        closeReason = reason;
         closed = true;
-        debug("Route connection closed: " + reason);
         if (ctx != null) {
             ctx.channel().eventLoop().execute(() -> {
                 flush0();
@@ -363,7 +368,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
         }
         if (connectFirst) {
             // nats-server: anything before CONNECT on an accepted route is an authorization violation
-            error("Authorization Violation");
+            error("authentication error");
             sendErrAndClose("Authorization Violation", "Authentication Failure");
             return;
         }
@@ -386,19 +391,26 @@ public final class RouteConnection extends ByteToMessageDecoder {
             // verbose is off on routes
         } else if (verbIs("-ERR")) {
             error("Route Error " + rest(4));
-            close("Parse Error");
-        } else if (verbIs("LS+") || verbIs("LS-") || verbIs("LMSG")) {
-            // only sent to routes that announce "lnoc", which nats4j does not (no leaf nodes yet)
-            protocolError("Unknown Protocol Operation");
+            close("Protocol Violation");
         } else {
-            protocolError("Unknown Protocol Operation");
+            // LS+/LS-/LMSG included: nats-server sends them only to routes that announce "lnoc" (leaf node origin
+            // clusters), which nats4j does not while it has no leaf nodes
+            unknownProtocol();
         }
+    }
+
+    /** nats-server's parse error on a route: -ERR 'Unknown Protocol Operation', the line logged, closed. */
+    private void unknownProtocol() {
+        queue("-ERR 'Unknown Protocol Operation'\r\n".getBytes(StandardCharsets.US_ASCII));
+        flush();
+        int n = Math.min(lineLength, 32);
+        error("Router parser ERROR, state=0, i=0: proto='\"" + new String(line, 0, n, StandardCharsets.UTF_8) + "\\r\"...'");
+        close("Protocol Violation");
     }
 
     private void protocolError(String what) {
         error(what);
-        sendErrAndClose(what.equals("Unknown Protocol Operation") ? "Unknown Protocol Operation" : "Protocol Error",
-                "Parse Error");
+        sendErrAndClose(what, "Protocol Violation");
     }
 
     // ---- CONNECT and INFO
@@ -415,11 +427,6 @@ public final class RouteConnection extends ByteToMessageDecoder {
             protocolError("Protocol Error");
             return;
         }
-        if (c.hasNonNull("lang") && !c.get("lang").asText().isEmpty()) {
-            error("attempted to connect to route port");
-            sendErrAndClose("attempted to connect to route port", "Incorrect Port");
-            return;
-        }
         if (c.hasNonNull("gateway") && !c.get("gateway").asText().isEmpty()) {
             String txt = "Rejecting connection from gateway \"" + c.get("gateway").asText() + "\" on the Route port";
             error(txt);
@@ -431,12 +438,18 @@ public final class RouteConnection extends ByteToMessageDecoder {
             sendErrAndClose("Authorization Violation", "Authentication Failure");
             return;
         }
+        if (c.hasNonNull("lang") && !c.get("lang").asText().isEmpty()) {
+            error("attempted to connect to route port");
+            sendErrAndClose("attempted to connect to route port", "Incorrect Port");
+            return;
+        }
         String theirCluster = text(c, "cluster");
         if (!cluster.acceptClusterName(theirCluster, c.path("dynamic").asBoolean(false), this)) {
             String txt = "Rejecting connection, cluster name \"" + theirCluster + "\" does not match \"" + cluster.name()
                     + "\"";
             error(txt);
             sendErrAndClose(txt, "Cluster Name Conflict");
+            error("cluster name from remote server conflicts");
             return;
         }
         connectReceived = true;
