@@ -54,10 +54,15 @@ final class ClusterNodes implements AutoCloseable {
 
     /** A nats-server node of this cluster; {@code extra} goes inside its cluster block. */
     GoTestServer go(int routePort, String extra, String... routes) throws IOException {
+        return goWith("", routePort, extra, routes);
+    }
+
+    /** Same, with {@code topLevel} config text (accounts, ...) before the cluster block. */
+    GoTestServer goWith(String topLevel, int routePort, String extra, String... routes) throws IOException {
         ServerOptions o = new ServerOptions();
         o.host = "127.0.0.1";
         o.port = 0;
-        StringBuilder conf = new StringBuilder("\ncluster {\n  name: \"" + name + "\"\n  listen: \"127.0.0.1:" + routePort
+        StringBuilder conf = new StringBuilder("\n" + topLevel + "\ncluster {\n  name: \"" + name + "\"\n  listen: \"127.0.0.1:" + routePort
                 + "\"\n");
         if (routes.length > 0) {
             conf.append("  routes: [");
