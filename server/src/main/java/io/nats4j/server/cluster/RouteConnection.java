@@ -42,6 +42,8 @@ public final class RouteConnection extends ByteToMessageDecoder {
     private static final byte[] PONG = "PONG\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RMSG = "RMSG ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] HMSG = "HMSG ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PLUS_REPLY = " + ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NO_REPLY = " |".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RS_PLUS = "RS+ ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RS_MINUS = "RS- ".getBytes(StandardCharsets.US_ASCII);
     /** Route INFOs carry URL lists; nats-server does not bound a route's control lines by max_control_line. */
@@ -89,7 +91,12 @@ public final class RouteConnection extends ByteToMessageDecoder {
     final ConcurrentHashMap<String, RouteAccount> accounts = new ConcurrentHashMap<>();
     private RouteAccount lastAccount;
     volatile long inMsgs;
-    volatile long outMsgs;
+    volatile long inBytes;
+    /** Guarded by outLock. */
+    private long outMsgs;
+    private long outBytes;
+    private final java.time.Instant start = java.time.Instant.now();
+    private volatile long lastActivityMillis = System.currentTimeMillis();
 
     // ---- parser (the route's loop)
     private byte[] line = new byte[512];
@@ -126,6 +133,11 @@ public final class RouteConnection extends ByteToMessageDecoder {
         return solicitedUrl != null;
     }
 
+    /** An explicit route (configured), as /routez's is_configured. */
+    public boolean configured() {
+        return reconnectUrl != null;
+    }
+
     public String remoteAddress() {
         return remoteAddress;
     }
@@ -140,6 +152,46 @@ public final class RouteConnection extends ByteToMessageDecoder {
 
     boolean isRegistered() {
         return registered;
+    }
+
+    /** Monitoring figures (any thread; racy reads). */
+    public record Stats(java.time.Instant start, long lastActivityMillis, long inMsgs, long inBytes, long outMsgs,
+            long outBytes, long pending) {
+    }
+
+    public Stats stats() {
+        long om;
+        long ob;
+        long pending;
+        synchronized (outLock) {
+            om = outMsgs;
+            ob = outBytes;
+            pending = out == null ? 0 : out.readableBytes();
+        }
+        return new Stats(start, lastActivityMillis, inMsgs, inBytes, om, ob, pending + (ctx == null ? 0 : channelPending()));
+    }
+
+    /** The peer's subscriptions as "account subject [queue]" (monitoring; a snapshot taken on the route's loop). */
+    public java.util.List<String[]> remoteSubscriptions() {
+        java.util.concurrent.CompletableFuture<java.util.List<String[]>> f = new java.util.concurrent.CompletableFuture<>();
+        EventLoop l = loop;
+        if (l == null || closed) {
+            return java.util.List.of();
+        }
+        l.execute(() -> {
+            java.util.List<String[]> out = new ArrayList<>();
+            for (RouteAccount ra : accounts.values()) {
+                for (Subscription s : ra.remoteSubs.values()) {
+                    out.add(new String[] {ra.account.name(), s.subject, s.queue});
+                }
+            }
+            f.complete(out);
+        });
+        try {
+            return f.get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return java.util.List.of();
+        }
     }
 
     /** Subscriptions the peer holds here (monitoring). */
@@ -696,6 +748,8 @@ public final class RouteConnection extends ByteToMessageDecoder {
 
     private void deliverInbound(ByteBuf in, int at) {
         inMsgs++;
+        inBytes += message.totalSize();
+        lastActivityMillis = System.currentTimeMillis();
         cluster.stats().inMsgs.increment();
         cluster.stats().inBytes.add(message.totalSize());
         RouteAccount ra = accountOf(0);
@@ -793,10 +847,10 @@ public final class RouteConnection extends ByteToMessageDecoder {
             b.writeBytes(msg.subjectArray(), msg.subjectOffset(), msg.subjectLength());
             if (queues > 0) {
                 if (msg.hasReply()) {
-                    b.writeBytes(" + ".getBytes(StandardCharsets.US_ASCII));
+                    b.writeBytes(PLUS_REPLY);
                     b.writeBytes(msg.replyArray(), msg.replyOffset(), msg.replyLength());
                 } else {
-                    b.writeBytes(" |".getBytes(StandardCharsets.US_ASCII));
+                    b.writeBytes(NO_REPLY);
                 }
                 for (int i = 0; i < count; i++) {
                     if (subs[i].queue != null) {
@@ -819,6 +873,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
             b.writeBytes(msg.data(), dataOffset, dataLength);
             b.writeBytes(CRLF);
             outMsgs++;
+            outBytes += dataLength;
         }
         return true;
     }

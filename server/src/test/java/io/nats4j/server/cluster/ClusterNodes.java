@@ -62,6 +62,7 @@ final class ClusterNodes implements AutoCloseable {
         ServerOptions o = new ServerOptions();
         o.host = "127.0.0.1";
         o.port = 0;
+        o.httpPort = -1; // its /routez and /varz, to compare with ours
         StringBuilder conf = new StringBuilder("\n" + topLevel + "\ncluster {\n  name: \"" + name + "\"\n  listen: \"127.0.0.1:" + routePort
                 + "\"\n");
         if (routes.length > 0) {

@@ -170,6 +170,47 @@ class MixedClusterTest {
     }
 
     @Test
+    void routezAndVarzClusterShowWhatNatsServerShows() throws Exception {
+        int goRoute = freePort();
+        GoTestServer go = nodes.go(goRoute, "", new String[0]);
+        NatsServer j = nodes.nats4j(-1, routeUrl(goRoute));
+        waitForRoutes(j, 1);
+        try (Connection cg = connect(url(go)); Connection cj = connect(j.clientUrl())) {
+            cg.subscribe("seen.by.nats4j");
+            cg.flush(Duration.ofSeconds(5));
+            cj.subscribe("seen.by.go");
+            cj.flush(Duration.ofSeconds(5));
+            waitFor(() -> goRouteHasSub(go, "seen.by.go"), "nats4j's interest in Go's /routez");
+            waitFor(() -> j.globalAccount().match("seen.by.nats4j").psubs.length == 1, "Go's interest at nats4j");
+            JsonNode theirs = Http.json("http://127.0.0.1:" + go.monitorPort() + "/routez?subs=1");
+            JsonNode ours = j.monitor().routez(java.util.Map.of("subs", "1"));
+            assertEquals(fields(theirs), fields(ours));
+            assertEquals(fields(theirs.path("routes").get(0)), fields(ours.path("routes").get(0)));
+            assertEquals(1, ours.path("num_routes").asInt());
+            JsonNode r = ours.path("routes").get(0);
+            assertEquals(theirs.path("server_id").asText(), r.path("remote_id").asText());
+            assertTrue(r.path("did_solicit").asBoolean() && r.path("is_configured").asBoolean());
+            boolean found = false;
+            for (JsonNode s : r.path("subscriptions_list")) {
+                found |= s.asText().equals("seen.by.nats4j");
+            }
+            assertTrue(found, r.toString());
+            JsonNode theirVarz = Http.json("http://127.0.0.1:" + go.monitorPort() + "/varz").path("cluster");
+            JsonNode ourVarz = j.monitor().varz().path("cluster");
+            assertEquals("mixed", ourVarz.path("name").asText());
+            assertEquals(j.cluster().port(), ourVarz.path("cluster_port").asInt());
+            assertTrue(fields(theirVarz).containsAll(java.util.List.of("name", "addr", "cluster_port")), theirVarz.toString());
+        }
+    }
+
+    private static java.util.Set<String> fields(JsonNode n) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        n.fieldNames().forEachRemaining(out::add);
+        out.remove("rtt"); // omitted by nats-server until a route's RTT was measured
+        return out;
+    }
+
+    @Test
     void threeNodesGoNats4jGoWithGossip() throws Exception {
         int seed = freePort();
         GoTestServer g1 = nodes.go(seed, "", new String[0]);
