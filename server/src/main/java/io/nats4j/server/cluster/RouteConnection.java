@@ -80,6 +80,10 @@ public final class RouteConnection extends ByteToMessageDecoder {
     private volatile boolean registered;
     private boolean connectReceived;
     private boolean infoReceived;
+    /** A solicited route: the PONG to the PING sent after CONNECT arrived (the peer accepted the CONNECT). */
+    private boolean handshakePong;
+    /** A solicited route's first INFO, held until {@link #handshakePong}. */
+    private JsonNode pendingInfo;
     private volatile String remoteId;
     private volatile String remoteName = "";
     private volatile boolean headers;
@@ -234,6 +238,11 @@ public final class RouteConnection extends ByteToMessageDecoder {
             }, ms, TimeUnit.MILLISECONDS);
         }
         queue(cluster.routeInfo());
+        if (solicited()) {
+            // the peer answers this PING only after it accepted our CONNECT: we register (and send our interest)
+            // once the PONG is back, so that a refusal's -ERR is read, not lost to a reset caused by writing more
+            queue(PING);
+        }
         flush();
         long pingMs = cluster.pingInterval().toMillis();
         pingTimer = loop.scheduleAtFixedRate(this::ping, pingMs, pingMs, TimeUnit.MILLISECONDS);
@@ -437,6 +446,14 @@ public final class RouteConnection extends ByteToMessageDecoder {
             flush();
         } else if (verbIs("PONG")) {
             pingsOut = 0;
+            if (!handshakePong) {
+                handshakePong = true;
+                if (pendingInfo != null) {
+                    JsonNode info = pendingInfo;
+                    pendingInfo = null;
+                    register(info);
+                }
+            }
         } else if (verbIs("INFO")) {
             processInfo(rest(4));
         } else if (verbIs("+OK")) {
@@ -570,6 +587,19 @@ public final class RouteConnection extends ByteToMessageDecoder {
             ip = "nats-route://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + info.path("port").asInt() + "/";
         }
         remoteRouteUrl = ip;
+        if (solicited() && !handshakePong) {
+            pendingInfo = info;
+            return;
+        }
+        register(info);
+    }
+
+    /** Registers the route with the cluster (or closes it as a duplicate) and starts the interest exchange. */
+    private void register(JsonNode info) {
+        if (closed) {
+            return;
+        }
+        String theirId = remoteId;
         if (!cluster.addRoute(this, info)) {
             debug("Detected duplicate remote route \"" + theirId + "\"");
             close("Duplicate Route");

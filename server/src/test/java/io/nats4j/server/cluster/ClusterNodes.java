@@ -46,7 +46,11 @@ final class ClusterNodes implements AutoCloseable {
     }
 
     NatsServer nats4j(ServerOptions o) throws IOException {
-        NatsServer s = new NatsServer(o);
+        return nats4j(o, null);
+    }
+
+    NatsServer nats4j(ServerOptions o, io.nats4j.server.log.ServerLogger log) throws IOException {
+        NatsServer s = new NatsServer(o, log);
         s.start();
         started.add(s);
         return s;

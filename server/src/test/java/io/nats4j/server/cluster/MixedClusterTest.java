@@ -211,6 +211,34 @@ class MixedClusterTest {
     }
 
     @Test
+    void aWrongRoutePasswordIsRefusedBothWaysWithNatsServersErrors() throws Exception {
+        // a Go seed that wants a route user; nats4j presents a wrong password
+        int goRoute = freePort();
+        GoTestServer go = nodes.go(goRoute, "  authorization { user: ru, password: rp }\n", new String[0]);
+        RouteHandshakeTest.Lines jlog = new RouteHandshakeTest.Lines();
+        NatsServer j = nodes.nats4j(nodes.options(-1, "nats-route://ru:bad@127.0.0.1:" + goRoute), jlog);
+        waitFor(() -> go.log().contains("authentication error"), "the Go seed to refuse the route");
+        waitFor(() -> jlog.has("ERR", "Route Error 'Authorization Violation'"), "nats4j to log the Go seed's -ERR");
+        assertEquals(0, j.cluster().routes().size());
+
+        // a nats4j seed that wants a route user; the Go node presents a wrong password
+        RouteHandshakeTest.Lines slog = new RouteHandshakeTest.Lines();
+        io.nats4j.server.ServerOptions so = nodes.options(-1);
+        so.cluster.username = "ru";
+        so.cluster.password = "rp";
+        NatsServer seed = nodes.nats4j(so, slog);
+        GoTestServer joiner = nodes.go(freePort(), "", "nats-route://ru:bad@127.0.0.1:" + seed.cluster().port());
+        waitFor(() -> slog.has("ERR", " - authentication error"), "nats4j to refuse the Go route");
+        waitFor(() -> slog.has("INF", "Router connection closed: Authentication Failure"), "the close");
+        waitFor(() -> joiner.log().contains("Route Error 'Authorization Violation'"), "the Go node to log nats4j's -ERR");
+        assertEquals(0, seed.cluster().routes().size());
+
+        // the right password
+        nodes.go(freePort(), "", "nats-route://ru:rp@127.0.0.1:" + seed.cluster().port());
+        waitForRoutes(seed, 1);
+    }
+
+    @Test
     void threeNodesGoNats4jGoWithGossip() throws Exception {
         int seed = freePort();
         GoTestServer g1 = nodes.go(seed, "", new String[0]);
