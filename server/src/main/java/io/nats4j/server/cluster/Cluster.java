@@ -73,6 +73,8 @@ public final class Cluster {
     private volatile boolean shuttingDown;
     private ScheduledFuture<?> sweep;
     private final List<String> ownClientUrls = new ArrayList<>();
+    /** Route TLS, or null. */
+    private RouteTls tls;
 
     public Cluster(NatsServer server, ClusterOptions opts) {
         this.server = server;
@@ -102,9 +104,19 @@ public final class Cluster {
         if (dynamic) {
             log.warn("Cluster name was dynamically generated, consider setting one");
         }
-        listener = server.listeners().open(ListenerSpec.plain("route", ConnectionKind.ROUTER, host, port,
-                (ch, tls) -> ch.pipeline().addLast("route", new RouteConnection(this, null, false))));
+        if (opts.tls != null) {
+            tls = RouteTls.load(opts.tls);
+        }
+        io.nats4j.server.net.PipelineFactory accepted =
+                (ch, listenerTls) -> ch.pipeline().addLast("route", new RouteConnection(this, null, false));
+        RouteTls t = tls;
+        listener = server.listeners().open(t == null ? ListenerSpec.plain("route", ConnectionKind.ROUTER, host, port, accepted)
+                : new ListenerSpec("route", ConnectionKind.ROUTER, host, port, io.nats4j.server.net.TlsPlacement.FIRST,
+                        t::server, accepted));
         log.notice("Listening for route connections on " + hostPort(host, listener.port()));
+        if (tls != null) {
+            log.notice("TLS required for route connections");
+        }
         infoHost = host;
         infoPort = listener.port();
         if (opts.advertise != null && !opts.advertise.isEmpty()) {
@@ -271,6 +283,9 @@ public final class Cluster {
         if (authRequired()) {
             sb.append(",\"auth_required\":true");
         }
+        if (tls != null) {
+            sb.append(",\"tls_required\":true,\"tls_verify\":true");
+        }
         sb.append(",\"max_payload\":").append(server.settings().maxPayload());
         if (!infoIp.isEmpty()) {
             Json.quote(sb.append(",\"ip\":"), infoIp);
@@ -319,7 +334,7 @@ public final class Cluster {
         if (!pass.isEmpty()) {
             Json.quote(sb.append(",\"pass\":"), pass);
         }
-        sb.append(",\"tls_required\":false,\"headers\":").append(headersSupported()).append(",\"name\":");
+        sb.append(",\"tls_required\":").append(tls != null).append(",\"headers\":").append(headersSupported()).append(",\"name\":");
         Json.quote(sb, server.serverId()).append(",\"cluster\":");
         Json.quote(sb, name).append(",\"dynamic\":").append(dynamic).append("}\r\n");
         return sb.toString().getBytes(StandardCharsets.UTF_8);
@@ -468,6 +483,10 @@ public final class Cluster {
         ChannelFuture f = dialer.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+                RouteTls t = tls;
+                if (t != null) {
+                    ch.pipeline().addLast(io.nats4j.server.net.Listeners.TLS_HANDLER, t.newClientHandler(ch.alloc(), host, port));
+                }
                 ch.pipeline().addLast("route", new RouteConnection(Cluster.this, url, explicit));
             }
         }).connect(host, port);

@@ -278,7 +278,14 @@ public final class RouteConnection extends ByteToMessageDecoder {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!closed) {
+            Throwable tlsCause = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
+                    ? cause.getCause() : cause;
             // a peer that goes away resets the connection: nats-server reports that as a closed route, not an error
+            if (tlsCause instanceof javax.net.ssl.SSLException) {
+                error("TLS route handshake error: " + tlsCause.getMessage());
+                close("TLS Handshake Failure");
+                return;
+            }
             if (cause instanceof java.io.IOException) {
                 debug("Error reading from route: " + cause.getMessage());
                 close("Client Closed");

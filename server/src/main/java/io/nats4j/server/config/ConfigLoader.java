@@ -264,7 +264,7 @@ public final class ConfigLoader {
 
     /**
      * {@code cluster { ... }}: the route listener and the routes to solicit, with nats-server's keys. Keys of
-     * capabilities nats4j's routes do not have (route TLS, pooling, pinned accounts, compression, permissions)
+     * capabilities nats4j's routes do not have (pooling, pinned accounts, compression, permissions)
      * are refused by name, never ignored.
      */
     private static void cluster(Field f, ServerOptions o) throws ConfigException {
@@ -317,7 +317,8 @@ public final class ConfigLoader {
                                     + "compressed; compression: off is accepted)");
                         }
                     }
-                    case "tls", "accounts", "permissions", "pinned_accounts" ->
+                    case "tls" -> c.tls = TlsBlock.parse(new ConfigValue.Entry(k.key(), k.at(), k.value()));
+                    case "accounts", "permissions", "pinned_accounts" ->
                             throw fail(k, "\"cluster." + e.key() + "\" is not supported yet by nats4j");
                     default -> {
                         if (!e.value().usedAsVariable()) {

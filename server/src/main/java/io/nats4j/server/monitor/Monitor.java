@@ -436,8 +436,8 @@ public final class Monitor {
         boolean subs = detail || decodeBool(q, "subs");
         ObjectNode n = header();
         io.nats4j.server.cluster.Cluster cluster = server.cluster();
-        java.util.List<io.nats4j.server.cluster.RouteConnection> routes = cluster == null ? List.of()
-                : new java.util.ArrayList<>(cluster.routes());
+        java.util.List<io.nats4j.server.cluster.RouteConnection> routes = cluster == null ? new ArrayList<>()
+                : new ArrayList<>(cluster.routes());
         routes.sort(java.util.Comparator.comparingLong(io.nats4j.server.cluster.RouteConnection::id));
         n.put("num_routes", routes.size());
         com.fasterxml.jackson.databind.node.ArrayNode arr = n.putArray("routes");

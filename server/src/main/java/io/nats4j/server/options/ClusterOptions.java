@@ -38,6 +38,9 @@ public final class ClusterOptions {
     /** {@code cluster { ping_max }}; 0 = the server's ping_max. */
     public int pingMax;
 
+    /** {@code cluster { tls {} }}: TLS between servers; null = plain routes. */
+    public io.nats4j.server.tls.TlsOptions tls;
+
     /** True when anything here asks for clustering. */
     public boolean configured() {
         return name != null || host != null || port != 0 || advertise != null || !routes.isEmpty();
@@ -62,6 +65,7 @@ public final class ClusterOptions {
         c.connectRetries = connectRetries;
         c.pingInterval = pingInterval;
         c.pingMax = pingMax;
+        c.tls = tls == null ? null : tls.copy();
         return c;
     }
 }

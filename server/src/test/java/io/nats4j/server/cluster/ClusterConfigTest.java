@@ -68,10 +68,10 @@ class ClusterConfigTest {
 
     @Test
     void keysNotHonouredAreRefusedByNameWithTheirPosition() throws Exception {
-        assertEquals("f:3:3: \"cluster.tls\" is not supported yet by nats4j", error("""
+        assertEquals("f:3:3: \"cluster.permissions\" is not supported yet by nats4j", error("""
                 cluster {
                   port: 6222
-                  tls { cert_file: "x" }
+                  permissions { import: ">" }
                 }
                 """));
         assertEquals("f:1:24: \"cluster.accounts\" is not supported yet by nats4j",
