@@ -75,6 +75,11 @@ public final class Cluster {
     private final List<String> ownClientUrls = new ArrayList<>();
     /** Route TLS, or null. */
     private RouteTls tls;
+    /**
+     * The first host name (not an IP address) of the configured routes: the name a route learnt by gossip (whose
+     * URL has an IP address) checks the other server's certificate against, as nats-server's routeTLSName.
+     */
+    private String tlsName;
 
     public Cluster(NatsServer server, ClusterOptions opts) {
         this.server = server;
@@ -138,6 +143,13 @@ public final class Cluster {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2000);
+        for (String r : opts.routes) {
+            String h = URI.create(r).getHost();
+            if (tlsName == null && h != null && !h.isEmpty() && !Character.isDigit(h.charAt(h.length() - 1))
+                    && h.indexOf(':') < 0) {
+                tlsName = h;
+            }
+        }
         for (String r : opts.routes) {
             URI u = URI.create(r);
             explicitRoutes.add(u);
@@ -485,7 +497,8 @@ public final class Cluster {
             protected void initChannel(SocketChannel ch) {
                 RouteTls t = tls;
                 if (t != null) {
-                    ch.pipeline().addLast(io.nats4j.server.net.Listeners.TLS_HANDLER, t.newClientHandler(ch.alloc(), host, port));
+                    String name = !explicit && tlsName != null ? tlsName : host;
+                    ch.pipeline().addLast(io.nats4j.server.net.Listeners.TLS_HANDLER, t.newClientHandler(ch.alloc(), name, port));
                 }
                 ch.pipeline().addLast("route", new RouteConnection(Cluster.this, url, explicit));
             }
