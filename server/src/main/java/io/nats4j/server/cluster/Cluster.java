@@ -249,7 +249,7 @@ public final class Cluster {
     }
 
     void slowConsumer(RouteConnection r) {
-        r.error("Slow Consumer Detected: Pending Bytes");
+        r.notice("Slow Consumer Detected: MaxPending of " + maxPending() + " Exceeded");
         r.close("Slow Consumer (Pending Bytes)");
     }
 

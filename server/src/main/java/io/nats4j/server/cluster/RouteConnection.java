@@ -877,7 +877,9 @@ public final class RouteConnection extends ByteToMessageDecoder {
             }
             ByteBuf b = buffer(size);
             if (b.readableBytes() + channelPending() > maxPending) {
-                cluster.slowConsumer(this);
+                if (!closed) {
+                    cluster.slowConsumer(this);
+                }
                 return false;
             }
             b.writeBytes(withHeaders ? HMSG : RMSG).writeBytes(account).writeByte(' ');

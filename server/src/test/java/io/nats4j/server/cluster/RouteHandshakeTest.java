@@ -72,7 +72,15 @@ class RouteHandshakeTest {
     }
 
     private int start(boolean auth) throws Exception {
+        return start(auth, 0);
+    }
+
+    private int start(boolean auth, long maxPending) throws Exception {
         ServerOptions o = new ServerOptions();
+        if (maxPending > 0) {
+            o.maxPending = maxPending;
+            o.maxPayload = (int) Math.min(o.maxPayload, maxPending);
+        }
         o.host = "127.0.0.1";
         o.port = 0;
         o.cluster.name = "c1";
@@ -185,5 +193,31 @@ class RouteHandshakeTest {
             r.expectNothing(Duration.ofMillis(200));
         }
         ClusterNodes.waitFor(() -> server.globalAccount().match("out.x").qsubs.length == 0, "the peer's interest gone");
+    }
+
+    @Test
+    void aPeerThatStopsReadingIsCutOffAsASlowConsumer() throws Exception {
+        int port = start(false, 256 * 1024);
+        try (java.net.Socket peer = new java.net.Socket()) {
+            peer.setReceiveBufferSize(4096);
+            peer.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+            peer.getOutputStream().write(("CONNECT {\"name\":\"NSLOW\",\"cluster\":\"c1\"}\r\n"
+                    + "INFO {\"server_id\":\"NSLOW\",\"server_name\":\"slow\",\"host\":\"127.0.0.1\",\"port\":1,"
+                    + "\"cluster\":\"c1\"}\r\nRS+ $G > \r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            peer.getOutputStream().flush();
+            ClusterNodes.waitFor(() -> server.globalAccount().match("any").psubs.length == 1, "the peer's interest");
+            // the peer never reads again; a client keeps publishing
+            try (RawClient c = RawClient.open(server.port(), 0)) {
+                c.connectQuiet();
+                String chunk = "PUB any 1024\r\n" + "x".repeat(1024) + "\r\n";
+                for (int i = 0; i < 32768 && server.cluster().routes().size() == 1; i++) {
+                    c.send(chunk);
+                }
+                ClusterNodes.waitFor(() -> server.cluster().routes().isEmpty(), "the route to be cut off");
+                c.send("PING\r\n").expectSkippingPings("PONG\r\n", WAIT); // the client is untouched
+            }
+        }
+        ClusterNodes.waitFor(() -> log.has("INF", "Router connection closed: Slow Consumer (Pending Bytes)"), "the close log");
+        assertTrue(log.has("INF", "Slow Consumer Detected: MaxPending of 262144 Exceeded"), log.lines.toString());
     }
 }
