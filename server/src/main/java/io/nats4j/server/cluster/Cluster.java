@@ -266,7 +266,9 @@ public final class Cluster {
             if (!theirsDynamic) {
                 dynamic = false;
             }
+            log.notice("Cluster name updated to " + theirs);
             rebuildInfo();
+            updateClientUrls();
             for (RouteConnection r : new ArrayList<>(registry.connections())) {
                 if (r != from) {
                     r.close("Cluster Name Conflict");

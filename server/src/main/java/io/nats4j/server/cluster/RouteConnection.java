@@ -232,7 +232,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
             long ms = cluster.authTimeoutMillis();
             authTimer = loop.schedule(() -> {
                 if (!connectReceived) {
-                    error("Authentication Timeout");
+                    debug("Authentication Timeout");
                     sendErrAndClose("Authentication Timeout", "Authentication Timeout");
                 }
             }, ms, TimeUnit.MILLISECONDS);

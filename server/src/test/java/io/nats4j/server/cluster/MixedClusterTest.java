@@ -239,6 +239,20 @@ class MixedClusterTest {
     }
 
     @Test
+    void aGeneratedClusterNameGivesWayToAConfiguredOne() throws Exception {
+        int goRoute = freePort();
+        nodes.go(goRoute, "", new String[0]);
+        io.nats4j.server.ServerOptions o = nodes.options(-1, routeUrl(goRoute));
+        o.cluster.name = null; // generated, then negotiated
+        NatsServer j = nodes.nats4j(o);
+        waitForRoutes(j, 1);
+        assertEquals("mixed", j.cluster().name());
+        try (Connection c = connect(j.clientUrl())) {
+            assertEquals("mixed", c.getServerInfo().getCluster());
+        }
+    }
+
+    @Test
     void threeNodesGoNats4jGoWithGossip() throws Exception {
         int seed = freePort();
         GoTestServer g1 = nodes.go(seed, "", new String[0]);

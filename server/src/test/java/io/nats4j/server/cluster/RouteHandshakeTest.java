@@ -89,6 +89,7 @@ class RouteHandshakeTest {
         if (auth) {
             o.cluster.username = "ru";
             o.cluster.password = "rp";
+            o.cluster.authTimeoutSeconds = 0.5;
         }
         server = new NatsServer(o, log);
         server.start();
@@ -219,5 +220,15 @@ class RouteHandshakeTest {
         }
         ClusterNodes.waitFor(() -> log.has("INF", "Router connection closed: Slow Consumer (Pending Bytes)"), "the close log");
         assertTrue(log.has("INF", "Slow Consumer Detected: MaxPending of 262144 Exceeded"), log.lines.toString());
+    }
+
+    @Test
+    void aRouteThatNeverSendsConnectTimesOut() throws Exception {
+        int port = start(true);
+        try (RawClient r = route(port)) {
+            r.expect("-ERR 'Authentication Timeout'\r\n", WAIT);
+            r.expectClosed(WAIT);
+        }
+        ClusterNodes.waitFor(() -> log.has("INF", "Router connection closed: Authentication Timeout"), "the close log");
     }
 }
