@@ -51,6 +51,15 @@ public final class ClusterOptions {
         return port != 0;
     }
 
+    /** Every setting but the password as one line (config reload compares them). */
+    public String describe() {
+        return "{name:" + name + " host:" + host + " port:" + port + " advertise:" + advertise + " no_advertise:"
+                + noAdvertise + " routes:" + routes + " user:" + username + " timeout:"
+                + authTimeoutSeconds + " connect_retries:" + connectRetries + " ping_interval:" + pingInterval
+                + " ping_max:" + pingMax + " tls:" + (tls == null ? "<nil>" : tls.certFile + "," + tls.keyFile + ","
+                        + tls.caFile + "," + tls.verify) + "}";
+    }
+
     public ClusterOptions copy() {
         ClusterOptions c = new ClusterOptions();
         c.name = name;

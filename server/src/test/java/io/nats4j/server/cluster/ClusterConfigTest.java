@@ -120,4 +120,18 @@ class ClusterConfigTest {
         IOException e = assertThrows(IOException.class, () -> new NatsServer(o).start());
         assertEquals("solicited routes require cluster capabilities, e.g. --cluster", e.getMessage());
     }
+
+    @Test
+    void aReloadThatChangesTheClusterIsRefusedNotIgnored() throws Exception {
+        Path conf = write("listen: \"127.0.0.1:-1\"\ncluster { name: a, listen: \"127.0.0.1:-1\" }\n");
+        try (NatsServer s = new NatsServer(ServerOptions.fromConfigFile(conf))) {
+            s.start();
+            Files.writeString(conf, "listen: \"127.0.0.1:-1\"\ncluster { name: a, listen: \"127.0.0.1:-1\", "
+                    + "authorization { user: u, password: p } }\n");
+            IOException e = assertThrows(IOException.class, s::reload);
+            assertTrue(e.getMessage().startsWith("config reload not supported for Cluster: old={name:a"), e.getMessage());
+            Files.writeString(conf, "listen: \"127.0.0.1:-1\"\ncluster { name: a, listen: \"127.0.0.1:-1\" }\ndebug: true\n");
+            s.reload(); // the same cluster block: other changes apply
+        }
+    }
 }

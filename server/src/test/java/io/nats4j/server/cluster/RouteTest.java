@@ -96,7 +96,8 @@ class RouteTest {
             flushInterest(ca);
             flushInterest(cb);
             waitFor(() -> a.globalAccount().match("w").qsubs.length == 1
-                    && a.globalAccount().match("w").qsubs[0].length == 2, "B's queue member at A");
+                    && a.globalAccount().match("w").qsubs[0].length == 2
+                    && a.globalAccount().match("w").psubs.length == 1, "B's queue member and plain subscriber at A");
             for (int i = 0; i < 100; i++) {
                 pub.publish("w", new byte[] {1});
             }
