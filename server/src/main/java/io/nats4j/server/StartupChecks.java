@@ -66,9 +66,6 @@ public final class StartupChecks {
     /** Options whose capability is not built yet: refused, never silently ignored. */
     private static void refuseUnsupported(ServerOptions o) throws IOException {
         List<String> unsupported = new ArrayList<>();
-        if (o.jetStream.configured()) {
-            unsupported.add("JetStream");
-        }
         if (o.cluster.configured()) {
             unsupported.add("clustering");
         }
