@@ -416,6 +416,35 @@ public final class Consumer {
         });
     }
 
+    /** The stream stored and flushed {@code first..last}: any thread (the stream's writer). */
+    void storedRange(long first, long last) {
+        exec.execute(() -> {
+            if (closed) {
+                return;
+            }
+            long from = Math.max(Math.max(first, npf + 1), sseq);
+            if (from <= last) {
+                if (filters.isEmpty()) {
+                    npc += last - from + 1;
+                } else {
+                    for (String f : filters) {
+                        npc += walk(f, from, last);
+                    }
+                }
+            }
+            npf = Math.max(npf, last);
+            pump();
+        });
+    }
+
+    /** The stream removed {@code seq} (0: several, a purge) and starts at {@code firstSeq} now. */
+    void removed(long seq, long firstSeq) {
+        if (seq > 0 && seq < sseq) {
+            return; // already delivered: a pending one is dropped when its redelivery finds it gone
+        }
+        streamChanged();
+    }
+
     /** Something changed in the stream (purge, removal): recount, and deliver what can be. */
     void streamChanged() {
         exec.execute(() -> {

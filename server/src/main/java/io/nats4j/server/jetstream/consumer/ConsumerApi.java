@@ -43,6 +43,19 @@ public final class ConsumerApi {
                 "$JS.API.CONSUMER.LIST.*");
     }
 
+    /** The response type nats-server names for a request pattern. */
+    static String responseType(String relativePattern) {
+        String verb = relativePattern.split("\\.")[1];
+        return switch (verb) {
+            case "CREATE", "DURABLE" -> "io.nats.jetstream.api.v1.consumer_create_response";
+            case "INFO" -> "io.nats.jetstream.api.v1.consumer_info_response";
+            case "DELETE" -> "io.nats.jetstream.api.v1.consumer_delete_response";
+            case "NAMES" -> "io.nats.jetstream.api.v1.consumer_names_response";
+            case "LIST" -> "io.nats.jetstream.api.v1.consumer_list_response";
+            default -> "io.nats.jetstream.api.v1.error";
+        };
+    }
+
     /**
      * Answers one request on {@code subject} (with the {@code $JS.API.} prefix, the domain prefix already
      * removed). Returns the response JSON, or null when nats-server sends nothing (a subject it does not

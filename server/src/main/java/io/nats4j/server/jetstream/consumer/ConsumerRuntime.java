@@ -29,6 +29,9 @@ public final class ConsumerRuntime implements AutoCloseable {
             return t;
         });
         timers.setRemoveOnCancelPolicy(true);
+        // no thread while no consumer has a timer: a server without consumers keeps none
+        timers.setKeepAliveTime(2, TimeUnit.SECONDS);
+        timers.allowCoreThreadTimeOut(true);
     }
 
     @Override

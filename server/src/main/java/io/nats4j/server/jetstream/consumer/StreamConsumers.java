@@ -8,7 +8,6 @@ import io.nats4j.server.jetstream.consumer.ConsumerConfig.AckPolicyConfig;
 import io.nats4j.server.jetstream.consumer.ConsumerConfig.DeliverPolicy;
 import io.nats4j.server.jetstream.store.ConsumerStore;
 import io.nats4j.server.jetstream.store.StoredMessage;
-import io.nats4j.server.jetstream.store.StreamState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -67,6 +66,12 @@ public final class StreamConsumers {
      * Creates or updates a consumer; returns its info JSON. Throws {@link ConsumerError} with nats-server's error.
      */
     public synchronized ObjectNode create(ConsumerConfig cfg, Action action) {
+        if (cfg.maxAckPending == 0) {
+            cfg.maxAckPending = stream.defaultMaxAckPending();
+        }
+        if (cfg.inactiveThresholdNanos == 0) {
+            cfg.inactiveThresholdNanos = stream.defaultInactiveThresholdNanos();
+        }
         ConsumerConfigCheck.setDefaults(cfg);
         if (!cfg.isDurable() && cfg.inactiveThresholdNanos <= 0) {
             cfg.inactiveThresholdNanos = ConsumerConfigCheck.DEFAULT_INACTIVE_THRESHOLD_NANOS;
@@ -286,6 +291,20 @@ public final class StreamConsumers {
         }
     }
 
+    /** The stream stored and flushed messages {@code firstSeq..lastSeq} (one batch). */
+    public void storedRange(long firstSeq, long lastSeq) {
+        for (Consumer c : consumers.values()) {
+            c.storedRange(firstSeq, lastSeq);
+        }
+    }
+
+    /** The stream removed message {@code seq} (0: several) and its first sequence is now {@code firstSeq}. */
+    public void removed(long seq, long firstSeq) {
+        for (Consumer c : consumers.values()) {
+            c.removed(seq, firstSeq);
+        }
+    }
+
     /** The stream removed messages (purge, limits, delete): consumers recount and move past what is gone. */
     public void streamChanged() {
         for (Consumer c : consumers.values()) {
@@ -326,19 +345,8 @@ public final class StreamConsumers {
 
     /** After a consumer left an interest stream: messages only it needed go. */
     private void afterConsumerGone() {
-        if (stream.retention() != StreamHandle.Retention.INTEREST) {
-            return;
-        }
-        StreamState st = stream.store().state();
-        for (long q = st.firstSeq(); q <= st.lastSeq(); ) {
-            StoredMessage m = stream.store().loadNext(null, q);
-            if (m == null) {
-                break;
-            }
-            if (!interestIn(m.seq(), m.subject())) {
-                stream.removeAcknowledged(m.seq());
-            }
-            q = m.seq() + 1;
+        if (stream.retention() == StreamHandle.Retention.INTEREST) {
+            stream.recheckInterest();
         }
     }
 

@@ -35,6 +35,20 @@ public interface StreamHandle {
         return -1;
     }
 
+    /** The stream's {@code consumer_limits.max_ack_pending} (0: none). */
+    default long defaultMaxAckPending() {
+        return 0;
+    }
+
+    /** The stream's {@code consumer_limits.inactive_threshold} (0: none). */
+    default long defaultInactiveThresholdNanos() {
+        return 0;
+    }
+
+    /** A consumer of an interest stream went: messages only it needed go (on the stream's writer). */
+    default void recheckInterest() {
+    }
+
     /**
      * Removes message {@code seq}: every consumer that needed it has acknowledged it (interest and workqueue
      * retention). Called on a consumer's thread; the stream does it on its writer and returns at once.
