@@ -69,8 +69,9 @@ class ConsumerWireTest {
 
     /** Expects one status message on {@code subject}: returns its header block. */
     private static String status(RawClient c, String subject, Duration timeout) throws Exception {
+        // nats-server writes an empty reply as a second space ("HMSG subj 1  28 28"); clients read both
         Matcher m = c.expectMatch(java.util.regex.Pattern.compile(
-                "HMSG " + java.util.regex.Pattern.quote(subject) + " 1 (\\d+) (\\d+)\r\n"), timeout);
+                "HMSG " + java.util.regex.Pattern.quote(subject) + " 1 +(\\d+) (\\d+)\r\n"), timeout);
         int hlen = Integer.parseInt(m.group(1));
         Matcher body = c.expectMatch(java.util.regex.Pattern.compile("(?s)(.{" + hlen + "})\r\n"), timeout);
         return body.group(1);
@@ -184,6 +185,9 @@ class ConsumerWireTest {
         assertError(request("$JS.API.CONSUMER.CREATE.S.x.s.a",
                 "{\"stream_name\":\"S\",\"config\":{\"ack_policy\":\"explicit\",\"filter_subject\":\"s.b\"}}"),
                 400, 10131, "Consumer create request did not match filtered subject from create subject");
+        if (TestServer.isGoServer()) {
+            return; // the reference binary here is nats-server 2.9.10: filter_subjects and actions are 2.10's
+        }
         assertError(request("$JS.API.CONSUMER.CREATE.S.x",
                 "{\"stream_name\":\"S\",\"config\":{\"ack_policy\":\"explicit\",\"filter_subjects\":[\"s.a\",\"s.*\"]}}"),
                 400, 10138, "consumer subject filters cannot overlap");
