@@ -107,6 +107,8 @@ public final class Consumer {
     private long timerAtNanos;
     private final List<Subscription> subs = new ArrayList<>();
     private InterestListener interestListener;
+    /** Push: the (subject, queue) interests that match the deliver subject, kept by the interest listener. */
+    private final java.util.Set<String> interest = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Random4 random = new Random4();
 
     Consumer(StreamConsumers owner, StreamHandle stream, ConsumerRuntime rt, String name, ConsumerConfig cfg,
@@ -162,8 +164,16 @@ public final class Consumer {
         subscribe();
         if (cfg.isPush()) {
             inactiveSinceNanos = System.nanoTime();
+            // the listener hears the existing interest first, then every change, under the index's lock: the set
+            // it keeps is exact, where a match right after the event could still read a cached "no interest"
             interestListener = (subject, queue, weight) -> {
-                if (Subjects.subjectMatches(cfg.deliverSubject, subject) || subject.equals(cfg.deliverSubject)) {
+                if (subject.equals(cfg.deliverSubject) || Subjects.subjectMatches(cfg.deliverSubject, subject)) {
+                    String key = queue == null ? subject : subject + " " + queue;
+                    if (weight > 0) {
+                        interest.add(key);
+                    } else {
+                        interest.remove(key);
+                    }
                     exec.execute(this::checkInterest);
                 }
             };
@@ -476,7 +486,8 @@ public final class Consumer {
         }
         while (!closed) {
             if (cfg.isPush()) {
-                if (!active || (cfg.flowControl && pbytes > FLOW_CONTROL_MAX_PENDING)) {
+                // flow control: stop past the window until the client answers (nats-server's maxpb)
+                if (!active || (cfg.flowControl && pbytes > maxpb)) {
                     return;
                 }
             } else if (waiting.isEmpty()) {
@@ -640,9 +651,12 @@ public final class Consumer {
         }
         pub.publish(account, target, m.subject(), reply, hdr, payload);
         if (cfg.flowControl) {
-            pbytes += size(m) + reply.length();
-            if (fcid.isEmpty() && pbytes > maxpb) {
+            long sz = size(m) + reply.length();
+            pbytes += sz;
+            if (fcid.isEmpty() && pbytes > maxpb / 2) {
                 sendFlowControl();
+            } else if (!fcid.isEmpty() && pbytes - fcsz >= maxpb) {
+                fcsz += sz;
             }
         }
         if (ap != AckPolicyConfig.NONE) {
@@ -709,7 +723,7 @@ public final class Consumer {
         if (closed || !cfg.isPush()) {
             return;
         }
-        boolean now = DeliveryPublisher.hasInterest(account, cfg.deliverSubject);
+        boolean now = !interest.isEmpty();
         if (now == active) {
             return;
         }
