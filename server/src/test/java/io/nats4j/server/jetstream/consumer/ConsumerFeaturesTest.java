@@ -177,7 +177,9 @@ class ConsumerFeaturesTest {
         jsm.addOrUpdateConsumer("S", ConsumerConfiguration.builder().durable("ho").ackPolicy(AckPolicy.None)
                 .headersOnly(true).metadata(Map.of("team", "blue")).replayPolicy(ReplayPolicy.Original).build());
         ConsumerInfo ci = jsm.getConsumerInfo("S", "ho");
-        assertEquals("blue", ci.getConsumerConfiguration().getMetadata().get("team"));
+        if (!TestServer.isGoServer()) { // metadata is 2.10's; the reference binary here is 2.9.10
+            assertEquals("blue", ci.getConsumerConfiguration().getMetadata().get("team"));
+        }
         JetStreamSubscription sub = js.subscribe(null, PullSubscribeOptions.bind("S", "ho"));
         sub.pull(2);
         Message a = sub.nextMessage(Duration.ofSeconds(2));
@@ -192,6 +194,7 @@ class ConsumerFeaturesTest {
 
     @Test
     void v2AckSubjectIsAccepted() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(TestServer.isGoServer(), "2.10's form; the reference here is 2.9.10");
         publish(1);
         jsm.addOrUpdateConsumer("S", ConsumerConfiguration.builder().durable("v2").ackPolicy(AckPolicy.Explicit).build());
         JetStreamSubscription sub = js.subscribe(null, PullSubscribeOptions.bind("S", "v2"));
