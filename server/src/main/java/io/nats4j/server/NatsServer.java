@@ -187,6 +187,7 @@ public final class NatsServer implements AutoCloseable {
                 throw new IOException("Could not start JetStream: " + e.getMessage(), e);
             }
             jetStream = j;
+            info.jetStream(true);
         }
         StartupTrace.mark("system account");
         try {

@@ -24,6 +24,13 @@ public final class ServerInfo {
     private volatile byte[] clientPrefix;
     private volatile byte[] commonPrefix;
 
+    /** True while JetStream is enabled: client INFO carries {@code "jetstream":true} (as nats-server's). */
+    private volatile boolean jetStream;
+
+    void jetStream(boolean on) {
+        jetStream = on;
+    }
+
     /**
      * Rebuilds the prefixes from the current settings (at start and after every reload).
      *
@@ -43,6 +50,9 @@ public final class ServerInfo {
             sb.append(",\"auth_required\":true");
         }
         sb.append(",\"max_payload\":").append(settings.maxPayload());
+        if (jetStream) {
+            sb.append(",\"jetstream\":true");
+        }
         clientPrefix = bytes(sb);
     }
 

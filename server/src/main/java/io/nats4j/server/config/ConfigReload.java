@@ -54,6 +54,14 @@ public final class ConfigReload {
         refuse("HTTPBasePath", nullToEmpty(old.httpBasePath), nullToEmpty(neu.httpBasePath));
         refuse("NoHeaderSupport", old.noHeaderSupport, neu.noHeaderSupport);
         refuse("NoSublistCache", old.noSublistCache, neu.noSublistCache);
+        // JetStream settings are read once at start by nats4j (docs/DIFFERENCES.md): refused, not ignored
+        refuse("JetStream", old.jetStream.enabled, neu.jetStream.enabled);
+        refuse("JetStreamMaxMemory", old.jetStream.maxMemory, neu.jetStream.maxMemory);
+        refuse("JetStreamMaxStore", old.jetStream.maxStore, neu.jetStream.maxStore);
+        refuse("JetStreamDomain", nullToEmpty(old.jetStream.domain), nullToEmpty(neu.jetStream.domain));
+        refuse("StoreDir", old.jetStream.storeDir == null ? "" : old.jetStream.storeDir.toString(),
+                neu.jetStream.storeDir == null ? "" : neu.jetStream.storeDir.toString());
+        refuse("SyncInterval", String.valueOf(old.jetStream.syncInterval), String.valueOf(neu.jetStream.syncInterval));
         if ((old.tls == null) != (neu.tls == null)) {
             refuse("TLSConfig", old.tls == null ? "<nil>" : "enabled", neu.tls == null ? "<nil>" : "enabled");
         }

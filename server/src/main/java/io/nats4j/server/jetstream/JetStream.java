@@ -116,6 +116,9 @@ public final class JetStream {
         }
         recover();
         api.start();
+        if (server.accounts().operatorMode() != null) {
+            server.accounts().operatorMode().addLoadListener(api::accountAdded);
+        }
         server.logger().notice("  Max Memory:      " + friendlyBytes(maxMemory));
         server.logger().notice("  Max Storage:     " + friendlyBytes(maxStore));
         server.logger().notice("  Store Directory: \"" + storeDir + "\"");
@@ -210,10 +213,59 @@ public final class JetStream {
             return null;
         }
         JsAccount js = accounts.get(a.name());
-        if (js != null && js.account() != a && !a.isRemoved()) {
+        if (js == null) {
+            return enableLater(a);
+        }
+        if (js.account() != a && !a.isRemoved()) {
             js.account(a);
         }
+        JsLimits l = a.jetStreamLimits();
+        if (l != null && !l.equals(js.limits())) {
+            js.limits(l); // a reload or a new account JWT changed them
+        }
         return js;
+    }
+
+    /**
+     * An account that got JetStream after start (operator mode loads accounts on demand; a reload adds some):
+     * enabled now, with the streams recovered for it at start-up. Null when it has no JetStream.
+     */
+    private synchronized JsAccount enableLater(Account a) {
+        JsAccount js = accounts.get(a.name());
+        if (js != null || closed) {
+            return js;
+        }
+        JsLimits l = limitsFor(a);
+        if (l == null) {
+            return null;
+        }
+        js = new JsAccount(this, a, l);
+        accounts.put(a.name(), js);
+        List<Recovered> waiting = unclaimed.remove(a.name());
+        if (waiting != null) {
+            for (Recovered r : waiting) {
+                StreamStore st = storage(StorageType.FILE).createStream(storeName(a.name(), r.config().name()),
+                        r.config().storeLimits());
+                js.recoverStream(r.config(), st, r.createdNanos());
+                server.logger().notice("Restored " + String.format("%,d", st.state().msgs()) + " messages for stream '"
+                        + a.name() + " > " + r.config().name() + "'");
+            }
+        }
+        return js;
+    }
+
+    /** A stream configuration read at start-up whose account was not known yet. */
+    private record Recovered(StreamConfig config, long createdNanos) {
+    }
+
+    private final ConcurrentHashMap<String, List<Recovered>> unclaimed = new ConcurrentHashMap<>();
+
+    /** After a config reload: the API in new accounts, limits of the accounts that have JetStream. */
+    public void accountsChanged(io.nats4j.server.auth.Accounts next) {
+        for (Account a : next.all()) {
+            api.accountAdded(a);
+            account(a);
+        }
     }
 
     public JsAccount account(String name) {
@@ -373,8 +425,8 @@ public final class JetStream {
                             long created = doc.path("created").asLong();
                             known.add(storeName(accName, cfg.name()));
                             if (ja == null) {
-                                server.logger().warn("JetStream stream '" + accName + " > " + cfg.name()
-                                        + "' not recovered: the account has no JetStream");
+                                // operator mode loads accounts on demand: recovered when the account is
+                                unclaimed.computeIfAbsent(accName, k -> new ArrayList<>()).add(new Recovered(cfg, created));
                                 continue;
                             }
                             StreamStore st = fs.createStream(storeName(accName, cfg.name()), cfg.storeLimits());

@@ -17,5 +17,5 @@ public record JsLimits(long maxMemory, long maxStore, int maxStreams, int maxCon
                        long memoryMaxStreamBytes, long storeMaxStreamBytes, boolean maxBytesRequired) {
 
     /** No limits (an account with {@code jetstream: enabled}). */
-    public static final JsLimits UNLIMITED = new JsLimits(-1, -1, -1, -1, -1, 0, 0, false);
+    public static final JsLimits UNLIMITED = new JsLimits(-1, -1, -1, -1, -1, -1, -1, false);
 }

@@ -23,6 +23,17 @@ public final class JetStreamOptions {
     /** {@code limits { duplicate_window }}: the most a stream may set, 0 = no limit. */
     public long duplicateWindowLimitNanos;
 
+    /** {@code unique_tag} (a cluster placement rule; kept, no effect on one server). */
+    public String uniqueTag;
+    /** {@code max_outstanding_catchup} (clustering; kept, no effect on one server). */
+    public long maxOutstandingCatchup;
+    /** {@code request_queue_limit}: API requests queued before new ones are dropped; 0 = default. */
+    public long requestQueueLimit;
+    /** {@code limits { max_ack_pending, max_ha_assets, max_request_batch }}; 0 = unset. */
+    public int limitMaxAckPending;
+    public int limitMaxHaAssets;
+    public int limitMaxRequestBatch;
+
     public boolean configured() {
         return enabled || storeDir != null;
     }
@@ -36,6 +47,12 @@ public final class JetStreamOptions {
         c.domain = domain;
         c.syncInterval = syncInterval;
         c.duplicateWindowLimitNanos = duplicateWindowLimitNanos;
+        c.uniqueTag = uniqueTag;
+        c.maxOutstandingCatchup = maxOutstandingCatchup;
+        c.requestQueueLimit = requestQueueLimit;
+        c.limitMaxAckPending = limitMaxAckPending;
+        c.limitMaxHaAssets = limitMaxHaAssets;
+        c.limitMaxRequestBatch = limitMaxRequestBatch;
         return c;
     }
 }
