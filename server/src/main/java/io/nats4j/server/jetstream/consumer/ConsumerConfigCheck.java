@@ -44,6 +44,15 @@ final class ConsumerConfigCheck {
         }
     }
 
+    /** Same, with the account's max_ack_pending lowering the default (nats-server's accLim.MaxAckPending). */
+    static void setDefaults(ConsumerConfig c, long accountMaxAckPending) {
+        boolean acks = c.ackPolicy == AckPolicyConfig.EXPLICIT || c.ackPolicy == AckPolicyConfig.ALL;
+        if (acks && c.maxAckPending == 0 && accountMaxAckPending > 0 && accountMaxAckPending < DEFAULT_MAX_ACK_PENDING) {
+            c.maxAckPending = accountMaxAckPending;
+        }
+        setDefaults(c);
+    }
+
     /** nats-server's checkConsumerCfg (single server, no account or server limits beyond the defaults). */
     static void check(ConsumerConfig c, StreamHandle stream) {
         if (c.replicas > 0 && c.replicas > stream.replicas()) {
@@ -104,6 +113,18 @@ final class ConsumerConfigCheck {
             if (c.maxRequestExpiresNanos != 0 && c.maxRequestExpiresNanos < 1_000_000L) {
                 throw ConsumerError.maxRequestExpiresTooSmall();
             }
+        }
+        long accMaxAckPending = stream.accountMaxAckPending();
+        if (accMaxAckPending > 0 && c.maxAckPending > accMaxAckPending) {
+            throw ConsumerError.maxPendingAckExcess(accMaxAckPending);
+        }
+        long strMaxAckPending = stream.defaultMaxAckPending();
+        if (strMaxAckPending > 0 && c.maxAckPending > strMaxAckPending) {
+            throw ConsumerError.maxPendingAckExcess(strMaxAckPending);
+        }
+        long strInactive = stream.defaultInactiveThresholdNanos();
+        if (strInactive > 0 && c.inactiveThresholdNanos > strInactive) {
+            throw ConsumerError.inactiveThresholdExcess(GoDuration.format(strInactive));
         }
         if (c.direct) {
             if (!c.isPush()) {

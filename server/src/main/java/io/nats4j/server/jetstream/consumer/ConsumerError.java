@@ -87,6 +87,8 @@ public final class ConsumerError extends RuntimeException {
     static ConsumerError multipleFiltersNotAllowed() { return new ConsumerError(400, 10137, "consumer with multiple subject filters cannot use subject based API"); }
     static ConsumerError overlappingFilters() { return new ConsumerError(400, 10138, "consumer subject filters cannot overlap"); }
     static ConsumerError emptyFilter() { return new ConsumerError(400, 10139, "consumer filter in FilterSubjects cannot be empty"); }
+    static ConsumerError maxPendingAckExcess(long limit) { return new ConsumerError(400, 10121, "consumer max ack pending exceeds system limit of " + limit); }
+    static ConsumerError inactiveThresholdExcess(String limit) { return new ConsumerError(400, 10153, "consumer inactive threshold exceeds system limit of " + limit); }
     static ConsumerError alreadyExists() { return new ConsumerError(400, 10148, "consumer already exists"); }
     static ConsumerError doesNotExist() { return new ConsumerError(400, 10149, "consumer does not exist"); }
 }

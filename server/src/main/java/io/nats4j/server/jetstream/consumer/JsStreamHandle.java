@@ -66,12 +66,24 @@ final class JsStreamHandle implements StreamHandle, StreamListener {
 
     @Override
     public int maxConsumers() {
-        return (int) Math.min(Integer.MAX_VALUE, stream.config().maxConsumers());
+        // the stream's max_consumers, or the account's limit when that is lower (nats-server compares either with
+        // the stream's own consumer count)
+        long maxc = stream.config().maxConsumers();
+        int acc = stream.account().limits().maxConsumers();
+        if (maxc <= 0 || (acc > 0 && acc < maxc)) {
+            maxc = acc;
+        }
+        return (int) Math.min(Integer.MAX_VALUE, maxc);
     }
 
     @Override
     public long defaultMaxAckPending() {
         return stream.config().consumerMaxAckPending();
+    }
+
+    @Override
+    public long accountMaxAckPending() {
+        return stream.account().limits().maxAckPending();
     }
 
     @Override

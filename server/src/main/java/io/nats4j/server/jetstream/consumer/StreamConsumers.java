@@ -72,7 +72,7 @@ public final class StreamConsumers {
         if (cfg.inactiveThresholdNanos == 0) {
             cfg.inactiveThresholdNanos = stream.defaultInactiveThresholdNanos();
         }
-        ConsumerConfigCheck.setDefaults(cfg);
+        ConsumerConfigCheck.setDefaults(cfg, stream.accountMaxAckPending());
         if (!cfg.isDurable() && cfg.inactiveThresholdNanos <= 0) {
             cfg.inactiveThresholdNanos = ConsumerConfigCheck.DEFAULT_INACTIVE_THRESHOLD_NANOS;
         }

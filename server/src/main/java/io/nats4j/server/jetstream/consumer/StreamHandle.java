@@ -40,6 +40,11 @@ public interface StreamHandle {
         return 0;
     }
 
+    /** The account's {@code max_ack_pending} limit (0 or -1: none). */
+    default long accountMaxAckPending() {
+        return -1;
+    }
+
     /** The stream's {@code consumer_limits.inactive_threshold} (0: none). */
     default long defaultInactiveThresholdNanos() {
         return 0;
