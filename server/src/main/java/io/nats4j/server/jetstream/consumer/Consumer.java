@@ -923,7 +923,10 @@ public final class Consumer {
         }
         String body = payload == null ? "" : new String(payload, StandardCharsets.UTF_8);
         boolean replyToAck = reply != null && !reply.isEmpty();
+        // nats-server answers an ack of an ack-none consumer on a limits stream with nothing
+        boolean silent = cfg.ackPolicy == AckPolicyConfig.NONE && stream.retention() == StreamHandle.Retention.LIMITS;
         if (body.isEmpty() || body.equals("+ACK") || body.equals("+OK")) {
+            replyToAck &= !silent;
             ackMsg(a.streamSeq(), a.consumerSeq());
         } else if (body.startsWith("+NXT")) {
             ackMsg(a.streamSeq(), a.consumerSeq());
@@ -941,6 +944,7 @@ public final class Consumer {
                 store.updateDelivered(p.consumerSeq(), a.streamSeq(), 1, now);
             }
         } else if (body.startsWith("+TERM")) {
+            replyToAck &= !silent;
             ackMsg(a.streamSeq(), a.consumerSeq());
         }
         if (replyToAck) {
@@ -986,9 +990,6 @@ public final class Consumer {
         AckPolicyConfig ap = cfg.ackPolicy;
         if (ap == AckPolicyConfig.NONE) {
             return;
-        }
-        if (seq >= sseq) {
-            sseq = seq + 1; // cannot happen on one server; kept as nats-server does
         }
         long low = seq;
         long high = seq;
