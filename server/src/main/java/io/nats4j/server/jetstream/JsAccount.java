@@ -107,6 +107,9 @@ public final class JsAccount {
     public Stream createStream(StreamConfig config) {
         Storage storage = jetStream.storage(config.storage());
         StreamStore store = storage.createStream(JetStream.storeName(name(), config.name()), config.storeLimits());
+        if (config.firstSeq() > 1) {
+            store.compact(config.firstSeq()); // empty, continuing at first_seq (nats-server purges to it)
+        }
         long created = JetStream.nowNanos();
         jetStream.persistConfig(this, config, created);
         Stream s = new Stream(jetStream, this, config, store, created);

@@ -633,7 +633,7 @@ public final class Stream {
         if (domain != null && !domain.isEmpty()) {
             r.put("domain", domain);
         }
-        return r.toString().getBytes(StandardCharsets.UTF_8);
+        return ApiRequest.bytes(r);
     }
 
     private static String quote(String s) {

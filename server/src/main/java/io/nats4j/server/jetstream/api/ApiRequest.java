@@ -16,8 +16,48 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class ApiRequest {
 
-    /** Jackson for the API (thread-safe once configured). */
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Jackson for the API (thread-safe once configured); writes {@code <}, {@code >}, {@code &} as Go does. */
+    public static final ObjectMapper MAPPER = goMapper();
+
+    private static ObjectMapper goMapper() {
+        ObjectMapper m = new ObjectMapper();
+        m.getFactory().setCharacterEscapes(new GoEscapes());
+        return m;
+    }
+
+    /** Go's encoding/json escapes these for HTML safety: the same bytes as nats-server's answers. */
+    private static final class GoEscapes extends com.fasterxml.jackson.core.io.CharacterEscapes {
+        private final int[] table;
+
+        GoEscapes() {
+            table = standardAsciiEscapesForJSON();
+            table['<'] = ESCAPE_CUSTOM;
+            table['>'] = ESCAPE_CUSTOM;
+            table['&'] = ESCAPE_CUSTOM;
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return table;
+        }
+
+        @Override
+        public com.fasterxml.jackson.core.SerializableString getEscapeSequence(int ch) {
+            if (ch == '<' || ch == '>' || ch == '&' || ch == 0x2028 || ch == 0x2029) {
+                return new com.fasterxml.jackson.core.io.SerializedString(String.format("\\u%04x", ch));
+            }
+            return null;
+        }
+    }
+
+    /** The JSON bytes of a response, as nats-server writes them. */
+    public static byte[] bytes(JsonNode n) {
+        try {
+            return MAPPER.writeValueAsBytes(n);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     private final JsApi api;
     private final Account account;
@@ -28,10 +68,11 @@ public final class ApiRequest {
     private final byte[] headers;
     private final byte[] payload;
     private final String responseType;
+    private final java.util.function.Consumer<ObjectNode> errorFields;
     private final AtomicBoolean answered = new AtomicBoolean();
 
     ApiRequest(JsApi api, Account account, JsAccount jsAccount, String subject, String[] args, String reply,
-            byte[] headers, byte[] payload, String responseType) {
+            byte[] headers, byte[] payload, String responseType, java.util.function.Consumer<ObjectNode> errorFields) {
         this.api = api;
         this.account = account;
         this.jsAccount = jsAccount;
@@ -41,6 +82,7 @@ public final class ApiRequest {
         this.headers = headers;
         this.payload = payload;
         this.responseType = responseType;
+        this.errorFields = errorFields;
     }
 
     /** The account the request was published in. */
@@ -126,13 +168,20 @@ public final class ApiRequest {
 
     /** Answers with {@code response} (made by {@link #newResponse()}). */
     public void respond(ObjectNode response) {
-        respondRaw(response.toString().getBytes(StandardCharsets.UTF_8));
+        respondRaw(bytes(response));
     }
 
-    /** Answers {@code {"type":..,"error":{..}}}. */
+    /**
+     * Answers {@code {"type":..,"error":{..}}}, plus the fields nats-server's response type always carries
+     * (e.g. {@code "total":0,"offset":0,"limit":0} of a paged response).
+     */
     public void error(ApiError error) {
         ObjectNode r = newResponse();
         error.writeTo(r);
+        if (errorFields != null) {
+            errorFields.accept(r);
+        }
+        api.countError();
         respond(r);
     }
 

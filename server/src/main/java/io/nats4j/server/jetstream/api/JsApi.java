@@ -47,7 +47,8 @@ public final class JsApi extends InternalService {
     /** nats-server's prefix. */
     public static final String PREFIX = "$JS.API";
 
-    private record Route(String pattern, String[] tokens, String responseType, ApiHandler handler) {
+    private record Route(String pattern, String[] tokens, String responseType,
+            java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> errorFields, ApiHandler handler) {
     }
 
     private final JetStream jetStream;
@@ -71,7 +72,16 @@ public final class JsApi extends InternalService {
      * {@link #start}.
      */
     public void register(String pattern, String responseType, ApiHandler handler) {
-        Route r = new Route(pattern, pattern.split("\\."), responseType, handler);
+        register(pattern, responseType, null, handler);
+    }
+
+    /**
+     * Same, with the fields an error answer of this type carries besides {@code type} and {@code error} (Go
+     * writes the non-omitempty fields of the response struct: {@code "purged":0}, {@code "total":0}, ...).
+     */
+    public void register(String pattern, String responseType,
+            java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> errorFields, ApiHandler handler) {
+        Route r = new Route(pattern, pattern.split("\\."), responseType, errorFields, handler);
         routes.add(r);
         submit(() -> {
             for (Account a : wired) {
@@ -152,19 +162,16 @@ public final class JsApi extends InternalService {
             }
             JsAccount js = jetStream.account(account);
             ApiRequest req = new ApiRequest(this, account, js, subject, args.toArray(new String[0]), reply, headers,
-                    payload, r.responseType());
+                    payload, r.responseType(), r.errorFields());
             if (js == null) {
-                errors.incrementAndGet();
                 req.error(JsError.NOT_ENABLED_FOR_ACCOUNT);
                 return;
             }
             try {
                 r.handler().handle(req);
             } catch (ApiException e) {
-                errors.incrementAndGet();
                 req.error(e.error());
             } catch (RuntimeException e) {
-                errors.incrementAndGet();
                 log.error("JetStream API " + subject + " failed: " + e);
                 req.error(JsError.BAD_REQUEST);
             }

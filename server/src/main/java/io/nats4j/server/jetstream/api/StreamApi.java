@@ -55,15 +55,23 @@ public final class StreamApi {
         api.register("INFO", ACCOUNT_INFO, h::accountInfo);
         api.register("STREAM.CREATE.*", CREATE, h::create);
         api.register("STREAM.UPDATE.*", UPDATE, h::update);
-        api.register("STREAM.INFO.*", INFO, h::info);
+        api.register("STREAM.INFO.*", INFO, StreamApi::paged, h::info);
         api.register("STREAM.DELETE.*", DELETE, h::delete);
-        api.register("STREAM.NAMES", NAMES, h::names);
-        api.register("STREAM.LIST", LIST, h::list);
-        api.register("STREAM.PURGE.*", PURGE, h::purge);
+        api.register("STREAM.NAMES", NAMES, o -> paged(o).putNull("streams"), h::names);
+        api.register("STREAM.LIST", LIST, o -> paged(o).putNull("streams"), h::list);
+        api.register("STREAM.PURGE.*", PURGE, o -> o.put("purged", 0), h::purge);
         api.register("STREAM.MSG.GET.*", MSG_GET, h::msgGet);
         api.register("STREAM.MSG.DELETE.*", MSG_DELETE, h::msgDelete);
         api.register("DIRECT.GET.*", MSG_GET, h::directGet);
         api.register("DIRECT.GET.*.>", MSG_GET, h::directGetLast);
+    }
+
+    /** The zero ApiPaged fields of an error answer. */
+    private static ObjectNode paged(ObjectNode o) {
+        o.put("total", 0);
+        o.put("offset", 0);
+        o.put("limit", 0);
+        return o;
     }
 
     // ------------------------------------------------------------------ account
@@ -297,7 +305,8 @@ public final class StreamApi {
         StreamState st = s.store().state();
         o.put("messages", st.msgs());
         o.put("bytes", st.bytes());
-        o.put("first_seq", st.firstSeq());
+        // a stream that never had a message reports 0 (nats-server's stores), after a purge last + 1
+        o.put("first_seq", st.msgs() == 0 && st.lastSeq() == 0 ? 0 : st.firstSeq());
         o.put("first_ts", goTime(st.firstTimeNanos()));
         o.put("last_seq", st.lastSeq());
         o.put("last_ts", goTime(st.lastTimeNanos()));
