@@ -94,7 +94,18 @@ public final class ConsumerApi {
     }
 
     private static byte[] bytes(ObjectNode o) {
-        return o.toString().getBytes(StandardCharsets.UTF_8);
+        return io.nats4j.server.jetstream.api.ApiRequest.bytes(o); // Go's escaping of <, >, &
+    }
+
+    /** A paged answer's error: nats-server writes its paging fields and an empty list after the error. */
+    private static byte[] pagedError(String type, ConsumerError e) {
+        ObjectNode o = response(type);
+        o.set("error", e.toJson());
+        o.put("total", 0);
+        o.put("offset", 0);
+        o.put("limit", 0);
+        o.putArray("consumers");
+        return bytes(o);
     }
 
     private byte[] create(Account account, String subject, String[] t, byte[] payload, boolean legacyDurable) {
@@ -235,12 +246,12 @@ public final class ConsumerApi {
                     }
                 }
             } catch (IOException e) {
-                return error(type, ConsumerError.invalidJson());
+                return pagedError(type, ConsumerError.invalidJson());
             }
         }
         StreamConsumers sc = streams.consumers(account, streamName);
         if (sc == null) {
-            return error(type, ConsumerError.streamNotFound());
+            return pagedError(type, ConsumerError.streamNotFound());
         }
         List<String> names = sc.names();
         int limit = list ? LIST_LIMIT : NAMES_LIMIT;
@@ -249,7 +260,7 @@ public final class ConsumerApi {
         int to = Math.min(total, from + limit);
         ObjectNode o = response(type);
         o.put("total", total);
-        o.put("offset", offset);
+        o.put("offset", from);
         o.put("limit", limit);
         ArrayNode arr = o.putArray("consumers");
         for (String n : names.subList(from, to)) {

@@ -224,6 +224,12 @@ class ConsumerWireTest {
         assertEquals("pull", list.get("consumers").get(0).get("name").asText());
         assertEquals("S", list.get("consumers").get(0).get("stream_name").asText());
         assertEquals(5, list.get("consumers").get(0).get("config").get("max_batch").asInt());
+        assertEquals("{\"type\":\"io.nats.jetstream.api.v1.consumer_names_response\",\"error\":{\"code\":404,"
+                + "\"err_code\":10059,\"description\":\"stream not found\"},\"total\":0,\"offset\":0,\"limit\":0,"
+                + "\"consumers\":[]}", request("$JS.API.CONSUMER.NAMES.NOPE", "").toString());
+        JsonNode past = request("$JS.API.CONSUMER.NAMES.S", "{\"offset\":9}");
+        assertEquals(2, past.get("offset").asInt(), "offset past the end is clamped");
+        assertEquals(0, past.get("consumers").size());
         JsonNode del = request("$JS.API.CONSUMER.DELETE.S.push", "");
         assertEquals("{\"type\":\"io.nats.jetstream.api.v1.consumer_delete_response\",\"success\":true}", del.toString());
     }
