@@ -106,6 +106,10 @@ public final class Consumer {
     private ScheduledFuture<?> timer;
     private long timerAtNanos;
     private final List<Subscription> subs = new ArrayList<>();
+    /** State changed since the last write to the store. */
+    private boolean dirty;
+    /** Reply subjects of acks to answer after the next state write. */
+    private final List<String> ackReplies = new ArrayList<>();
     private InterestListener interestListener;
     /** Push: the (subject, queue) interests that match the deliver subject, kept by the interest listener. */
     private final java.util.Set<String> interest = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -124,7 +128,7 @@ public final class Consumer {
         this.filters = cfg.filters();
         this.exec = new SerialExecutor(rt.workers,
                 e -> rt.log.error("JetStream consumer '" + account.name() + " > " + stream.name() + " > " + name
-                        + "' error: " + e));
+                        + "' error: " + e), this::flushState);
         this.pub = new DeliveryPublisher(rt.stats);
         this.ackPrefix = ACK_PREFIX + stream.name() + "." + name + ".";
         if (cfg.flowControl) {
@@ -250,6 +254,9 @@ public final class Consumer {
         exec.execute(() -> {
             try {
                 if (!closed) {
+                    if (!deleteState) {
+                        flushState();
+                    }
                     closed = true;
                     for (Subscription s : subs) {
                         s.closed = true;
@@ -637,7 +644,7 @@ public final class Consumer {
             adflr = cs;
             asflr = seq;
         }
-        store.updateDelivered(cs, seq, dc, now);
+        dirty = true;
         lastDeliveredWall = now;
         lastDeliveryNanos = System.nanoTime();
         replayLastStoredNanos = m.timestampNanos();
@@ -941,14 +948,14 @@ public final class Consumer {
             if (p != null) {
                 long now = JsTime.nowNanos();
                 pending.put(a.streamSeq(), new ConsumerState.Pending(p.consumerSeq(), now));
-                store.updateDelivered(p.consumerSeq(), a.streamSeq(), 1, now);
+                dirty = true;
             }
         } else if (body.startsWith("+TERM")) {
             replyToAck &= !silent;
             ackMsg(a.streamSeq(), a.consumerSeq());
         }
         if (replyToAck) {
-            pub.publish(account, reply, reply, null, null, null);
+            ackReplies.add(reply); // answered once the state is written (flushState)
         }
     }
 
@@ -977,7 +984,7 @@ public final class Consumer {
                 rdq.remove(seq);
                 long ts = JsTime.nowNanos() - cfg.ackWaitNanos + delay;
                 pending.put(seq, new ConsumerState.Pending(p.consumerSeq(), ts));
-                store.updateDelivered(p.consumerSeq(), seq, a.deliveries(), ts);
+                dirty = true;
                 ensureTimer(System.nanoTime() + delay + 1_000_000);
                 return;
             }
@@ -1015,7 +1022,7 @@ public final class Consumer {
                     asflr = nx.getKey() - 1;
                 }
             }
-            storeAck(d, seq);
+            dirty = true;
             if (wasFull) {
                 pump();
             }
@@ -1030,7 +1037,7 @@ public final class Consumer {
             pending.headMap(seq, true).clear();
             rdc.keySet().removeIf(q -> q <= seq);
             rdq.removeIf(q -> q <= seq);
-            storeAck(cseq, seq);
+            dirty = true;
             if (wasFull) {
                 pump();
             }
@@ -1041,13 +1048,22 @@ public final class Consumer {
         }
     }
 
-    private void storeAck(long cseq, long seq) {
-        try {
-            store.updateAcks(cseq, seq);
-        } catch (io.nats4j.server.jetstream.store.StoreException e) {
-            if (e.kind() != io.nats4j.server.jetstream.store.StoreException.Kind.NOT_FOUND) {
-                throw e;
+    /**
+     * Writes the consumer's state once for everything its thread did since the last write (group commit: one
+     * store write, one fsync in file storage), then answers the acks that asked for a reply: an answered ack is
+     * on disk. Called by the serial executor at the end of each batch of tasks.
+     */
+    private void flushState() {
+        if (dirty && !closed) {
+            dirty = false;
+            store.update(new ConsumerState(dseq - 1, sseq - 1, adflr, asflr, new java.util.TreeMap<>(pending),
+                    new java.util.TreeMap<>(rdc)));
+        }
+        if (!ackReplies.isEmpty()) {
+            for (String r : ackReplies) {
+                pub.publish(account, r, r, null, null, null);
             }
+            ackReplies.clear();
         }
     }
 

@@ -16,10 +16,15 @@ final class SerialExecutor implements Executor {
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final Consumer<RuntimeException> onError;
+    private final Runnable batchEnd;
+    /** The most tasks run before {@code batchEnd} runs anyway. */
+    static final int MAX_BATCH = 256;
 
-    SerialExecutor(Executor backing, Consumer<RuntimeException> onError) {
+    /** @param batchEnd runs after each batch of tasks (the queue ran empty, or {@value #MAX_BATCH} ran) */
+    SerialExecutor(Executor backing, Consumer<RuntimeException> onError, Runnable batchEnd) {
         this.backing = backing;
         this.onError = onError;
+        this.batchEnd = batchEnd;
     }
 
     @Override
@@ -30,16 +35,26 @@ final class SerialExecutor implements Executor {
         }
     }
 
+    private void run(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            onError.accept(e);
+        }
+    }
+
     private void drain() {
         for (;;) {
             Runnable r;
+            int n = 0;
             while ((r = tasks.poll()) != null) {
-                try {
-                    r.run();
-                } catch (RuntimeException e) {
-                    onError.accept(e);
+                run(r);
+                if (++n == MAX_BATCH) {
+                    run(batchEnd);
+                    n = 0;
                 }
             }
+            run(batchEnd);
             scheduled.set(false);
             if (tasks.isEmpty() || !scheduled.compareAndSet(false, true)) {
                 return;

@@ -1,0 +1,80 @@
+package io.nats4j.server.jetstream.consumer;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.PublishAck;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import io.nats4j.server.testsupport.TestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * Pull-consumer fetch throughput with explicit acks (docs/PERFORMANCE.md, "JetStream pull consumer"): stores
+ * {@code -Dbench.msgs} (default 100,000) 1 KiB messages in a file stream, then fetches them in batches of
+ * {@code -Dbench.batch} (500) acking each, and prints messages per second. Not a test: runs only with
+ * {@code -Dnats4j.bench=true}, against nats4j or nats-server as {@code -Dnats.test.server} says.
+ */
+@Tag("slow")
+@EnabledIfSystemProperty(named = "nats4j.bench", matches = "true")
+class PullFetchThroughputBench {
+
+    @Test
+    void fetch() throws Exception {
+        int n = Integer.getInteger("bench.msgs", 100_000);
+        int batch = Integer.getInteger("bench.batch", 500);
+        Path dir = Files.createTempDirectory("pullbench");
+        try (TestServer server = JsServers.start(dir); Connection nc = Nats.connect(server.url())) {
+            JetStream js = nc.jetStream();
+            JetStreamManagement jsm = nc.jetStreamManagement();
+            jsm.addStream(StreamConfiguration.builder().name("B").subjects("b.>").storageType(StorageType.File).build());
+            byte[] payload = new byte[1024];
+            ArrayDeque<CompletableFuture<PublishAck>> window = new ArrayDeque<>();
+            for (int i = 0; i < n; i++) {
+                window.add(js.publishAsync("b.x", payload));
+                if (window.size() >= 256) {
+                    window.poll().get();
+                }
+            }
+            while (!window.isEmpty()) {
+                window.poll().get();
+            }
+            jsm.addOrUpdateConsumer("B", ConsumerConfiguration.builder().durable("c").ackPolicy(AckPolicy.Explicit)
+                    .maxAckPending(10_000).build());
+            JetStreamSubscription sub = js.subscribe(null, PullSubscribeOptions.bind("B", "c"));
+            long t0 = System.nanoTime();
+            int got = 0;
+            while (got < n) {
+                List<Message> msgs = sub.fetch(batch, Duration.ofSeconds(5));
+                if (msgs.isEmpty()) {
+                    break;
+                }
+                for (Message m : msgs) {
+                    m.ack();
+                }
+                got += msgs.size();
+            }
+            nc.flush(Duration.ofSeconds(5));
+            while (jsm.getConsumerInfo("B", "c").getNumAckPending() > 0) {
+                Thread.sleep(5);
+            }
+            long ns = System.nanoTime() - t0;
+            System.out.printf("BENCH server=%s msgs=%d batch=%d seconds=%.2f msgs/s=%.0f%n", TestServer.kind(), got,
+                    batch, ns / 1e9, got / (ns / 1e9));
+        }
+    }
+}
