@@ -108,6 +108,12 @@ public final class Consumer {
     private final List<Subscription> subs = new ArrayList<>();
     /** State changed since the last write to the store. */
     private boolean dirty;
+    private boolean flushScheduled;
+    /**
+     * How long a state change that no client waits for (a delivery, an ack without reply) may stay unwritten, so
+     * that one write covers many: nats-server writes its consumer state asynchronously as well.
+     */
+    static final long STATE_WRITE_DELAY_MS = 25;
     /** Reply subjects of acks to answer after the next state write. */
     private final List<String> ackReplies = new ArrayList<>();
     private InterestListener interestListener;
@@ -255,7 +261,7 @@ public final class Consumer {
             try {
                 if (!closed) {
                     if (!deleteState) {
-                        flushState();
+                        writeState();
                     }
                     closed = true;
                     for (Subscription s : subs) {
@@ -275,6 +281,7 @@ public final class Consumer {
                         }
                     }
                     waiting.clear();
+                    pub.flush();
                     if (deleteState) {
                         store.delete();
                     }
@@ -1054,6 +1061,27 @@ public final class Consumer {
      * on disk. Called by the serial executor at the end of each batch of tasks.
      */
     private void flushState() {
+        pub.flush();
+        if (ackReplies.isEmpty() && dirty && !closed) {
+            // nobody waits for this state: write it a little later, together with what follows
+            if (!flushScheduled) {
+                flushScheduled = true;
+                try {
+                    rt.timers.schedule(() -> exec.execute(() -> {
+                        flushScheduled = false;
+                        writeState();
+                    }), STATE_WRITE_DELAY_MS, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    flushScheduled = false;
+                    writeState();
+                }
+            }
+            return;
+        }
+        writeState();
+    }
+
+    private void writeState() {
         if (dirty && !closed) {
             dirty = false;
             store.update(new ConsumerState(dseq - 1, sseq - 1, adflr, asflr, new java.util.TreeMap<>(pending),
@@ -1064,6 +1092,7 @@ public final class Consumer {
                 pub.publish(account, r, r, null, null, null);
             }
             ackReplies.clear();
+            pub.flush();
         }
     }
 

@@ -14,12 +14,16 @@ import java.nio.charset.StandardCharsets;
  * A consumer's publisher: hands a stored message to the server's message path ({@link FanOut}) matched on one
  * subject (the deliver subject, a pull request's reply) while the receivers see another (the message's own
  * subject), as nats-server delivers JetStream messages. Appends to receivers' outbound buffers only: it never
- * blocks on them. Used by one thread at a time (the consumer's serial executor).
+ * blocks on them. Used by one thread at a time (the consumer's serial executor), which calls {@link #flush()} at
+ * the end of each batch of its work.
  */
 final class DeliveryPublisher {
 
     private final FanOut fanOut;
     private final Message message = new Message();
+    /** Deliveries appended but not flushed yet; flushed at the latest after {@link #MAX_UNFLUSHED}. */
+    private int unflushed;
+    static final int MAX_UNFLUSHED = 256;
 
     DeliveryPublisher(ServerStats stats) {
         this.fanOut = new FanOut(ConnectionKind.JETSTREAM, null, stats, null);
@@ -48,11 +52,25 @@ final class DeliveryPublisher {
             m.noReply();
         }
         try {
-            return fanOut.deliver(m, r);
+            int n = fanOut.deliver(m, r);
+            if (++unflushed >= MAX_UNFLUSHED) {
+                flush();
+            }
+            return n;
         } finally {
-            fanOut.endBatch(null);
             m.data(null, 0);
             data.release();
+        }
+    }
+
+    /**
+     * Flushes every receiver written to since the last flush: one task per receiver loop for a whole batch of
+     * deliveries, not one per message. The consumer calls it at the end of each batch of its work.
+     */
+    void flush() {
+        if (unflushed > 0) {
+            unflushed = 0;
+            fanOut.endBatch(null);
         }
     }
 
