@@ -115,6 +115,7 @@ public final class JetStream {
             }
         }
         recover();
+        warmUp();
         api.start();
         if (server.accounts().operatorMode() != null) {
             server.accounts().operatorMode().addLoadListener(api::accountAdded);
@@ -125,6 +126,24 @@ public final class JetStream {
         if (domain() != null) {
             server.logger().notice("  Domain:          " + domain());
         }
+    }
+
+    /**
+     * Loads and exercises the API's JSON (Jackson's databind, the configuration's parse and write) on a
+     * background thread: the first API request otherwise pays for it (about a second on a busy machine).
+     */
+    private void warmUp() {
+        Thread t = new Thread(() -> {
+            try {
+                var n = ApiRequest.MAPPER.readTree("{\"name\":\"w\",\"subjects\":[\"w.>\"],\"metadata\":{\"a\":\"b\"}}");
+                StreamConfig c = StreamConfigCheck.check(StreamConfig.parse(n), 0, JsLimits.UNLIMITED, List.of());
+                ApiRequest.bytes(c.toJson());
+            } catch (Exception | LinkageError e) {
+                // only a warm-up
+            }
+        }, "nats4j-js-warmup");
+        t.setDaemon(true);
+        t.start();
     }
 
     /**
