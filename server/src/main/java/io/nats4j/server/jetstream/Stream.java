@@ -46,8 +46,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #HIGH_WATER_MSGS} messages or {@link #HIGH_WATER_BYTES} bytes, asks the publishing connection to stop
  * reading until the queue is below half ({@link ClientConnection#holdBack}); nothing is ever dropped. The writer
  * takes up to {@link #MAX_BATCH} messages, checks each (sealed, expected headers, duplicates, size), appends
- * it to the store, then flushes once (one fsync for the batch), and only then sends the PubAcks and tells the
- * listeners. A publish without a reply, or on a {@code no_ack} stream, gets no PubAck.
+ * it to the store, then flushes once (one fsync for the batch), and only then tells the listeners, applies
+ * interest/work-queue retention and sends the PubAcks. A publish without a reply, or on a {@code no_ack} stream, gets no PubAck.
  */
 public final class Stream {
 
@@ -235,15 +235,19 @@ public final class Stream {
 
     // ------------------------------------------------------------------ lifecycle
 
-    /** Subscribes the stream's subjects (ingest). */
+    /** Subscribes the stream's subjects (ingest) and starts its expiry timer. */
     void start() {
+        subscribe();
+        jetStream.scheduleExpiry(this);
+    }
+
+    private void subscribe() {
         Account a = account.account();
         for (String s : config.subjects()) {
             Subscription sub = new Subscription(ingest, s, null, ("js-" + name).getBytes(StandardCharsets.US_ASCII));
             a.subscribe(sub);
             subscriptions.add(sub);
         }
-        jetStream.scheduleExpiry(this);
     }
 
     private void unsubscribe() {
@@ -265,7 +269,7 @@ public final class Stream {
             if (!next.subjects().equals(config.subjects())) {
                 unsubscribe();
                 config = next;
-                start();
+                subscribe();
             } else {
                 config = next;
             }
@@ -490,7 +494,7 @@ public final class Stream {
         }
     }
 
-    /** Flushes the batch, then sends its acks and tells the listeners (writer thread). */
+    /** Flushes the batch, tells the listeners, applies retention, then sends its acks (writer thread). */
     private void flushBatch(List<Ack> acks, long first, long last, List<long[]> stored, List<String> subjects) {
         if (first > 0) {
             try {
@@ -506,10 +510,8 @@ public final class Stream {
                 return;
             }
         }
-        Account a = account.account();
-        for (Ack ack : acks) {
-            client.publish(a, ack.reply(), null, null, ack.body());
-        }
+        // listeners first, then retention, then the acks: a publisher that reads the stream right after its
+        // PubAck sees what nats-server shows (an interest stream without interest keeps nothing)
         if (first > 0) {
             for (StreamListener l : listeners) {
                 try {
@@ -524,6 +526,10 @@ public final class Stream {
                     removeIfUnneeded(stored.get(i)[0], subjects.get(i));
                 }
             }
+        }
+        Account a = account.account();
+        for (Ack ack : acks) {
+            client.publish(a, ack.reply(), null, null, ack.body());
         }
     }
 
