@@ -84,7 +84,21 @@ public final class JetStream {
     /** Every API handler of the server, in one place. */
     private void registerApi(JsApi a) {
         StreamApi.register(this, a);
-        // the consumer package registers its CONSUMER.* handlers here
+        io.nats4j.server.jetstream.consumer.ConsumerService.register(this, a);
+    }
+
+    private final java.util.List<java.util.function.Consumer<Stream>> streamStartObservers =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Hears every stream created or recovered, before its ingest starts (the consumer package attaches here). */
+    public void onStreamStarted(java.util.function.Consumer<Stream> observer) {
+        streamStartObservers.add(observer);
+    }
+
+    void streamStarting(Stream s) {
+        for (java.util.function.Consumer<Stream> o : streamStartObservers) {
+            o.accept(s);
+        }
     }
 
     /** Opens the storages, recovers every stream, enables the accounts and subscribes the API. */

@@ -114,6 +114,7 @@ public final class JsAccount {
         jetStream.persistConfig(this, config, created);
         Stream s = new Stream(jetStream, this, config, store, created);
         streams.put(config.name(), s);
+        jetStream.streamStarting(s);
         s.start();
         return s;
     }
@@ -126,6 +127,7 @@ public final class JsAccount {
             s.rebuildDedupe();
             return null;
         });
+        jetStream.streamStarting(s);
         s.start();
         return s;
     }

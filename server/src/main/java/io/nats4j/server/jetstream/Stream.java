@@ -524,7 +524,8 @@ public final class Stream {
                     jetStream.server().logger().error("JetStream stream listener failed: " + e);
                 }
             }
-            if (config.ackRemoves()) {
+            // interest retention drops what no consumer wants; a work queue keeps it until a consumer acks it
+            if (config.retention() == StreamConfig.Retention.INTEREST) {
                 for (int i = 0; i < stored.size(); i++) {
                     removeIfUnneeded(stored.get(i)[0], subjects.get(i));
                 }
