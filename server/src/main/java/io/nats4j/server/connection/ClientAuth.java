@@ -44,6 +44,7 @@ final class ClientAuth {
         c.echo = co.echo;
         c.fanOut.echo(c.echo);
         c.headers = co.headers && !c.opts().noHeaderSupport();
+        c.parser.headersAllowed(c.headers);
         c.noResponders = co.noResponders;
         c.name = co.name;
         c.lang = co.lang;

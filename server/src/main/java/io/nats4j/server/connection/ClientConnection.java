@@ -356,6 +356,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             remote = (remoteIp.indexOf(':') >= 0 ? "[" + remoteIp + "]" : remoteIp) + ":" + remotePort;
         }
         parser = new ProtocolParser(this, alloc, opts().maxControlLine(), opts().maxPayload());
+        parser.headersAllowed(false); // until a CONNECT announces header support
         account = server.globalAccount();
         sublist = account.sublist();
         subscriptions.maxSubs = opts().maxSubscriptions();
@@ -474,6 +475,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         // One flush per receiver per read (as nats-server's readLoop does), not per Netty read batch: a
         // batch can hold up to 16 reads, and holding them all would inflate every receiver's pending bytes.
         flushPending();
+        // The time a read took to process counts as the client's activity too: on a loaded machine processing one
+        // read took over a second, Pinger then saw a second without input and sent its first PING to a client that
+        // was still sending and closed without reading it; the client's kernel answered with a reset, which dropped
+        // the rest of its input here (issue #10 item 9, BurstThenCloseTest).
+        lastInNanos = System.nanoTime();
         if (flow.holdingBack() && !closed) {
             flow.stall();
         }

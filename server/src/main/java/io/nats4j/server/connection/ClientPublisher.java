@@ -38,13 +38,6 @@ final class ClientPublisher {
         if (c.log.isTraceEnabled()) {
             traceInMessage(p, m);
         }
-        if (m.hasHeaders() && !c.headers) {
-            // nats-server closes a client that sends HPUB without announcing header support, without -ERR
-            c.log.error(c.prefix() + "Client parser ERROR: message headers not supported");
-            c.closeAfterFlush(ClosedState.PROTOCOL_VIOLATION);
-            c.parser.close();
-            return;
-        }
         if (c.pedantic && !Subjects.isValidLiteralSubject(subj, subjOff, subjLen)) {
             // as nats-server: the error is sent and the message is still delivered
             c.queueErr("Invalid Publish Subject");

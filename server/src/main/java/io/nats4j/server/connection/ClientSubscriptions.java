@@ -61,8 +61,9 @@ final class ClientSubscriptions {
             conn.queueErr("maximum subscriptions exceeded");
             return;
         }
-        // as nats-server: after the limit, and only what its sublist refuses (empty tokens, '>' not last)
-        if (!Subjects.isValidSublistSubject(subject)) {
+        // as nats-server: after the limit, and only what its sublist refuses (empty tokens, '>' not last); a sid
+        // already in use keeps its subscription and the new subject is never looked at (+OK, no -ERR)
+        if (!subs.containsKey(sidKey) && !Subjects.isValidSublistSubject(subject)) {
             conn.queueErr("Invalid Subject");
             return;
         }

@@ -58,6 +58,8 @@ public final class ProtocolParser {
     private final Message message = new Message();
     /** Authentication required and no CONNECT yet: any other verb is an auth violation (nats-server's authSet). */
     private boolean connectRequired;
+    /** False refuses HPUB at its line, before its sizes are looked at (nats-server's order). */
+    private boolean headersAllowed = true;
 
     public ProtocolParser(ProtocolHandler handler, ByteBufAllocator alloc, int maxControlLine, int maxPayload) {
         this.handler = handler;
@@ -72,6 +74,14 @@ public final class ProtocolParser {
      */
     public void maxPayload(int maxPayload) {
         this.maxPayload = maxPayload;
+    }
+
+    /**
+     * Whether HPUB is accepted (a client that did not announce header support in its CONNECT: no). Refused, an HPUB
+     * line fails with {@link ProtocolError#BAD_ARGUMENTS} "message headers not supported".
+     */
+    public void headersAllowed(boolean allowed) {
+        this.headersAllowed = allowed;
     }
 
     /** Changes the control line limit (a config reload). */
@@ -404,6 +414,10 @@ public final class ProtocolParser {
 
     private void parsePub(int argsStart, int length, boolean headers) {
         op = headers ? Op.HPUB : Op.PUB;
+        if (headers && !headersAllowed) {
+            fail(ProtocolError.BAD_ARGUMENTS, "message headers not supported");
+            return;
+        }
         splitArgs(argsStart, length, false);
         int n = argCount;
         String verb = headers ? "processHeaderPub" : "processPub";

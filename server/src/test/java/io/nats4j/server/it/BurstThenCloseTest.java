@@ -79,8 +79,10 @@ class BurstThenCloseTest {
             reader.join(60_000);
             assertEquals(MESSAGES, counter.messages, "messages delivered: "
                     + io.nats4j.server.testsupport.Http.get(server.monitorUrl() + "/connz?state=all").body());
-            // issue #10 asks for no gap over 1 s; with 3 busy processes on a 2-CPU machine that other work also
-            // loads, 1.5 s was seen (not investigated yet), so only a real stall (the old loss took seconds) fails
+            // issue #10 asks for no gap over 1 s. Measured at load average 12-14 on 2 CPUs: 1.5-2.9 s with the JIT cold,
+            // 1.2 s on a second burst with it warm, 30-87 ms against nats-server. No stall, pacing or late flush task
+            // was involved: each gap is the CPU time of one 64 KiB read (about 2,500 messages) on a starved event loop.
+            // So only a real stall (the old loss took seconds) fails here
             assertTrue(counter.maxGapNanos < TimeUnit.SECONDS.toNanos(5),
                     "longest gap between deliveries " + counter.maxGapNanos / 1_000_000 + " ms");
         }
@@ -122,6 +124,7 @@ class BurstThenCloseTest {
             long bytes = 0;
             long last = System.nanoTime();
             long maxGap = 0;
+            long maxGapAt = 0;
             try {
                 while (bytes / frame < MESSAGES) {
                     int n = in.read(buf);
@@ -130,7 +133,10 @@ class BurstThenCloseTest {
                     }
                     long now = System.nanoTime();
                     if (bytes > 0) {
-                        maxGap = Math.max(maxGap, now - last);
+                        if (now - last > maxGap) {
+                            maxGap = now - last;
+                            maxGapAt = System.currentTimeMillis();
+                        }
                     }
                     last = now;
                     for (int i = 0; i < n; i++) {
@@ -146,6 +152,7 @@ class BurstThenCloseTest {
                 // timed out: the count tells
             }
             maxGapNanos = maxGap;
+            System.out.println("BURST maxGap " + maxGap / 1_000_000 + " ms ending at " + java.time.Instant.ofEpochMilli(maxGapAt) + " (" + bytes + " bytes in all)");
         }
     }
 }

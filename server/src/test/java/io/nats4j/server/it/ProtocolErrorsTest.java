@@ -91,6 +91,72 @@ class ProtocolErrorsTest {
         assertOtherClientsStillWork(server);
     }
 
+    /**
+     * A deliberate difference (docs/DIFFERENCES.md): when the payload of a pedantic client's PUB to an invalid subject
+     * arrives in a later read than its line, nats-server 2.9.10 parses the line a second time and sends the -ERR
+     * twice; nats4j sends it once. Found by the differential fuzzer.
+     */
+    @Test
+    void invalidPublishSubjectIsReportedOnceWhenThePayloadArrivesLater(TestServer server) throws Exception {
+        try (RawClient pub = RawClient.open(server)) {
+            pub.connect(PEDANTIC).sync();
+            pub.send("PUB foo. 5\r\nab");
+            Thread.sleep(200); // the rest comes in another read
+            pub.send("cde\r\n").expect("-ERR 'Invalid Publish Subject'\r\n");
+            if (TestServer.isGoServer()) {
+                pub.expect("-ERR 'Invalid Publish Subject'\r\n");
+            }
+            pub.sync();
+        }
+    }
+
+    /** Found by the differential fuzzer: nats-server refuses HPUB from a client without headers at its line. */
+    @Test
+    void hpubWithoutHeaderSupportClosesAtItsLineWithoutWaitingForThePayload(TestServer server) throws Exception {
+        try (RawClient c = RawClient.open(server)) {
+            c.connect(QUIET).sync();
+            c.send("HPUB foo 12 14\r\nNATS/1.0\r\n"); // the payload never comes
+            assertEquals("", c.expectClosed(CLOSE_TIMEOUT));
+        }
+        try (RawClient c = RawClient.open(server)) {
+            // over max_payload too: refused for the headers first, so without the max_payload -ERR
+            c.connect(QUIET).send("HPUB foo 12 9999999\r\n");
+            assertEquals("", c.expectClosed(CLOSE_TIMEOUT));
+        }
+        assertOtherClientsStillWork(server);
+    }
+
+    /** Found by the differential fuzzer: a SUB reusing a sid is ignored (+OK) before its subject is checked. */
+    @Test
+    void subWithASidInUseIsAcceptedWhateverItsSubject(TestServer server) throws Exception {
+        try (RawClient c = RawClient.open(server)) {
+            c.connect("{\"verbose\":true}").expect("+OK\r\n");
+            c.send("SUB foo 1\r\nSUB foo..bar 1\r\nSUB foo..bar 2\r\nPUB foo 1\r\nx\r\nPING\r\n");
+            c.expect("+OK\r\n+OK\r\n-ERR 'Invalid Subject'\r\n+OK\r\nMSG foo 1 1\r\nx\r\nPONG\r\n");
+        }
+    }
+
+    /**
+     * A deliberate difference (docs/DIFFERENCES.md, "Bare CR"): a line with a CR inside it, split across reads after
+     * the CR. nats-server 2.9.10 loses the byte before the split (here the size's first digit: a 2-byte payload
+     * that does not end where it should, so -ERR 'Unknown Protocol Operation'); nats4j reads the line as a whole.
+     */
+    @Test
+    void lineWithABareCrSplitAcrossReadsIsReadAsAWhole(TestServer server) throws Exception {
+        try (RawClient c = RawClient.open(server)) {
+            c.connect(QUIET).send("SUB a\rb 1\r\n").sync();
+            c.send("PUB a\rb 1");
+            Thread.sleep(200);
+            c.send("2\r\nhello world!\r\nPING\r\n");
+            if (TestServer.isGoServer()) {
+                c.expect("-ERR 'Unknown Protocol Operation'\r\n");
+                c.expectClosed(CLOSE_TIMEOUT);
+            } else {
+                c.expect("PONG\r\n"); // subject "a\rb" (the SUB's CR separates a queue, as in nats-server)
+            }
+        }
+    }
+
     @Test
     void wildcardPublishSubjectIsNotCheckedWithoutPedantic(TestServer server) throws Exception {
         try (RawClient c = RawClient.open(server)) {

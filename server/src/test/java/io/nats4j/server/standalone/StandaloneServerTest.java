@@ -169,6 +169,51 @@ class StandaloneServerTest {
         }
     }
 
+    /**
+     * Issue #10 item 8: SIGINT shuts down as nats-server 2.9.10 does ({@code os.Exit(0)} after {@code Shutdown()}),
+     * checked side by side with the Go binary when it is installed.
+     */
+    @Test
+    void sigintExitsWithStatusZeroAsNatsServerDoes() throws Exception {
+        int port = freePort();
+        Path log = dir.resolve("int.log");
+        Process p = launch(log, "-a", "127.0.0.1", "-p", Integer.toString(port));
+        awaitPort(port, p, log);
+        try (RawClient c = RawClient.open(port, 0)) {
+            c.connect("{\"verbose\":false}").send("PING\r\n").expect("PONG\r\n");
+            signal("INT", p);
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS), "exits promptly on SIGINT");
+            assertEquals("", c.expectClosed(java.time.Duration.ofSeconds(2)), "the client is closed, with nothing sent");
+        }
+        String out = Files.readString(log);
+        assertTrue(out.contains("[INF] Server Exiting.."), out);
+        assertEquals(0, p.exitValue(), "nats-server's exit status after SIGINT: " + out);
+
+        Path go;
+        try {
+            go = io.nats4j.server.testsupport.GoTestServer.binary();
+        } catch (IllegalStateException notInstalled) {
+            return;
+        }
+        int goPort = freePort();
+        Process g = new ProcessBuilder(go.toString(), "-a", "127.0.0.1", "-p", Integer.toString(goPort))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("go.log").toFile()).start();
+        try {
+            awaitPort(goPort, g, dir.resolve("go.log"));
+            signal("INT", g);
+            assertTrue(g.waitFor(10, TimeUnit.SECONDS), "nats-server exits on SIGINT");
+            assertEquals(0, g.exitValue(), "nats-server's own status: " + Files.readString(dir.resolve("go.log")));
+        } finally {
+            g.destroyForcibly();
+        }
+    }
+
+    private static void signal(String name, Process p) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(p.pid())).start();
+        assertTrue(kill.waitFor(5, TimeUnit.SECONDS));
+        assertEquals(0, kill.exitValue());
+    }
+
     @Test
     void logLinesHaveNatsServerShape() throws Exception {
         int port = freePort();
