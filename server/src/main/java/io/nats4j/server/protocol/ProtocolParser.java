@@ -10,7 +10,9 @@ import io.netty.buffer.ByteBufAllocator;
  * max_control_line before anything is buffered; the verb is checked as soon as its first bytes arrive, so
  * garbage is refused at once, as nats-server does). In {@code PAYLOAD} a message whose bytes are all in the
  * read buffer is handed over in place; only a payload split across reads is copied into one buffer of exactly
- * its size. Arguments are recorded as offsets into the line, never as Strings.
+ * its size. Arguments are recorded as offsets into the line, never as Strings. A PUB or HPUB line that is already
+ * whole in the read buffer (the publish path) is copied and decided in one step; every other line is read byte by
+ * byte as nats-server reads it, and both reach the same state.
  */
 public final class ProtocolParser {
 
