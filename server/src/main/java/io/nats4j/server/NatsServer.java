@@ -107,6 +107,8 @@ public final class NatsServer implements AutoCloseable {
     /** System account events and services; null with no_system_account or before start. */
     private volatile SystemAccountService sys;
     private volatile Instant configLoadTime = Instant.now();
+    /** The routes (cluster {}); null when not clustered. */
+    private volatile io.nats4j.server.cluster.Cluster cluster;
     /** Standalone: the client port bound before Netty was ready, until {@link #start()} takes it over. */
     private EarlyListener earlyListener;
 
@@ -183,6 +185,21 @@ public final class NatsServer implements AutoCloseable {
         StartupTrace.mark("bound");
         boundPort = clientListener.port();
         rebuildInfo();
+        if (o.cluster.listening()) {
+            io.nats4j.server.cluster.Cluster c = new io.nats4j.server.cluster.Cluster(this, o.cluster);
+            cluster = c;
+            try {
+                c.start(transport, host, boundPort);
+            } catch (Exception e) {
+                c.shutdown();
+                listeners.closeAll();
+                stopServices();
+                sys = null;
+                transport.shutdown();
+                stopMonitoring();
+                throw new IOException("Error listening on router port: " + o.cluster.port + " - " + e.getMessage(), e);
+            }
+        }
         running = true;
         housekeeping = transport.acceptGroup().next().scheduleAtFixedRate(this::housekeeping,
                 HOUSEKEEPING_INTERVAL_MS, HOUSEKEEPING_INTERVAL_MS, TimeUnit.MILLISECONDS);
@@ -400,6 +417,29 @@ public final class NatsServer implements AutoCloseable {
         return listeners;
     }
 
+    /** The cluster (routes), or null when the server is not clustered. */
+    public io.nats4j.server.cluster.Cluster cluster() {
+        return cluster;
+    }
+
+    /**
+     * The cluster's client INFO fields changed (a server joined or left, the cluster name was negotiated): new
+     * clients get them, and connected clients that take asynchronous INFOs get one now (nats-server's
+     * sendAsyncInfoToClients), which is how clients learn the cluster's servers.
+     */
+    public void clusterInfoChanged(String fields) {
+        info.clusterFields(fields);
+        if (!running) {
+            return;
+        }
+        for (ClientConnection c : clients.connections()) {
+            io.nats4j.server.protocol.ConnectOptions co = c.connectOptions();
+            if (co != null && co.protocol >= 1 && !c.isClosed()) {
+                c.sendAsyncInfo(info.forClient(c));
+            }
+        }
+    }
+
     /** The system account's events and services, or null (no_system_account, not started). */
     public SystemAccountService systemAccountService() {
         return sys;
@@ -564,6 +604,10 @@ public final class NatsServer implements AutoCloseable {
         if (clientListener != null) {
             clientListener.close();
         }
+        io.nats4j.server.cluster.Cluster c = cluster;
+        if (c != null) {
+            c.lameDuck();
+        }
         Thread t = new Thread(new LameDuck(this), "nats4j-lame-duck");
         t.setDaemon(true);
         t.start();
@@ -621,6 +665,10 @@ public final class NatsServer implements AutoCloseable {
         log.notice("Initiating Shutdown...");
         if (housekeeping != null) {
             housekeeping.cancel(false);
+        }
+        io.nats4j.server.cluster.Cluster routes = cluster;
+        if (routes != null) {
+            routes.shutdown();
         }
         listeners.closeAll();
         stopServices();

@@ -23,6 +23,8 @@ public final class ServerInfo {
     /** The client INFO prefix (volatile: rebuilt on reload, read by event loops). */
     private volatile byte[] clientPrefix;
     private volatile byte[] commonPrefix;
+    /** A clustered server's client fields after the connection's own: cluster name and connect_urls. */
+    private volatile String clusterFields = "";
 
     /**
      * Rebuilds the prefixes from the current settings (at start and after every reload).
@@ -71,6 +73,11 @@ public final class ServerInfo {
         };
     }
 
+    /** The cluster's fields of client INFOs ({@code ,"cluster":...,"connect_urls":[...]}); empty when not clustered. */
+    void clusterFields(String fields) {
+        clusterFields = fields;
+    }
+
     /** A whole INFO line for a kind: its prefix, then {@code fields} (",\"k\":v..." or empty), then the end. */
     public byte[] info(ConnectionKind kind, String fields) {
         return concat(prefix(kind), (fields + "} \r\n").getBytes(StandardCharsets.UTF_8));
@@ -83,6 +90,7 @@ public final class ServerInfo {
         if (client.nonce() != null) {
             Json.quote(sb.append(",\"nonce\":"), client.nonce());
         }
+        sb.append(clusterFields);
         // nats-server ends INFO with "} \r\n" (a space before CRLF); some harnesses match its bytes
         return info(ConnectionKind.CLIENT, sb.toString());
     }

@@ -65,12 +65,17 @@ public final class StartupChecks {
 
     /** Options whose capability is not built yet: refused, never silently ignored. */
     private static void refuseUnsupported(ServerOptions o) throws IOException {
+        if (o.cluster.listening() && o.jetStream.configured()) {
+            // nats-server runs a meta group for every clustered JetStream (even R1 streams): nats4j must not fake one
+            throw new IOException("JetStream in a cluster (replicated JetStream, its meta group) is not built yet by "
+                    + "nats4j: configure either cluster or jetstream, not both");
+        }
+        if (o.cluster.configured()) {
+            io.nats4j.server.cluster.ClusterChecks.check(o);
+        }
         List<String> unsupported = new ArrayList<>();
         if (o.jetStream.configured()) {
             unsupported.add("JetStream");
-        }
-        if (o.cluster.configured()) {
-            unsupported.add("clustering");
         }
         if (o.gateway.configured()) {
             unsupported.add("gateways");

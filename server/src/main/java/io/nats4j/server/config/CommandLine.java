@@ -69,13 +69,13 @@ public final class CommandLine {
             new Flag("tlskey", Type.STRING, true),
             new Flag("tlsverify", Type.BOOL, true),
             new Flag("tlscacert", Type.STRING, true),
-            new Flag("routes", Type.STRING, false),
-            new Flag("cluster", Type.STRING, false),
-            new Flag("cluster_listen", Type.STRING, false),
-            new Flag("cluster_name", Type.STRING, false),
-            new Flag("no_advertise", Type.BOOL, false),
-            new Flag("cluster_advertise", Type.STRING, false),
-            new Flag("connect_retries", Type.INT, false),
+            new Flag("routes", Type.STRING, true),
+            new Flag("cluster", Type.STRING, true),
+            new Flag("cluster_listen", Type.STRING, true),
+            new Flag("cluster_name", Type.STRING, true),
+            new Flag("no_advertise", Type.BOOL, true),
+            new Flag("cluster_advertise", Type.STRING, true),
+            new Flag("connect_retries", Type.INT, true),
             new Flag("profile", Type.INT, false),
             new Flag("help", Type.BOOL, true, "h"),
             new Flag("version", Type.BOOL, true, "v"),
@@ -287,10 +287,69 @@ public final class CommandLine {
             case "user" -> o.username = (String) v;
             case "pass" -> o.password = (String) v;
             case "auth" -> o.authorizationToken = (String) v;
+            case "cluster", "cluster_listen" -> clusterUrl(s, (String) v, o);
+            case "cluster_name" -> o.cluster.name = (String) v;
+            case "cluster_advertise" -> o.cluster.advertise = (String) v;
+            case "no_advertise" -> o.cluster.noAdvertise = (Boolean) v;
+            case "connect_retries" -> o.cluster.connectRetries = (int) nonNegative(s, (Long) v, Integer.MAX_VALUE);
+            case "routes" -> {
+                java.util.List<String> routes = new java.util.ArrayList<>();
+                for (String r : ((String) v).split(",")) {
+                    if (!r.isBlank()) {
+                        routes.add(r.trim());
+                    }
+                }
+                o.cluster.routes = routes;
+            }
             default -> {
                 // config, t, signal, help, version: handled by parse()
             }
         }
+    }
+
+    /**
+     * {@code --cluster nats://[user:pass@]host:port}: the route listener (port -1: a free one), and the route
+     * user and password when the URL has them (nats-server's overrideCluster).
+     */
+    private static void clusterUrl(Setting s, String v, ServerOptions o) throws ConfigException {
+        if (v.isEmpty()) {
+            o.cluster.port = 0;
+            return;
+        }
+        java.net.URI u;
+        try {
+            u = new java.net.URI(v);
+        } catch (java.net.URISyntaxException e) {
+            throw new ConfigException("invalid value \"" + v + "\" for flag -" + s.spelling() + ": " + e.getMessage());
+        }
+        String authority = u.getRawAuthority();
+        if (authority == null) {
+            throw new ConfigException("invalid value \"" + v + "\" for flag -" + s.spelling() + ": no host:port");
+        }
+        int at = authority.lastIndexOf('@');
+        if (at >= 0) {
+            String userInfo = authority.substring(0, at);
+            int colon = userInfo.indexOf(':');
+            o.cluster.username = colon < 0 ? userInfo : userInfo.substring(0, colon);
+            if (colon >= 0) {
+                o.cluster.password = userInfo.substring(colon + 1);
+            }
+            authority = authority.substring(at + 1);
+        }
+        HostPort hp = HostPort.parse(authority);
+        if (hp == null) {
+            throw new ConfigException("invalid value \"" + v + "\" for flag -" + s.spelling() + ": no port");
+        }
+        try {
+            int port = Integer.parseInt(hp.port());
+            if (port < -1 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            o.cluster.port = port;
+        } catch (NumberFormatException e) {
+            throw new ConfigException("invalid value \"" + v + "\" for flag -" + s.spelling() + ": bad port");
+        }
+        o.cluster.host = hp.host();
     }
 
     /**
@@ -456,7 +515,7 @@ public final class CommandLine {
                         --tlsverify                  Enable TLS, verify client certificates
                         --tlscacert <file>           Client certificate CA for verification
 
-                Cluster Options (not yet):
+                Cluster Options:
                         --routes <rurl-1, rurl-2>    Routes to solicit and connect
                         --cluster <cluster-url>      Cluster URL for solicited routes
                         --cluster_name <string>      Cluster name (default: generated)

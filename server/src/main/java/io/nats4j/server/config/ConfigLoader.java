@@ -36,7 +36,7 @@ public final class ConfigLoader {
     /** Top-level keys nats-server knows that belong to capabilities nats4j does not have yet. */
     static final Set<String> NOT_SUPPORTED_YET = Set.of(
             "resolver_tls", "allow_non_tls", "ocsp", "ocsp_cache",
-            "cluster", "gateway",
+            "gateway",
             "leaf", "leafnodes", "jetstream", "store_dir", "storedir", "websocket", "ws", "mqtt", "mappings",
             "maps", "prof_port", "server_tags", "server_metadata", "default_js_domain", "connect_error_reports",
             "reconnect_error_reports", "max_sub_tokens", "max_subscription_tokens", "jetstream_max_memory",
@@ -102,6 +102,7 @@ public final class ConfigLoader {
             on((f, o) -> o.httpsPort = intRange(f, -1, 65535), "https_port");
             on(ConfigLoader::https, "https");
             on((f, o) -> o.httpBasePath = string(f), "http_base_path");
+            on(ConfigLoader::cluster, "cluster");
         }
 
         private static void on(Handler h, String... keys) {
@@ -259,6 +260,131 @@ public final class ConfigLoader {
             o.httpHost = a.host();
         }
         o.httpsPort = a.port();
+    }
+
+    /**
+     * {@code cluster { ... }}: the route listener and the routes to solicit, with nats-server's keys. Keys of
+     * capabilities nats4j's routes do not have (pooling, pinned accounts, compression, permissions)
+     * are refused by name, never ignored.
+     */
+    private static void cluster(Field f, ServerOptions o) throws ConfigException {
+        if (f.value().kind() != ConfigValue.Kind.MAP) {
+            throw fail(f, "Expected map to define cluster, got " + f.value().kind().label());
+        }
+        List<String> errors = new ArrayList<>();
+        io.nats4j.server.options.ClusterOptions c = o.cluster;
+        for (ConfigValue.Entry e : f.value().asMap().values()) {
+            Field k = new Field(e.key(), e.keyPosition(), e.value(), f.warnings());
+            try {
+                switch (e.key().toLowerCase(Locale.ROOT)) {
+                    case "name" -> {
+                        String n = string(k);
+                        if (n.contains(" ")) {
+                            throw fail(k, "cluster name cannot contain spaces or new lines");
+                        }
+                        c.name = n;
+                    }
+                    case "listen" -> {
+                        Address a = address(k);
+                        if (a.host() != null) {
+                            c.host = a.host();
+                        }
+                        c.port = a.port();
+                    }
+                    case "port" -> c.port = intRange(k, -1, 65535);
+                    case "host", "net" -> c.host = string(k);
+                    case "advertise", "cluster_advertise" -> c.advertise = string(k);
+                    case "no_advertise" -> c.noAdvertise = bool(k);
+                    case "connect_retries" -> c.connectRetries = intRange(k, 0, Integer.MAX_VALUE);
+                    case "routes" -> c.routes = routeUrls(k);
+                    case "authorization" -> clusterAuthorization(k, c);
+                    case "ping_interval" -> c.pingInterval = duration(k, true);
+                    case "ping_max" -> c.pingMax = intRange(k, 0, Integer.MAX_VALUE);
+                    case "pool_size" -> {
+                        // nats-server 2.10's route pooling; -1 turns it off, which is what nats4j's routes are
+                        if (intRange(k, -1, Integer.MAX_VALUE) != -1) {
+                            throw fail(k, "\"pool_size\" is not supported yet by nats4j (one route per server; "
+                                    + "pool_size: -1 is accepted)");
+                        }
+                    }
+                    case "compression" -> {
+                        ConfigValue v = k.value();
+                        boolean off = (v.kind() == ConfigValue.Kind.BOOLEAN && !v.asBoolean())
+                                || (v.kind() == ConfigValue.Kind.STRING
+                                        && Set.of("off", "disabled").contains(v.asString().toLowerCase(Locale.ROOT)));
+                        if (!off) {
+                            throw fail(k, "\"compression\" is not supported yet by nats4j (routes are not "
+                                    + "compressed; compression: off is accepted)");
+                        }
+                    }
+                    case "tls" -> c.tls = TlsBlock.parse(new ConfigValue.Entry(k.key(), k.at(), k.value()));
+                    case "accounts", "permissions", "pinned_accounts" ->
+                            throw fail(k, "\"cluster." + e.key() + "\" is not supported yet by nats4j");
+                    default -> {
+                        if (!e.value().usedAsVariable()) {
+                            throw fail(k, "unknown field \"" + e.key() + "\"");
+                        }
+                    }
+                }
+            } catch (ConfigException ex) {
+                errors.addAll(ex.errors());
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
+        }
+    }
+
+    /** {@code routes: [url, ...]} (or one URL): route URLs, checked as URLs. */
+    private static List<String> routeUrls(Field f) throws ConfigException {
+        List<ConfigValue> items = f.value().kind() == ConfigValue.Kind.ARRAY ? f.value().asArray()
+                : List.of(f.value());
+        List<String> out = new ArrayList<>();
+        for (ConfigValue v : items) {
+            if (v.kind() != ConfigValue.Kind.STRING) {
+                throw wrongType(f, "an array of route URLs");
+            }
+            String u = v.asString().trim();
+            try {
+                java.net.URI uri = new java.net.URI(u);
+                if (uri.getHost() == null || uri.getPort() < 0) {
+                    throw new java.net.URISyntaxException(u, "host and port required");
+                }
+            } catch (java.net.URISyntaxException e) {
+                throw new ConfigException(v.position(), "error parsing route url [\"" + u + "\"]");
+            }
+            out.add(u);
+        }
+        return out;
+    }
+
+    /** {@code cluster { authorization { user, password, timeout } }}: one user, no token (as nats-server). */
+    private static void clusterAuthorization(Field f, io.nats4j.server.options.ClusterOptions c) throws ConfigException {
+        if (f.value().kind() != ConfigValue.Kind.MAP) {
+            throw wrongType(f, "a map");
+        }
+        for (ConfigValue.Entry e : f.value().asMap().values()) {
+            Field k = new Field(e.key(), e.keyPosition(), e.value(), f.warnings());
+            switch (e.key().toLowerCase(Locale.ROOT)) {
+                case "user", "username" -> c.username = string(k);
+                case "pass", "password" -> c.password = string(k);
+                case "timeout" -> {
+                    ConfigValue v = k.value();
+                    if (v.kind() == ConfigValue.Kind.INTEGER) {
+                        c.authTimeoutSeconds = v.asLong();
+                    } else if (v.kind() == ConfigValue.Kind.FLOAT) {
+                        c.authTimeoutSeconds = v.asDouble();
+                    } else if (v.kind() == ConfigValue.Kind.STRING) {
+                        c.authTimeoutSeconds = duration(k, false).toNanos() / 1e9;
+                    } else {
+                        throw wrongType(k, "a number of seconds");
+                    }
+                }
+                case "token" -> throw fail(f, "Cluster authorization does not support tokens");
+                case "users", "nkeys" -> throw fail(f, "Cluster authorization does not allow multiple users");
+                default -> throw fail(k, "\"cluster.authorization." + e.key() + "\" is not supported yet by nats4j");
+            }
+        }
     }
 
     private static String serverName(Field f) throws ConfigException {

@@ -54,6 +54,12 @@ public final class ConfigReload {
         refuse("HTTPBasePath", nullToEmpty(old.httpBasePath), nullToEmpty(neu.httpBasePath));
         refuse("NoHeaderSupport", old.noHeaderSupport, neu.noHeaderSupport);
         refuse("NoSublistCache", old.noSublistCache, neu.noSublistCache);
+        // nats-server reloads some cluster settings (routes, authorization); nats4j's routes keep the ones they
+        // started with, so any change of the cluster block is refused rather than ignored
+        refuse("Cluster", old.cluster.describe(), neu.cluster.describe());
+        if (!Objects.equals(old.cluster.password, neu.cluster.password)) {
+            throw notSupported("Cluster", "[REDACTED]", "[REDACTED]");
+        }
         if ((old.tls == null) != (neu.tls == null)) {
             refuse("TLSConfig", old.tls == null ? "<nil>" : "enabled", neu.tls == null ? "<nil>" : "enabled");
         }

@@ -50,6 +50,8 @@ public final class FanOut {
     private final PendingFlushSet pendingFlush = new PendingFlushSet();
     private final ImportRelay.Destination[] destinations = new ImportRelay.Destination[MAX_RELAY_DEPTH];
     private final Message[] relayed = new Message[MAX_RELAY_DEPTH];
+    /** Per import depth: the peers one message matched, sent once each when its fan-out ends. */
+    private final PeerBatch[] peerBatches = new PeerBatch[MAX_RELAY_DEPTH + 1];
     private boolean echo = true;
     /** Deliveries so far (subscriptions that took a message, relayed ones included). */
     private long deliveries;
@@ -95,14 +97,33 @@ public final class FanOut {
             deliverOne(sub, msg, depth);
         }
         Subscription[][] qsubs = r.qsubs;
-        if (qsubs.length == 0 || (senderKind.isPeer() && !msg.hasQueueList())) {
-            return;
-        }
-        for (Subscription[] group : qsubs) {
-            if (group.length > 0 && (!msg.hasQueueList() || msg.queueListNames(group[0].queue))) {
-                deliverToQueue(group, msg, depth);
+        if (qsubs.length != 0 && !(senderKind.isPeer() && !msg.hasQueueList())) {
+            for (Subscription[] group : qsubs) {
+                if (group.length > 0 && (!msg.hasQueueList() || msg.queueListNames(group[0].queue))) {
+                    deliverToQueue(group, msg, depth);
+                }
             }
         }
+        PeerBatch batch = peerBatches[depth];
+        if (batch != null && batch.peers > 0) {
+            sendToPeers(batch, msg);
+        }
+    }
+
+    /**
+     * The peers this message matched, each once: a route gets one {@code RMSG} with the queue groups it was picked
+     * for, never one per subscription (the other server delivers to its plain subscribers once per message).
+     */
+    private void sendToPeers(PeerBatch batch, Message msg) {
+        for (int i = 0; i < batch.peers; i++) {
+            PeerConnection peer = batch.peer[i];
+            if (peer.deliverRemote(msg, batch.subs[i], batch.count[i])) {
+                batchOutMsgs++;
+                batchOutBytes += msg.totalSize();
+                pendingFlush.add(peer);
+            }
+        }
+        batch.clear();
     }
 
     /** One member of the group: a local one if any takes it, else a remote one (when allowed). */
@@ -158,13 +179,15 @@ public final class FanOut {
                 if (peer == sender || !peerAccepts(peer.kind()) || !peer.acceptsFrom(senderKind, msg)) {
                     yield false;
                 }
-                if (sub.closed || !peer.deliverRemote(sub, msg)) {
+                if (sub.closed) {
                     yield false;
                 }
+                PeerBatch batch = peerBatches[depth];
+                if (batch == null) {
+                    batch = peerBatches[depth] = new PeerBatch();
+                }
+                batch.add(peer, sub);
                 deliveries++;
-                batchOutMsgs++;
-                batchOutBytes += msg.totalSize();
-                pendingFlush.add(peer);
                 yield true;
             }
             case MatchOnly m -> false;

@@ -6,8 +6,8 @@ import io.nats4j.server.subject.Subscription;
 /**
  * A connection to another server that holds subscriptions in an account on behalf of that server: a route
  * ({@link ConnectionKind#ROUTER}), a gateway ({@link ConnectionKind#GATEWAY}) or a leaf node
- * ({@link ConnectionKind#LEAF}). None exists yet; the fan-out's rules for them are written and tested with a
- * test-only implementation, so clustering adds a class, not a special case.
+ * ({@link ConnectionKind#LEAF}). Routes are {@code cluster.RouteConnection}'s per-account owners; the fan-out's rules are also tested
+ * with a test-only implementation.
  *
  * <p>The fan-out never sends a message back to the connection it came from, never from a route to a route or
  * from a gateway to a gateway, picks a remote queue member only when no local member took the message and only
@@ -17,11 +17,13 @@ import io.nats4j.server.subject.Subscription;
 public non-sealed interface PeerConnection extends SubscriptionOwner, BatchFlushable {
 
     /**
-     * Queues {@code msg} for {@code sub} (an {@code RMSG}/{@code LMSG} on the wire). On the publisher's thread;
-     * must not block. The fan-out flushes the peer once at the end of the publisher's read
-     * ({@link #flushFrom}). Returns false when nothing was queued (closed, slow consumer).
+     * Queues {@code msg} once for the {@code count} subscriptions of this peer it matched (an {@code RMSG}/
+     * {@code LMSG} on the wire, whose queue list names the queue groups among {@code subs}). On the publisher's
+     * thread; must not block; {@code subs} is the fan-out's scratch, valid only during the call. The fan-out
+     * flushes the peer once at the end of the publisher's read ({@link #flushFrom}). Returns false when nothing
+     * was queued (closed, slow consumer).
      */
-    boolean deliverRemote(Subscription sub, Message msg);
+    boolean deliverRemote(Message msg, Subscription[] subs, int count);
 
     /**
      * The loop-prevention hook: false drops a message that would go back where it came from (a leaf node

@@ -93,7 +93,22 @@ public final class Monitor {
         v.put("max_control_line", o.maxControlLine);
         v.put("max_payload", o.maxPayload);
         v.put("max_pending", o.maxPending);
-        v.putObject("cluster");
+        ObjectNode cl = v.putObject("cluster");
+        io.nats4j.server.cluster.Cluster cluster = server.cluster();
+        if (cluster != null) {
+            cl.put("name", cluster.name());
+            cl.put("addr", o.cluster.host == null || o.cluster.host.isEmpty() ? ServerOptions.DEFAULT_HOST : o.cluster.host);
+            cl.put("cluster_port", cluster.port());
+            cl.put("auth_timeout", o.cluster.authTimeoutSeconds > 0 ? o.cluster.authTimeoutSeconds
+                    : io.nats4j.server.options.ClusterOptions.DEFAULT_AUTH_TIMEOUT_SECONDS);
+            if (!o.cluster.routes.isEmpty()) {
+                ArrayNode urls = cl.putArray("urls");
+                for (String r : o.cluster.routes) {
+                    java.net.URI u = java.net.URI.create(r);
+                    urls.add(u.getHost() + ":" + u.getPort());
+                }
+            }
+        }
         v.putObject("gateway");
         v.putObject("leaf");
         v.putObject("mqtt");
@@ -415,14 +430,60 @@ public final class Monitor {
         return n;
     }
 
-    /** No cluster yet: no routes. */
+    /** nats-server's /routez: one entry per route, with its subscriptions ({@code subs=1}, {@code subs=detail}). */
     public ObjectNode routez(Map<String, String> q) throws MonitorException {
-        if (!"detail".equalsIgnoreCase(q.getOrDefault("subs", ""))) {
-            decodeBool(q, "subs");
-        }
+        boolean detail = "detail".equalsIgnoreCase(q.getOrDefault("subs", ""));
+        boolean subs = detail || decodeBool(q, "subs");
         ObjectNode n = header();
-        n.put("num_routes", 0);
-        n.putArray("routes");
+        io.nats4j.server.cluster.Cluster cluster = server.cluster();
+        java.util.List<io.nats4j.server.cluster.RouteConnection> routes = cluster == null ? new ArrayList<>()
+                : new ArrayList<>(cluster.routes());
+        routes.sort(java.util.Comparator.comparingLong(io.nats4j.server.cluster.RouteConnection::id));
+        n.put("num_routes", routes.size());
+        com.fasterxml.jackson.databind.node.ArrayNode arr = n.putArray("routes");
+        Instant now = Instant.now();
+        for (io.nats4j.server.cluster.RouteConnection r : routes) {
+            io.nats4j.server.cluster.RouteConnection.Stats st = r.stats();
+            ObjectNode ri = arr.addObject();
+            ri.put("rid", r.id());
+            ri.put("remote_id", r.remoteId());
+            ri.put("did_solicit", r.solicited());
+            ri.put("is_configured", r.configured());
+            String addr = r.remoteAddress();
+            int colon = addr.lastIndexOf(':');
+            ri.put("ip", colon < 0 ? addr : addr.substring(0, colon));
+            ri.put("port", colon < 0 ? 0 : Integer.parseInt(addr.substring(colon + 1)));
+            ri.put("start", GoTime.rfc3339Nano(st.start()));
+            ri.put("last_activity", GoTime.rfc3339Nano(Instant.ofEpochMilli(st.lastActivityMillis())));
+            ri.put("uptime", GoTime.uptime(Duration.between(st.start(), now)));
+            ri.put("idle", GoTime.uptime(Duration.ofMillis(Math.max(0, now.toEpochMilli() - st.lastActivityMillis()))));
+            ri.put("pending_size", st.pending());
+            ri.put("in_msgs", st.inMsgs());
+            ri.put("out_msgs", st.outMsgs());
+            ri.put("in_bytes", st.inBytes());
+            ri.put("out_bytes", st.outBytes());
+            java.util.List<String[]> list = subs ? r.remoteSubscriptions() : List.of();
+            ri.put("subscriptions", subs ? list.size() : r.remoteSubscriptionCount());
+            if (subs && !list.isEmpty()) {
+                com.fasterxml.jackson.databind.node.ArrayNode sl = ri.putArray(detail ? "subscriptions_list_detail"
+                        : "subscriptions_list");
+                for (String[] s : list) {
+                    if (detail) {
+                        ObjectNode d = sl.addObject();
+                        d.put("account", s[0]);
+                        d.put("subject", s[1]);
+                        if (s[2] != null) {
+                            d.put("qgroup", s[2]);
+                        }
+                        d.put("sid", s[2] == null ? s[1] : s[1] + " " + s[2]);
+                        d.put("msgs", 0);
+                        d.put("cid", r.id());
+                    } else {
+                        sl.add(s[1]);
+                    }
+                }
+            }
+        }
         return n;
     }
 

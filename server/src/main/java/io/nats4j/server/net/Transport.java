@@ -59,6 +59,16 @@ public final class Transport {
         return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     }
 
+    /** The I/O loops (connections the server dials: routes). */
+    public EventLoopGroup ioGroup() {
+        return ioGroup;
+    }
+
+    /** The channel class of a connection the server dials. */
+    public Class<? extends io.netty.channel.socket.SocketChannel> socketChannelClass() {
+        return epoll ? io.netty.channel.epoll.EpollSocketChannel.class : io.netty.channel.socket.nio.NioSocketChannel.class;
+    }
+
     /** The accept loop: listeners' parents, and the server's periodic housekeeping. */
     public EventLoopGroup acceptGroup() {
         return acceptGroup;

@@ -177,18 +177,13 @@ class CommandLineTest {
     @Test
     void laterCapabilityFlagsAreParsedThenRefused() {
         assertEquals("flag -js is not supported yet by nats4j", error("-js"));
-        assertEquals("flag -cluster is not supported yet by nats4j", error("--cluster", "nats://127.0.0.1:6222"));
-        for (String[] args : List.of(new String[] {"-sd", "/tmp"},
-                new String[] {"--routes", "r"},
-                new String[] {"--cluster_listen", "l"}, new String[] {"--cluster_name", "n"},
-                new String[] {"--no_advertise"}, new String[] {"--cluster_advertise", "a"},
-                new String[] {"--connect_retries", "3"}, new String[] {"--profile", "1"},
+        for (String[] args : List.of(new String[] {"-sd", "/tmp"}, new String[] {"--profile", "1"},
                 new String[] {"--jetstream"}, new String[] {"--store_dir", "d"})) {
             assertTrue(error(args).endsWith("is not supported yet by nats4j"), String.join(" ", args));
         }
         // a malformed value is still reported as such, before the refusal
-        assertTrue(error("--connect_retries", "x").startsWith("invalid value \"x\" for flag -connect_retries: parse error"),
-                error("--connect_retries", "x"));
+        assertTrue(error("--profile", "x").startsWith("invalid value \"x\" for flag -profile: parse error"),
+                error("--profile", "x"));
     }
 
     @Test

@@ -47,9 +47,11 @@ final class TestPeer implements PeerConnection {
     }
 
     @Override
-    public boolean deliverRemote(Subscription sub, Message msg) {
-        received.add(msg.subjectString() + " " + sub.sidString() + (msg.hasReply() ? " " + msg.replyString() : "") + " "
-                + new String(msg.bodyBytes(), StandardCharsets.UTF_8));
+    public boolean deliverRemote(Message msg, Subscription[] subs, int count) {
+        for (int i = 0; i < count; i++) {
+            received.add(msg.subjectString() + " " + subs[i].sidString() + (msg.hasReply() ? " " + msg.replyString() : "")
+                    + " " + new String(msg.bodyBytes(), StandardCharsets.UTF_8));
+        }
         return true;
     }
 

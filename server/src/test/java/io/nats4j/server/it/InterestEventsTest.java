@@ -215,7 +215,7 @@ class InterestEventsTest {
         }
 
         @Override
-        public boolean deliverRemote(Subscription sub, Message msg) {
+        public boolean deliverRemote(Message msg, Subscription[] subs, int count) {
             return true;
         }
 

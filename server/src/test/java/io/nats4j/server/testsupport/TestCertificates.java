@@ -90,6 +90,11 @@ public final class TestCertificates {
         return issue(fileName, "CN=localhost", format, List.of(), List.of("localhost"), true, false);
     }
 
+    /** A certificate for a server that is also a client of other servers (routes): localhost, 127.0.0.1, both uses. */
+    public Issued peer(String fileName) throws Exception {
+        return issue(fileName, "CN=localhost", KeyFormat.PKCS8, List.of(), List.of("localhost"), true, true);
+    }
+
     /** A client certificate with the given subject DN (RFC 4514), e-mail and DNS SANs. */
     public Issued client(String fileName, String subject, List<String> emails, List<String> dnsNames) throws Exception {
         return issue(fileName, subject, KeyFormat.PKCS8, emails, dnsNames, false, true, null);

@@ -1,0 +1,60 @@
+package io.nats4j.server.cluster;
+
+import io.nats4j.server.auth.Account;
+import io.nats4j.server.connection.ConnectionKind;
+import io.nats4j.server.connection.PeerConnection;
+import io.nats4j.server.protocol.Message;
+import io.nats4j.server.subject.InterestListener;
+import io.nats4j.server.subject.Subscription;
+import io.netty.channel.EventLoop;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One route in one account: the owner of the subscriptions the other server asked for there ({@code RS+}), the
+ * listener of this server's interest there (sent as {@code RS+}/{@code RS-}), and the target of the fan-out,
+ * which hands it each matching message once ({@code RMSG}/{@code HMSG} with the account's name).
+ */
+final class RouteAccount implements PeerConnection, InterestListener {
+
+    final RouteConnection route;
+    final Account account;
+    final byte[] name;
+    /** The peer's interest here, by "subject" or "subject queue" (as its RS+/RS- name it). The route's loop only. */
+    final Map<String, Subscription> remoteSubs = new HashMap<>();
+    /** Queue weights the peer announced, by the same key (monitoring). The route's loop only. */
+    final Map<String, Integer> weights = new HashMap<>();
+
+    RouteAccount(RouteConnection route, Account account) {
+        this.route = route;
+        this.account = account;
+        this.name = account.name().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    public long id() {
+        return route.id();
+    }
+
+    @Override
+    public ConnectionKind kind() {
+        return ConnectionKind.ROUTER;
+    }
+
+    @Override
+    public boolean deliverRemote(Message msg, Subscription[] subs, int count) {
+        return route.sendMessage(name, msg, subs, count);
+    }
+
+    @Override
+    public void flushFrom(EventLoop publisherLoop) {
+        route.flushFrom(publisherLoop);
+    }
+
+    /** This server's interest here changed: RS+ (with the queue weight) or RS-. Under the account's index lock. */
+    @Override
+    public void interestChanged(String subject, String queue, int weight) {
+        route.sendInterest(name, subject, queue, weight);
+    }
+}
