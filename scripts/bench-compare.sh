@@ -92,8 +92,8 @@ for cmd in "${NATS4J_CMD:-bin/nats4j}" "${NATS_SERVER_CMD:-/usr/sbin/nats-server
   fi
 done
 
-# 1,000 idle connections need ~2,000 descriptors on each side.
-ulimit -n 8192 2>/dev/null || true
+# 10,000 idle connections (conns-10000) need ~10,000 descriptors in the server and as many in the generator.
+ulimit -n 20000 2>/dev/null || ulimit -n 8192 2>/dev/null || true
 
 exec "$JAVA" -Xms512m -Xmx1g -cp "$CP" io.nats4j.bench.load.Compare \
   --nats4j-cmd "${NATS4J_CMD:-bin/nats4j}" \

@@ -33,7 +33,7 @@ public final class Compare {
             """;
 
     /** What a scenario's headline numbers are. */
-    enum Kind { PUB, SUB, LATENCY, STARTUP }
+    enum Kind { PUB, SUB, LATENCY, CONNECT, STARTUP }
 
     record Scenario(String name, String description, Kind kind, List<String> args) {
     }
@@ -64,6 +64,17 @@ public final class Compare {
                 new Scenario("idle-1000", "1,000 idle connections with one subscription each, plus 1 -> 1 pub/sub"
                         + " 128 B", Kind.SUB, List.of("--conns-idle", "1000", "--pubs", "1", "--subs", "1",
                         "--size", "128", "--msgs", "20000000")),
+                new Scenario("idle-500", "500 idle connections with one subscription each, plus 1 -> 1 pub/sub"
+                        + " 128 B", Kind.SUB, List.of("--conns-idle", "500", "--pubs", "1", "--subs", "1",
+                        "--size", "128", "--msgs", "20000000")),
+                new Scenario("connect-500", "500 clients set up one after another (connect, INFO, CONNECT + PING,"
+                        + " PONG), all kept open", Kind.CONNECT, List.of("--mode", "connect", "--conns", "500")),
+                new Scenario("conns-1000", "fresh server, 1,000 idle connections with one subscription each, no"
+                        + " traffic: peak RSS", Kind.CONNECT, List.of("--mode", "connect", "--conns", "0",
+                        "--conns-idle", "1000")),
+                new Scenario("conns-10000", "fresh server, 10,000 idle connections with one subscription each, no"
+                        + " traffic: peak RSS", Kind.CONNECT, List.of("--mode", "connect", "--conns", "0",
+                        "--conns-idle", "10000")),
                 new Scenario("startup", "exec of the server command until a TCP connect to its port succeeds,"
                         + " and until a client's first PING is answered",
                         Kind.STARTUP, List.of()));
@@ -128,6 +139,7 @@ public final class Compare {
             log("WARNING: the machine is busy (1-minute load average above half the CPUs);"
                     + " results will be noisy");
         }
+        primeServers();
         warmUpGenerator();
         List<Map<String, Object>> results = new ArrayList<>();
         StringBuilder md = new StringBuilder();
@@ -206,7 +218,7 @@ public final class Compare {
             Map<String, Double> m = new LinkedHashMap<>();
             if (sc.kind() == Kind.STARTUP) {
                 m.put("ms to accept", p.startupNanos / 1e6);
-                m.put("ms to first PONG", p.firstPongNanos() / 1e6);
+                m.put("ms to first PONG", p.firstPongNanos / 1e6);
                 return new Run(SERVERS[server], round, m, p.peakRssKiB(), true, 0, List.of());
             }
             List<String> a = new ArrayList<>(sc.args());
@@ -228,10 +240,29 @@ public final class Compare {
                     m.put("p99.9 us", r.latency().p999Us());
                     m.put("requests/s", r.pub().msgsPerSec());
                 }
+                case CONNECT -> {
+                    m.put("connections/s", r.pub().msgsPerSec());
+                    m.put("idle connections/s", r.sub().msgsPerSec());
+                }
                 default -> throw new IllegalStateException();
             }
             return new Run(SERVERS[server], round, m, p.peakRssKiB(), r.complete(), r.generatorCpuSeconds(),
                     r.errors());
+        }
+    }
+
+    /**
+     * Starts and stops each server once before anything is measured: bin/nats4j's first start after a build
+     * trains the JVM's AOT cache (seconds), which belongs in no measured run, least of all in the startup one.
+     */
+    private void primeServers() throws Exception {
+        for (int s = 0; s < 2; s++) {
+            long t0 = System.nanoTime();
+            Path logFile = out.resolve("logs").resolve("prime-" + SERVERS[s] + ".log");
+            try (ServerProcess p = ServerProcess.start(commands[s], logFile)) {
+                log(String.format(Locale.ROOT, "%s serves on port %d after %.0f ms (first start, not measured)",
+                        SERVERS[s], p.port, (System.nanoTime() - t0) / 1e6));
+            }
         }
     }
 

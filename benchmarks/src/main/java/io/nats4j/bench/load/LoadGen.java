@@ -72,6 +72,9 @@ public final class LoadGen {
     private LoadResult run() throws IOException, InterruptedException {
         List<RawConnection> idle = new ArrayList<>();
         try {
+            if (o.mode == LoadOptions.Mode.CONNECT) {
+                return connect(idle);
+            }
             openIdle(idle);
             return o.mode == LoadOptions.Mode.REQREP ? reqRep() : pubSub();
         } finally {
@@ -104,6 +107,39 @@ public final class LoadGen {
                 p.feed(buf, 0, n);
             }
         }
+    }
+
+    // ---- connection set-up -----------------------------------------------------------------
+
+    /**
+     * Opens the idle connections (timed as a whole: set-up with a subscription each, PINGs pipelined), then sets
+     * up {@code --conns} connections strictly one after another, each complete when its PONG is back: the rate
+     * a server accepts and serves new clients one at a time. Every connection stays open until the end, so the
+     * server's memory is read with all of them in place. Result: {@code pub} = the sequential set-ups,
+     * {@code sub} = the idle connections.
+     */
+    private LoadResult connect(List<RawConnection> open) throws IOException {
+        long t0 = System.nanoTime();
+        openIdle(open);
+        long idleNanos = System.nanoTime() - t0;
+        byte[] buf = new byte[4096];
+        long t1 = System.nanoTime();
+        int done = 0;
+        for (int i = 0; i < o.conns; i++) {
+            RawConnection c = RawConnection.open(o.host, o.port, "bench-conn-" + i);
+            open.add(c);
+            if (!c.pingPong(new InboundParser(), buf, System.nanoTime() + FLUSH_TIMEOUT_NS)) {
+                errors.add("connection " + i + ": no PONG");
+                break;
+            }
+            done++;
+        }
+        long connNanos = System.nanoTime() - t1;
+        LoadResult.Side seq = LoadResult.Side.of(done, 0, done == 0 ? 0 : connNanos);
+        LoadResult.Side idle = LoadResult.Side.of(o.connsIdle, 0, o.connsIdle == 0 ? 0 : idleNanos);
+        return new LoadResult("connect", url(), 0, 0, 0, null, o.connsIdle, seq, idle,
+                LoadResult.Side.of(done + o.connsIdle, 0, System.nanoTime() - t0), 0, errors.isEmpty(), null,
+                cpuSeconds(), List.copyOf(errors));
     }
 
     // ---- publish / subscribe ---------------------------------------------------------------

@@ -8,12 +8,14 @@ import java.util.List;
 /** Command-line options of {@link LoadGen}; see {@link #USAGE}. */
 public final class LoadOptions {
 
-    public enum Mode { PUBSUB, PUB, REQREP }
+    public enum Mode { PUBSUB, PUB, REQREP, CONNECT }
 
     public static final String USAGE = """
             usage: LoadGen [options]
               --url nats://host:port   server to load (default nats://127.0.0.1:4222)
-              --mode pubsub|pub|reqrep (default pubsub)
+              --mode pubsub|pub|reqrep|connect (default pubsub)
+                                       connect: after the idle connections, set up --conns connections one
+                                       at a time (connect, INFO, CONNECT + PING, wait for PONG), all kept open
               --pubs N                 publishers, or requesters in reqrep mode (default 1)
               --subs M                 subscribers, or responders in reqrep mode (default 1; 0 in pub mode)
               --size BYTES             payload size (default 128)
@@ -22,6 +24,7 @@ public final class LoadOptions {
               --subject S              subject (default bench.load)
               --queue GROUP            subscribers join this queue group (reqrep: default bench.responders)
               --conns-idle K           K extra idle connections, each with its own subscription
+              --conns N                connect mode: connections set up one at a time (default 500)
               --warmup N               reqrep: requests per requester not recorded (default 1000)
               --drain-timeout D        how long subscribers may lag behind publishers (default 10s)
               --json                   print the result as JSON on stdout
@@ -38,6 +41,7 @@ public final class LoadOptions {
     public String subject = "bench.load";
     public String queue;
     public int connsIdle;
+    public int conns = 500;
     public long warmup = 1000;
     public Duration drainTimeout = Duration.ofSeconds(10);
     public boolean json;
@@ -75,13 +79,14 @@ public final class LoadOptions {
                 case "subject" -> o.subject = v;
                 case "queue" -> o.queue = v;
                 case "conns-idle" -> o.connsIdle = positiveInt(k, v, 0);
+                case "conns" -> o.conns = positiveInt(k, v, 0);
                 case "warmup" -> o.warmup = Long.parseLong(v);
                 case "drain-timeout" -> o.drainTimeout = duration(v);
                 default -> throw new IllegalArgumentException("unknown option " + k + "\n" + USAGE);
             }
         }
         if (o.subs < 0) {
-            o.subs = o.mode == Mode.PUB ? 0 : 1;
+            o.subs = o.mode == Mode.PUB || o.mode == Mode.CONNECT ? 0 : 1;
         }
         if (o.mode == Mode.REQREP && o.subs < 1) {
             throw new IllegalArgumentException("reqrep needs at least one responder (--subs)");

@@ -431,13 +431,21 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         ctx.fireUserEventTriggered(evt);
     }
 
+    /** Frames of an unexpected exception's stack put in its log line: enough to find the bug from a log. */
+    private static final int UNEXPECTED_FRAMES_LOGGED = 8;
+
     /**
      * Input this server could not process (a bug, not a client error nats-server would name): the client gets
      * nats-server's answer to input it cannot parse, {@code -ERR 'Unknown Protocol Operation'}, and is closed;
      * the log line has the exception with its client bytes escaped.
      */
     private void unexpected(Throwable cause) {
-        log.error(prefix() + "Unexpected error, closing: " + cause);
+        StringBuilder at = new StringBuilder();
+        StackTraceElement[] frames = cause.getStackTrace();
+        for (int i = 0; i < Math.min(frames.length, UNEXPECTED_FRAMES_LOGGED); i++) {
+            at.append(i == 0 ? " at " : " < ").append(frames[i]);
+        }
+        log.error(prefix() + "Unexpected error, closing: " + cause + at);
         if (!closed && channel != null) {
             sendErrAndClose(ProtocolError.UNKNOWN_OPERATION.clientText(), ClosedState.PROTOCOL_VIOLATION);
         } else {

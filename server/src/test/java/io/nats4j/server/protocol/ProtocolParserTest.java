@@ -61,6 +61,41 @@ class ProtocolParserTest {
                 parseEverySplit("PUB foo 5\r\nhello\r\nPUB foo.bar _INBOX.1 2\r\nhi\r\n"));
     }
 
+    /**
+     * A PUB or HPUB line that arrives whole is decided in one piece (the publish path), one that arrives split is
+     * read byte by byte: both must reach the same events, including on lines whose reading is subtle.
+     */
+    @Test
+    void wholePubLinesAreReadAsTheByteWiseReadingReadsThem() {
+        assertEquals(List.of("PUB a size=1 digits=1 [x]", "PUB b reply=r size=2 digits=02 [yz]"),
+                parseEverySplit("PUB   a 1\r\nx\r\npub \t b\t r  02 \r\nyz\r\n"));
+        // a CR among PUB arguments stays in them and drops the byte before LF
+        assertEquals(List.of("PUB a\rb size=1 digits=1 [x]"), parseEverySplit("PUB a\rb 1\r\nx\r\n"));
+        assertEquals(List.of("ERROR BAD_ARGUMENTS"), parseEverySplit("PUB a 1\rq\nx\r\n")); // size "1\r"
+        assertEquals(List.of("ERROR BAD_ARGUMENTS"), parseEverySplit("PUB a\rb 1\nx\r\n")); // no size left
+        assertEquals(List.of("ERROR BAD_ARGUMENTS"), parseEverySplit("PUB \r\n"));
+        // a bare LF ends the line; an LF where the first argument is due is an argument byte
+        assertEquals(List.of("PUB a size=0 digits=0 []"), parseEverySplit("PUB a 0\n\r\n"));
+        assertEquals(List.of("PUB \na size=1 digits=1 [x]"), parseEverySplit("PUB \na 1\r\nx\r\n"));
+        // only a space or a tab may follow the verb (NUL | 0x20 is a space)
+        assertEquals(List.of("ERROR UNKNOWN_OPERATION"), parseEverySplit("PUB\u0000a 1\r\nx\r\n"));
+        assertEquals(List.of("ERROR UNKNOWN_OPERATION"), parseEverySplit("HPUBa 0 1\r\nx\r\n"));
+        assertEquals(List.of("HPUB a hdr=0 size=1 digits=1 [x]"), parseEverySplit("hPuB\ta 0 1\r\nx\r\n"));
+        // longer than the parser's first line buffer (256 bytes), twice: the second time it has grown
+        String subject = "s".repeat(400);
+        assertEquals(List.of("PUB " + subject + " size=1 digits=1 [x]", "PUB " + subject + " size=1 digits=1 [y]"),
+                parse(("PUB " + subject + " 1\r\nx\r\nPUB " + subject + " 1\r\ny\r\n").getBytes(StandardCharsets.US_ASCII),
+                        4096, 1024));
+        // max_control_line counts the arguments only, without CR LF and without the spaces after the verb
+        byte[] nineArgs = "PUB   abcdefg 1\r\nx\r\n".getBytes(StandardCharsets.US_ASCII);
+        assertEquals(List.of("PUB abcdefg size=1 digits=1 [x]"), parse(nineArgs, 9, 1024));
+        assertEquals(List.of("ERROR MAX_CONTROL_LINE"), parse(nineArgs, 8, 1024));
+        // with a CR among them, one byte less (the one before LF, which nats-server drops)
+        byte[] crInside = "PUB abc\rdefg 1\r\nx\r\n".getBytes(StandardCharsets.US_ASCII);
+        assertEquals(List.of("PUB abc\rdefg size=1 digits=1 [x]"), parse(crInside, 10, 1024));
+        assertEquals(List.of("ERROR MAX_CONTROL_LINE"), parse(crInside, 9, 1024));
+    }
+
     @Test
     void hpubCarriesHeaderAndTotalSizes() {
         String hdr = "NATS/1.0\r\nA: B\r\n\r\n";
