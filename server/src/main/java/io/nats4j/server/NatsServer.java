@@ -114,6 +114,8 @@ public final class NatsServer implements AutoCloseable {
     private volatile io.nats4j.server.cluster.Cluster cluster;
     /** Standalone: the client port bound before Netty was ready, until {@link #start()} takes it over. */
     private EarlyListener earlyListener;
+    /** Tests only: run by {@link #start()} once the client listener is open, before the server is fully built. */
+    volatile Runnable afterClientListenerOpened;
 
     public NatsServer(ServerOptions options) {
         this(options, null);
@@ -193,7 +195,10 @@ public final class NatsServer implements AutoCloseable {
         }
         StartupTrace.mark("system account");
         try {
-            clientListener = listeners.open(clientListenerSpec(host, port), takeOverEarlyListener(host, port));
+            // opened paused: a connection must find the server fully built (its INFO needs the bound port, so it
+            // is built after this), and an adopted early listener may already hold clients in its backlog.
+            // Accepting starts at the end of start(); clients wait in the kernel's queue until then.
+            clientListener = listeners.open(clientListenerSpec(host, port), takeOverEarlyListener(host, port), false);
         } catch (Exception e) {
             stopServices();
             sys = null;
@@ -202,6 +207,10 @@ public final class NatsServer implements AutoCloseable {
             throw new IOException("Error listening on port: " + host + ":" + port + ", \"" + e.getMessage() + "\"", e);
         }
         StartupTrace.mark("bound");
+        Runnable hook = afterClientListenerOpened;
+        if (hook != null) {
+            hook.run();
+        }
         boundPort = clientListener.port();
         rebuildInfo();
         if (o.cluster.listening()) {
@@ -222,6 +231,7 @@ public final class NatsServer implements AutoCloseable {
         running = true;
         housekeeping = transport.acceptGroup().next().scheduleAtFixedRate(this::housekeeping,
                 HOUSEKEEPING_INTERVAL_MS, HOUSEKEEPING_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        clientListener.startAccepting();
         log.notice("Listening for client connections on " + ServerFiles.hostPort(host, boundPort));
         if (tls != null) {
             log.notice("TLS required for client connections");

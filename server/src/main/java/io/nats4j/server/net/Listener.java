@@ -26,6 +26,11 @@ public final class Listener {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
+    /** Starts accepting connections on a listener opened paused (see {@link Listeners#open}); idempotent. */
+    public void startAccepting() {
+        channel.config().setAutoRead(true);
+    }
+
     /** Stops accepting; connections already accepted stay. Idempotent. */
     public void close() {
         channel.close().syncUninterruptibly();

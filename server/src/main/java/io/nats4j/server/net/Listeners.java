@@ -6,6 +6,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
@@ -44,7 +45,19 @@ public final class Listeners {
      * instead of binding a new one; null binds.
      */
     public Listener open(ListenerSpec spec, PreboundSocket prebound) throws Exception {
+        return open(spec, prebound, true);
+    }
+
+    /**
+     * Same, with {@code accepting} false: the socket is bound (or adopted) but accepts nothing until
+     * {@link Listener#startAccepting()}; clients that connect meanwhile wait in the kernel's backlog. For a
+     * listener opened before the server is fully built (the client port's INFO needs the bound port).
+     */
+    public Listener open(ListenerSpec spec, PreboundSocket prebound, boolean accepting) throws Exception {
         ServerBootstrap b = transport.bootstrap().childHandler(initializer(spec));
+        if (!accepting) {
+            b.option(ChannelOption.AUTO_READ, false); // the server channel's "read" is its accept
+        }
         Channel ch;
         if (prebound != null) {
             if (!transport.epoll()) {
