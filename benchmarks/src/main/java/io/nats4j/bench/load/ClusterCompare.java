@@ -251,6 +251,16 @@ public final class ClusterCompare {
 
     /** Three server processes on loopback, server 2 and 3 routed to server 1; ready once every server has 2 routes. */
     static final class Cluster implements AutoCloseable {
+        /** Every process started and not yet stopped: stopped by a shutdown hook if the driver is killed. */
+        private static final Set<Process> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        static {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(p -> {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            })));
+        }
+
         private final List<Process> processes = new ArrayList<>();
         private final int[] clientPorts = new int[3];
 
@@ -284,6 +294,7 @@ public final class ClusterCompare {
                                     logs.resolve(tag + "-s" + (i + 1) + ".log").toFile()))
                             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                             .start());
+                    LIVE.add(c.processes.get(i));
                 }
                 long t0 = System.nanoTime();
                 for (int i = 0; i < 3; i++) {
@@ -358,6 +369,7 @@ public final class ClusterCompare {
                     h.destroyForcibly();
                 }
             }
+            processes.forEach(LIVE::remove);
         }
     }
 
