@@ -63,9 +63,8 @@ public @interface NatsTest {
     String host() default "127.0.0.1";
 
     /**
-     * JetStream, with its store in a temporary directory deleted after the server stops. nats4j does not
-     * implement JetStream yet: until it does, starting such a server fails with the server's
-     * "JetStream not supported yet" error rather than running without it.
+     * JetStream, with its store in a temporary directory deleted after the server stops; every account the
+     * annotation names gets {@code jetstream: enabled} (the global account has it when no account is named).
      */
     boolean jetStream() default false;
 

@@ -55,7 +55,6 @@ final class ServerStarter {
         o.host = a.host();
         o.port = a.port();
         if (a.jetStream()) {
-            // nats4j refuses this in start() until JetStream exists: the test fails with that message
             o.jetStream.enabled = true;
             o.jetStream.storeDir = dir.resolve("jetstream");
         }
@@ -85,8 +84,10 @@ final class ServerStarter {
         }
         if (!accounts.isEmpty()) {
             sb.append("accounts {\n");
+            // with JetStream, every account of the annotation has it (nats-server enables it per account)
+            String js = a.jetStream() ? ", jetstream: enabled" : "";
             accounts.forEach((name, list) -> sb.append("  ").append(quote(name)).append(": { users = ")
-                    .append(users(list)).append(" }\n"));
+                    .append(users(list)).append(js).append(" }\n"));
             sb.append("}\n");
         }
         return sb.toString();

@@ -399,16 +399,28 @@ class NatsServerExtensionTest {
     @Fixture
     static class JetStream {
         @Test
-        void never() {
-            fail("must not run: nats4j has no JetStream yet");
+        void streamAndPublish(Connection nc) throws Exception {
+            nc.jetStreamManagement().addStream(io.nats.client.api.StreamConfiguration.builder().name("S")
+                    .subjects("s.>").build());
+            assertEquals(1, nc.jetStream().publish("s.1", new byte[] {1}).getSeqno());
+        }
+    }
+
+    @NatsTest(jetStream = true, accounts = "A", users = @NatsUser(name = "a", password = "p", account = "A"))
+    @Fixture
+    static class JetStreamAccounts {
+        @Test
+        void accountHasJetStream(@ConnectAs("a") Connection nc) throws Exception {
+            assertEquals(0, nc.jetStreamManagement().getAccountStatistics().getStreams());
         }
     }
 
     @Test
-    void jetStreamFailsClearlyUntilTheServerHasIt() {
+    void jetStreamRuns() {
         TestExecutionSummary s = run(JetStream.class);
-        assertEquals(0, s.getTestsStartedCount());
-        assertTrue(failures(s).contains("JetStream not supported yet"), failures(s));
+        assertEquals(1, s.getTestsSucceededCount(), failures(s));
+        s = run(JetStreamAccounts.class);
+        assertEquals(1, s.getTestsSucceededCount(), failures(s));
     }
 
     // ---------------------------------------------------------------- failures, parallel runs

@@ -107,6 +107,9 @@ final class ConfigReloader {
         if (sys != null && next != null) {
             sys.accountsChanged(next);
         }
+        if (server.jetStream() != null && next != null) {
+            server.jetStream().accountsChanged(next);
+        }
         log.notice("Reloaded server configuration");
     }
 

@@ -1,5 +1,6 @@
 package io.nats4j.server;
 
+import io.nats4j.server.jetstream.JetStream;
 import io.nats4j.server.auth.Account;
 import io.nats4j.server.auth.Accounts;
 import io.nats4j.server.auth.AuthCalloutOptions;
@@ -74,6 +75,8 @@ public final class NatsServer implements AutoCloseable {
     private final ServerKey serverKey;
     /** The auth callout (configuration mode); null without one. */
     private volatile AuthCalloutService authCallout;
+    /** JetStream, when enabled; made by start(). */
+    private volatile JetStream jetStream;
     /** Guards making {@link #authCallout} (not the server's monitor: reload holds that while clients work). */
     private final Object calloutLock = new Object();
     private final String serverName;
@@ -171,6 +174,22 @@ public final class NatsServer implements AutoCloseable {
         if (accounts.callout() != null) {
             log.notice("Authorization callout enabled: requests on \"" + AuthCalloutOptions.SUBJECT
                     + "\" in account \"" + accounts.callout().account() + "\"");
+        }
+        if (o.jetStream.enabled) {
+            // before the listener: recovered streams ingest from the first client on
+            JetStream j = new JetStream(this, o.jetStream.copy());
+            try {
+                j.start();
+            } catch (IOException | RuntimeException e) {
+                j.close();
+                stopServices();
+                sys = null;
+                transport.shutdown();
+                stopMonitoring();
+                throw new IOException("Could not start JetStream: " + e.getMessage(), e);
+            }
+            jetStream = j;
+            info.jetStream(true);
         }
         StartupTrace.mark("system account");
         try {
@@ -415,6 +434,11 @@ public final class NatsServer implements AutoCloseable {
     /** The server's listeners (null before start); another kind of connection adds its own here. */
     public Listeners listeners() {
         return listeners;
+    }
+
+    /** The server's JetStream, or null when it is not enabled (or the server not started). */
+    public JetStream jetStream() {
+        return jetStream;
     }
 
     /** The cluster (routes), or null when the server is not clustered. */
@@ -671,6 +695,10 @@ public final class NatsServer implements AutoCloseable {
             routes.shutdown();
         }
         listeners.closeAll();
+        JetStream j = jetStream;
+        if (j != null) {
+            j.close();
+        }
         stopServices();
         stopMonitoring();
         files.delete();

@@ -26,6 +26,13 @@ public final class ServerInfo {
     /** A clustered server's client fields after the connection's own: cluster name and connect_urls. */
     private volatile String clusterFields = "";
 
+    /** True while JetStream is enabled: client INFO carries {@code "jetstream":true} (as nats-server's). */
+    private volatile boolean jetStream;
+
+    void jetStream(boolean on) {
+        jetStream = on;
+    }
+
     /**
      * Rebuilds the prefixes from the current settings (at start and after every reload).
      *
@@ -45,6 +52,9 @@ public final class ServerInfo {
             sb.append(",\"auth_required\":true");
         }
         sb.append(",\"max_payload\":").append(settings.maxPayload());
+        if (jetStream) {
+            sb.append(",\"jetstream\":true");
+        }
         clientPrefix = bytes(sb);
     }
 

@@ -74,9 +74,6 @@ public final class StartupChecks {
             io.nats4j.server.cluster.ClusterChecks.check(o);
         }
         List<String> unsupported = new ArrayList<>();
-        if (o.jetStream.configured()) {
-            unsupported.add("JetStream");
-        }
         if (o.gateway.configured()) {
             unsupported.add("gateways");
         }

@@ -75,6 +75,17 @@ public final class Account {
         this.sublist = sublist;
     }
 
+    /** This account's JetStream limits from config or its JWT; null when it has none configured. */
+    private volatile io.nats4j.server.jetstream.JsLimits jetStreamLimits;
+
+    public io.nats4j.server.jetstream.JsLimits jetStreamLimits() {
+        return jetStreamLimits;
+    }
+
+    public void jetStreamLimits(io.nats4j.server.jetstream.JsLimits limits) {
+        this.jetStreamLimits = limits;
+    }
+
     public String name() {
         return name;
     }

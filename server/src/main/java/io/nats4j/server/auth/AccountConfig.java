@@ -36,6 +36,8 @@ public final class AccountConfig {
     public int maxConnections = -1;
     public int maxSubscriptions = -1;
     public int maxPayload = -1;
+    /** {@code jetstream: enabled|disabled|{limits}}; null = not enabled for this account. */
+    public io.nats4j.server.jetstream.JsLimits jetStream;
 
     public AccountConfig(String name) {
         this.name = name;
@@ -50,6 +52,7 @@ public final class AccountConfig {
         c.maxConnections = maxConnections;
         c.maxSubscriptions = maxSubscriptions;
         c.maxPayload = maxPayload;
+        c.jetStream = jetStream;
         return c;
     }
 }

@@ -105,6 +105,7 @@ public final class Accounts {
                 continue;
             }
             Account a = newAccount(ac.name, o);
+            a.jetStreamLimits(ac.jetStream);
             settings.put(a, new Settings(ac.maxConnections, ac.maxSubscriptions, ac.maxPayload, List.copyOf(ac.exports)));
             byName.put(ac.name, a);
         }

@@ -56,7 +56,8 @@ public final class JwtClaims {
     public record Account(String publicKey, String issuer, String name, long issuedAt, long expires,
             List<String> signingKeys, Map<String, UserLimits> scopedSigningKeys, List<Export> exports,
             List<Import> imports, long conn, long subs, long payload, boolean disallowBearer,
-            Map<String, Long> revocations, Permissions defaultPermissions, List<String> tags, ExternalAuth authorization) {
+            Map<String, Long> revocations, Permissions defaultPermissions, List<String> tags, ExternalAuth authorization,
+            io.nats4j.server.jetstream.JsLimits jetStream) {
 
         /** The account's identity key or one of its signing keys (plain or scoped). */
         public boolean hasIssuer(String key) {
@@ -207,7 +208,26 @@ public final class JwtClaims {
         return new Account(j.subject(), j.issuer(), j.name(), j.issuedAt(), j.expires(), signing, scoped, exports, imports,
                 Jwt.number(lim, "conn", 0), Jwt.number(lim, "subs", 0), Jwt.number(lim, "payload", 0),
                 lim.path("disallow_bearer").asBoolean(false), longMap(n.get("revocations")), defaults,
-                stringList(n.get("tags"), false), externalAuth(n.get("authorization")));
+                stringList(n.get("tags"), false), externalAuth(n.get("authorization")), jetStreamLimits(lim));
+    }
+
+    /**
+     * The account's JetStream limits ({@code limits.mem_storage}, {@code disk_storage}, ..., or the {@code R1}
+     * tier of {@code limits.tiered_limits}); null when JetStream is off for it (both storages 0, as nats-server).
+     */
+    static io.nats4j.server.jetstream.JsLimits jetStreamLimits(JsonNode lim) {
+        JsonNode l = lim;
+        if (Jwt.number(lim, "mem_storage", 0) == 0 && Jwt.number(lim, "disk_storage", 0) == 0) {
+            JsonNode tiers = lim.path("tiered_limits");
+            l = tiers.has("R1") ? tiers.get("R1") : null;
+            if (l == null || Jwt.number(l, "mem_storage", 0) == 0 && Jwt.number(l, "disk_storage", 0) == 0) {
+                return null;
+            }
+        }
+        return new io.nats4j.server.jetstream.JsLimits(Jwt.number(l, "mem_storage", 0), Jwt.number(l, "disk_storage", 0),
+                (int) Jwt.number(l, "streams", 0), (int) Jwt.number(l, "consumer", 0),
+                (int) Jwt.number(l, "max_ack_pending", 0), Jwt.number(l, "mem_max_stream_bytes", 0),
+                Jwt.number(l, "disk_max_stream_bytes", 0), l.path("max_bytes_required").asBoolean(false));
     }
 
     /** {@code nats.authorization}, or null when absent or empty. */

@@ -239,6 +239,13 @@ public final class OperatorMode {
         return pinnedAccountFails.get();
     }
 
+    /** Told of every account loaded from its JWT (lock held: must only hand the work on, e.g. JetStream's API). */
+    private final List<Consumer<Account>> loadListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    public void addLoadListener(Consumer<Account> l) {
+        loadListeners.add(l);
+    }
+
     /** Who acts on the live clients of updated and deleted accounts (the server). */
     public void accountListener(AccountListener l) {
         this.listener = l;
@@ -403,6 +410,9 @@ public final class OperatorMode {
         applyClaims(l, c);
         loaded.put(key, l);
         wireImports(l);
+        for (Consumer<Account> h : loadListeners) {
+            h.accept(a);
+        }
         return l;
     }
 
@@ -415,6 +425,7 @@ public final class OperatorMode {
             exports.add(new AccountConfig.Export(e.service(), e.subject(), null, e.responseType(), e.responseThreshold()));
         }
         l.account.replaceExports(exports);
+        l.account.jetStreamLimits(c.jetStream());
     }
 
     /** Wires every import of the account's current claims (lock held). */

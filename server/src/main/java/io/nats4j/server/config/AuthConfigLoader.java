@@ -316,6 +316,7 @@ final class AuthConfigLoader {
                     case "imports" -> imports(a, ac);
                     case "default_permissions" -> ac.defaultPermissions = permissions(a);
                     case "limits" -> limits(a, ac);
+                    case "jetstream" -> ac.jetStream = JetStreamConfigLoader.accountLimits(a);
                     default -> notSupportedYet(a, "an account");
                 }
             }

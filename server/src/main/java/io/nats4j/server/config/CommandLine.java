@@ -59,8 +59,8 @@ public final class CommandLine {
             new Flag("DVV", Type.BOOL, true),
             new Flag("log_size_limit", Type.INT, true),
             new Flag("max_traced_msg_len", Type.INT, true),
-            new Flag("jetstream", Type.BOOL, false, "js"),
-            new Flag("store_dir", Type.STRING, false, "sd"),
+            new Flag("jetstream", Type.BOOL, true, "js"),
+            new Flag("store_dir", Type.STRING, true, "sd"),
             new Flag("user", Type.STRING, true),
             new Flag("pass", Type.STRING, true),
             new Flag("auth", Type.STRING, true),
@@ -287,6 +287,8 @@ public final class CommandLine {
             case "user" -> o.username = (String) v;
             case "pass" -> o.password = (String) v;
             case "auth" -> o.authorizationToken = (String) v;
+            case "jetstream" -> o.jetStream.enabled = (Boolean) v;
+            case "store_dir" -> o.jetStream.storeDir = pathOrNull((String) v);
             case "cluster", "cluster_listen" -> clusterUrl(s, (String) v, o);
             case "cluster_name" -> o.cluster.name = (String) v;
             case "cluster_advertise" -> o.cluster.advertise = (String) v;
@@ -499,7 +501,7 @@ public final class CommandLine {
                         --log_size_limit <limit>     Size in bytes at which the log file is rotated (default: no rotation)
                         --max_traced_msg_len <len>   Longest message payload printed when tracing (default: unlimited)
 
-                JetStream Options (not yet):
+                JetStream Options:
                     -js, --jetstream                 Enable JetStream
                     -sd, --store_dir <dir>           Storage directory
 

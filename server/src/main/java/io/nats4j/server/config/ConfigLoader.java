@@ -37,10 +37,10 @@ public final class ConfigLoader {
     static final Set<String> NOT_SUPPORTED_YET = Set.of(
             "resolver_tls", "allow_non_tls", "ocsp", "ocsp_cache",
             "gateway",
-            "leaf", "leafnodes", "jetstream", "store_dir", "storedir", "websocket", "ws", "mqtt", "mappings",
+            "leaf", "leafnodes", "websocket", "ws", "mqtt", "mappings",
             "maps", "prof_port", "server_tags", "server_metadata", "default_js_domain", "connect_error_reports",
-            "reconnect_error_reports", "max_sub_tokens", "max_subscription_tokens", "jetstream_max_memory",
-            "jetstream_max_store", "disable_jetstream_banner", "no_fast_producer_stall", "proxies");
+            "reconnect_error_reports", "max_sub_tokens", "max_subscription_tokens",
+            "no_fast_producer_stall", "proxies");
 
     /**
      * The handler of each top-level key. In a holder class: the standalone server without a config file
@@ -102,6 +102,13 @@ public final class ConfigLoader {
             on((f, o) -> o.httpsPort = intRange(f, -1, 65535), "https_port");
             on(ConfigLoader::https, "https");
             on((f, o) -> o.httpBasePath = string(f), "http_base_path");
+            on((f, o) -> JetStreamConfigLoader.jetstream(entry(f), o), "jetstream");
+            on((f, o) -> JetStreamConfigLoader.storeDir(entry(f), o), "store_dir", "storedir");
+            on((f, o) -> o.jetStream.maxMemory = JetStreamConfigLoader.size(entry(f), "jetstream_max_memory"),
+                    "jetstream_max_memory");
+            on((f, o) -> o.jetStream.maxStore = JetStreamConfigLoader.size(entry(f), "jetstream_max_store"),
+                    "jetstream_max_store");
+            on((f, o) -> bool(f), "disable_jetstream_banner");
             on(ConfigLoader::cluster, "cluster");
         }
 
@@ -205,6 +212,10 @@ public final class ConfigLoader {
     }
 
     // ---------------------------------------------------------------- handlers
+
+    private static ConfigValue.Entry entry(Field f) {
+        return new ConfigValue.Entry(f.key(), f.at(), f.value());
+    }
 
     /** A listen address: a bare port (host null) or {@code "host:port"}. */
     private record Address(String host, int port) {

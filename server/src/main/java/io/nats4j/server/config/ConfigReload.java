@@ -54,6 +54,14 @@ public final class ConfigReload {
         refuse("HTTPBasePath", nullToEmpty(old.httpBasePath), nullToEmpty(neu.httpBasePath));
         refuse("NoHeaderSupport", old.noHeaderSupport, neu.noHeaderSupport);
         refuse("NoSublistCache", old.noSublistCache, neu.noSublistCache);
+        // JetStream settings are read once at start by nats4j (docs/DIFFERENCES.md): refused, not ignored
+        refuse("JetStream", old.jetStream.enabled, neu.jetStream.enabled);
+        refuse("JetStreamMaxMemory", old.jetStream.maxMemory, neu.jetStream.maxMemory);
+        refuse("JetStreamMaxStore", old.jetStream.maxStore, neu.jetStream.maxStore);
+        refuse("JetStreamDomain", nullToEmpty(old.jetStream.domain), nullToEmpty(neu.jetStream.domain));
+        refuse("StoreDir", old.jetStream.storeDir == null ? "" : old.jetStream.storeDir.toString(),
+                neu.jetStream.storeDir == null ? "" : neu.jetStream.storeDir.toString());
+        refuse("SyncInterval", String.valueOf(old.jetStream.syncInterval), String.valueOf(neu.jetStream.syncInterval));
         // nats-server reloads some cluster settings (routes, authorization); nats4j's routes keep the ones they
         // started with, so any change of the cluster block is refused rather than ignored
         refuse("Cluster", old.cluster.describe(), neu.cluster.describe());

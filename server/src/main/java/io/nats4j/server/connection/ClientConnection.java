@@ -655,6 +655,24 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         return loop;
     }
 
+    /**
+     * A queue this connection publishes into that is not a connection (a JetStream stream's ingest): when it
+     * is over its high-water mark, its producers stop reading until {@link #drained()} says so.
+     */
+    public interface Backlog {
+        /** True once the queue is back below its low-water mark (or gone). Called on the producer's loop. */
+        boolean drained();
+    }
+
+    /**
+     * Holds this publisher back: at the end of the current read it stops reading until {@code backlog} has
+     * drained (no time limit: the backlog holds messages that will be acknowledged, none is dropped). Called on
+     * this connection's loop, from a delivery of a message it published.
+     */
+    public void holdBack(Backlog backlog) {
+        flow.heldBy(backlog);
+    }
+
     /** Turns reading from this connection's socket on or off (producer flow control). On its loop. */
     void autoRead(boolean on) {
         channel.config().setAutoRead(on);

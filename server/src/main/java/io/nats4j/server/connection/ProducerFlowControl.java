@@ -67,9 +67,23 @@ final class ProducerFlowControl {
         }
     }
 
-    /** A receiver asked this producer to wait. */
+    /** A backlog (JetStream ingest) over its high-water mark: this producer waits for it, without a time limit. */
+    private ClientConnection.Backlog backlog;
+    private long backlogWaits;
+
+    /** A backlog this producer publishes into is full. */
+    void heldBy(ClientConnection.Backlog b) {
+        backlog = b;
+    }
+
+    /** A receiver or a backlog asked this producer to wait. */
     boolean holdingBack() {
-        return stalledOn != null;
+        return stalledOn != null || backlog != null;
+    }
+
+    /** How many times this producer waited for a full backlog (JetStream ingest). */
+    long backlogWaits() {
+        return backlogWaits;
     }
 
     /**
@@ -78,7 +92,9 @@ final class ProducerFlowControl {
      */
     void stall() {
         stallStartNanos = System.nanoTime();
-        if (pacing) {
+        if (stalledOn == null) {
+            backlogWaits++;
+        } else if (pacing) {
             paces++;
             paceWritten = stalledOn.bytesWritten();
             paceProgressNanos = stallStartNanos;
@@ -93,6 +109,18 @@ final class ProducerFlowControl {
         ClientConnection r = stalledOn;
         if (producer.isClosed()) {
             return;
+        }
+        ClientConnection.Backlog b = backlog;
+        if (b != null) {
+            if (!b.drained()) {
+                producer.eventLoop().schedule(check, STALL_CHECK_NANOS, TimeUnit.NANOSECONDS);
+                return;
+            }
+            backlog = null;
+            if (r == null) {
+                producer.autoRead(true);
+                return;
+            }
         }
         boolean done;
         if (r == null || r.isClosed() || System.nanoTime() - stallStartNanos > STALL_MAX_NANOS) {

@@ -113,7 +113,12 @@ public final class Monitor {
         v.putObject("leaf");
         v.putObject("mqtt");
         v.putObject("websocket");
-        v.putObject("jetstream");
+        ObjectNode jsv = v.putObject("jetstream");
+        io.nats4j.server.jetstream.JetStream js = server.jetStream();
+        if (js != null) {
+            jsConfig(jsv.putObject("config"), js);
+            jsStats(jsv.putObject("stats"), js);
+        }
         v.put("tls_timeout", seconds(o.tls != null ? o.tls.timeout : io.nats4j.server.tls.TlsOptions.DEFAULT_TIMEOUT));
         v.put("write_deadline", o.writeDeadline.toNanos());
         v.put("start", GoTime.rfc3339Nano(server.startTime()));
@@ -525,7 +530,7 @@ public final class Monitor {
         d.put("update_time", GoTime.rfc3339Nano(server.startTime()));
         d.put("expired", false);
         d.put("complete", true);
-        d.put("jetstream_enabled", false);
+        d.put("jetstream_enabled", server.jetStream() != null && server.jetStream().account(a) != null);
         d.put("leafnode_connections", 0);
         d.put("client_connections", a.connectionCount());
         d.put("subscriptions", a.sublist().count());
@@ -604,13 +609,55 @@ public final class Monitor {
         return out;
     }
 
-    /** JetStream is not built yet: nats-server's answer for a server without it. */
-    public ObjectNode jsz(Map<String, String> q) throws MonitorException {
-        for (String b : List.of("accounts", "streams", "consumers", "config", "leader-only")) {
-            decodeBool(q, b);
+    /** nats-server's JetStreamConfig JSON. */
+    private static void jsConfig(ObjectNode c, io.nats4j.server.jetstream.JetStream js) {
+        c.put("max_memory", js.maxMemory());
+        c.put("max_storage", js.maxStore());
+        c.put("store_dir", js.storeDir().toString());
+        java.time.Duration sync = js.options().syncInterval;
+        if (sync != null && !sync.isZero()) {
+            c.put("sync_interval", sync.toNanos());
+        } else {
+            c.put("sync_always", true); // nats4j's default: every batch is synced before it is acknowledged
         }
-        decodeInt(q, "offset");
-        decodeInt(q, "limit");
+        if (js.domain() != null) {
+            c.put("domain", js.domain());
+        }
+        if (js.options().uniqueTag != null && !js.options().uniqueTag.isEmpty()) {
+            c.put("unique_tag", js.options().uniqueTag);
+        }
+    }
+
+    /** nats-server's JetStreamStats JSON (server totals). */
+    private static void jsStats(ObjectNode n, io.nats4j.server.jetstream.JetStream js) {
+        var mem = io.nats4j.server.jetstream.StreamConfig.StorageType.MEMORY;
+        var file = io.nats4j.server.jetstream.StreamConfig.StorageType.FILE;
+        n.put("memory", js.usage(mem));
+        n.put("storage", js.usage(file));
+        n.put("reserved_memory", js.reserved(mem));
+        n.put("reserved_storage", js.reserved(file));
+        n.put("accounts", js.accounts().size());
+        n.put("ha_assets", 0);
+        ObjectNode api = n.putObject("api");
+        api.put("total", js.api().totalRequests());
+        api.put("errors", js.api().errorCount());
+    }
+
+    /** nats-server's /jsz: server totals, and per account (streams, config) on request. */
+    public ObjectNode jsz(Map<String, String> q) throws MonitorException {
+        boolean accounts = decodeBool(q, "accounts");
+        boolean streams = decodeBool(q, "streams");
+        boolean consumers = decodeBool(q, "consumers");
+        boolean config = decodeBool(q, "config");
+        decodeBool(q, "leader-only");
+        int offset = decodeInt(q, "offset");
+        int limit = decodeInt(q, "limit");
+        String accFilter = q.getOrDefault("acc", "");
+        io.nats4j.server.jetstream.JetStream js = server.jetStream();
+        if (js != null) {
+            return jszEnabled(js, accounts, streams || consumers, config, Math.max(0, offset), limit == 0 ? 1024 : limit,
+                    accFilter);
+        }
         ObjectNode n = header();
         n.put("disabled", true);
         ObjectNode cfg = n.putObject("config");
@@ -629,6 +676,89 @@ public final class Monitor {
         n.put("consumers", 0);
         n.put("messages", 0);
         n.put("bytes", 0);
+        return n;
+    }
+
+    private ObjectNode jszEnabled(io.nats4j.server.jetstream.JetStream js, boolean accounts, boolean streams,
+            boolean config, int offset, int limit, String accFilter) {
+        ObjectNode n = GoJson.object();
+        jsStats(n, js);
+        n.put("server_id", server.serverId());
+        n.put("now", GoTime.rfc3339Nano(Instant.now()));
+        jsConfig(n.putObject("config"), js);
+        if (streams && accFilter.isEmpty()) {
+            accounts = true;
+        }
+        List<io.nats4j.server.jetstream.JsAccount> all = new java.util.ArrayList<>(js.accounts());
+        all.sort(java.util.Comparator.comparing(io.nats4j.server.jetstream.JsAccount::name));
+        int nStreams = 0;
+        long msgs = 0;
+        long bytes = 0;
+        int nConsumers = 0;
+        io.nats4j.server.jetstream.JsAccount target = null;
+        for (io.nats4j.server.jetstream.JsAccount a : all) {
+            if (a.name().equals(accFilter)) {
+                target = a;
+            }
+            for (io.nats4j.server.jetstream.Stream s : a.streams()) {
+                var st = s.store().state();
+                nStreams++;
+                msgs += st.msgs();
+                bytes += st.bytes();
+                nConsumers += st.consumers();
+            }
+        }
+        n.put("streams", nStreams);
+        n.put("consumers", nConsumers);
+        n.put("messages", msgs);
+        n.put("bytes", bytes);
+        List<io.nats4j.server.jetstream.JsAccount> shown;
+        if (target != null) {
+            shown = List.of(target);
+        } else if (accounts) {
+            int from = Math.min(offset, all.size());
+            shown = all.subList(from, Math.min(all.size(), from + limit));
+        } else {
+            shown = List.of();
+        }
+        if (!shown.isEmpty()) {
+            var details = n.putArray("account_details");
+            for (io.nats4j.server.jetstream.JsAccount a : shown) {
+                ObjectNode d = details.addObject();
+                d.put("name", a.name());
+                d.put("id", a.name());
+                d.put("memory", a.usage(io.nats4j.server.jetstream.StreamConfig.StorageType.MEMORY));
+                d.put("storage", a.usage(io.nats4j.server.jetstream.StreamConfig.StorageType.FILE));
+                d.put("reserved_memory", Math.max(0, a.limits().maxMemory()));
+                d.put("reserved_storage", Math.max(0, a.limits().maxStore()));
+                d.put("accounts", 0);
+                d.put("ha_assets", 0);
+                ObjectNode api = d.putObject("api");
+                api.put("total", 0);
+                api.put("errors", 0);
+                if (streams) {
+                    var sd = d.putArray("stream_detail");
+                    for (io.nats4j.server.jetstream.Stream s : a.streams()) {
+                        ObjectNode o = sd.addObject();
+                        o.put("name", s.name());
+                        long c = s.createdNanos();
+                        o.put("created", GoTime.rfc3339Nano(Instant.ofEpochSecond(c / 1_000_000_000L, c % 1_000_000_000L)));
+                        o.putObject("cluster").put("leader", server.serverName());
+                        if (config) {
+                            o.set("config", s.config().toJson());
+                        }
+                        var st = s.store().state();
+                        ObjectNode so = o.putObject("state");
+                        so.put("messages", st.msgs());
+                        so.put("bytes", st.bytes());
+                        so.put("first_seq", st.firstSeq());
+                        so.put("last_seq", st.lastSeq());
+                        so.put("consumer_count", st.consumers());
+                    }
+                }
+            }
+        }
+        n.put("total", all.size());
         return n;
     }
 

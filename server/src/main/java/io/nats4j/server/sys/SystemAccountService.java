@@ -456,9 +456,14 @@ public final class SystemAccountService extends InternalService {
         si.put("name", server.serverName());
         si.put("host", server.infoHost());
         si.put("id", server.serverId());
+        io.nats4j.server.jetstream.JetStream js = server.jetStream();
+        if (js != null && js.domain() != null) {
+            si.put("domain", js.domain());
+        }
         si.put("ver", Version.NATS_SERVER);
-        si.put("jetstream", false);
-        si.put("flags", 0);
+        // nats-server 2.10: JetStreamEnabled (1) and BinaryStreamSnapshot (2) when JetStream is on
+        si.put("jetstream", js != null);
+        si.put("flags", js != null ? 3 : 0);
         si.put("seq", seq.incrementAndGet());
         si.put("time", GoTime.rfc3339Nano(Instant.now()));
     }

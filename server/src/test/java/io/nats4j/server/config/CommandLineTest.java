@@ -176,14 +176,21 @@ class CommandLineTest {
 
     @Test
     void laterCapabilityFlagsAreParsedThenRefused() {
-        assertEquals("flag -js is not supported yet by nats4j", error("-js"));
-        for (String[] args : List.of(new String[] {"-sd", "/tmp"}, new String[] {"--profile", "1"},
-                new String[] {"--jetstream"}, new String[] {"--store_dir", "d"})) {
+        for (String[] args : List.<String[]>of(new String[] {"--profile", "1"})) {
             assertTrue(error(args).endsWith("is not supported yet by nats4j"), String.join(" ", args));
         }
         // a malformed value is still reported as such, before the refusal
         assertTrue(error("--profile", "x").startsWith("invalid value \"x\" for flag -profile: parse error"),
                 error("--profile", "x"));
+    }
+
+    @Test
+    void jetStreamFlagsEnableItAndSetTheStoreDirectory() throws Exception {
+        var o = parse("-js", "-sd", "/var/lib/nats").options();
+        assertTrue(o.jetStream.enabled);
+        assertEquals(java.nio.file.Path.of("/var/lib/nats"), o.jetStream.storeDir);
+        assertTrue(parse("--jetstream").options().jetStream.enabled);
+        assertEquals(java.nio.file.Path.of("d"), parse("--store_dir", "d").options().jetStream.storeDir);
     }
 
     @Test

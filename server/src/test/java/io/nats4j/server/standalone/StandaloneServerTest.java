@@ -360,7 +360,7 @@ class StandaloneServerTest {
         assertTrue(out.startsWith("1:"), out);
         assertTrue(out.contains("bad.conf:2:3") && out.contains("unknown field \"bogus_key\""), out);
         Path later = dir.resolve("later.conf");
-        Files.writeString(later, "jetstream {}\n");
+        Files.writeString(later, "leafnodes {}\n");
         String out2 = run(dir.resolve("later.log"), "-c", later.toString());
         assertTrue(out2.startsWith("1:") && out2.contains("not supported yet"), out2);
     }

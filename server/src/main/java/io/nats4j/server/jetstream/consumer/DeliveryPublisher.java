@@ -1,0 +1,82 @@
+package io.nats4j.server.jetstream.consumer;
+
+import io.nats4j.server.auth.Account;
+import io.nats4j.server.connection.ConnectionKind;
+import io.nats4j.server.connection.FanOut;
+import io.nats4j.server.connection.ServerStats;
+import io.nats4j.server.protocol.Message;
+import io.nats4j.server.subject.SublistResult;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A consumer's publisher: hands a stored message to the server's message path ({@link FanOut}) matched on one
+ * subject (the deliver subject, a pull request's reply) while the receivers see another (the message's own
+ * subject), as nats-server delivers JetStream messages. Appends to receivers' outbound buffers only: it never
+ * blocks on them. Used by one thread at a time (the consumer's serial executor), which calls {@link #flush()} at
+ * the end of each batch of its work.
+ */
+final class DeliveryPublisher {
+
+    private final FanOut fanOut;
+    private final Message message = new Message();
+    /** Deliveries appended but not flushed yet; flushed at the latest after {@link #MAX_UNFLUSHED}. */
+    private int unflushed;
+    static final int MAX_UNFLUSHED = 256;
+
+    DeliveryPublisher(ServerStats stats) {
+        this.fanOut = new FanOut(ConnectionKind.JETSTREAM, null, stats, null);
+    }
+
+    /**
+     * Delivers to the subscriptions of {@code routeSubject} in {@code account}, showing {@code subject} and
+     * {@code reply}; returns how many took it.
+     */
+    int publish(Account account, String routeSubject, String subject, String reply, byte[] headers, byte[] payload) {
+        SublistResult r = account.match(routeSubject);
+        if (r == null || (r.psubs.length == 0 && r.qsubs.length == 0)) {
+            return 0;
+        }
+        byte[] body = payload == null ? new byte[0] : payload;
+        byte[] subj = subject.getBytes(StandardCharsets.UTF_8);
+        boolean hdr = headers != null && headers.length > 0;
+        ByteBuf data = hdr ? Unpooled.wrappedBuffer(headers, body) : Unpooled.wrappedBuffer(body);
+        Message m = message.subject(subj, 0, subj.length)
+                .sizes(hdr ? headers.length : -1, data.readableBytes())
+                .data(data, data.readerIndex());
+        if (reply != null && !reply.isEmpty()) {
+            byte[] rp = reply.getBytes(StandardCharsets.UTF_8);
+            m.reply(rp, 0, rp.length);
+        } else {
+            m.noReply();
+        }
+        try {
+            int n = fanOut.deliver(m, r);
+            if (++unflushed >= MAX_UNFLUSHED) {
+                flush();
+            }
+            return n;
+        } finally {
+            m.data(null, 0);
+            data.release();
+        }
+    }
+
+    /**
+     * Flushes every receiver written to since the last flush: one task per receiver loop for a whole batch of
+     * deliveries, not one per message. The consumer calls it at the end of each batch of its work.
+     */
+    void flush() {
+        if (unflushed > 0) {
+            unflushed = 0;
+            fanOut.endBatch(null);
+        }
+    }
+
+    /** Has the subject a subscriber in {@code account} now? */
+    static boolean hasInterest(Account account, String subject) {
+        SublistResult r = account.match(subject);
+        return r != null && (r.psubs.length > 0 || r.qsubs.length > 0);
+    }
+}
