@@ -82,6 +82,13 @@ public final class LoadGen {
         }
     }
 
+    /** Lets a cluster's routes carry the new interest to the other servers (a no-op on one server). */
+    private void settle() throws InterruptedException {
+        if (!o.settle.isZero()) {
+            Thread.sleep(o.settle.toMillis());
+        }
+    }
+
     private String url() {
         return "nats://" + o.host + ":" + o.port;
     }
@@ -279,7 +286,7 @@ public final class LoadGen {
         byte[] buf = new byte[4096];
         try {
             for (int i = 0; i < o.subs; i++) {
-                RawConnection c = RawConnection.open(o.host, o.port, "bench-sub-" + i);
+                RawConnection c = RawConnection.open(o.subHost(i), o.subPort(i), "bench-sub-" + i);
                 conns.add(c);
                 c.write(Proto.ascii("SUB " + o.subject + (o.queue == null ? "" : " " + o.queue) + " 1\r\n"));
                 Subscriber s = new Subscriber(c, groupCount);
@@ -297,6 +304,7 @@ public final class LoadGen {
                 }
                 pubs.add(p);
             }
+            settle();
             List<Thread> subThreads = new ArrayList<>();
             for (int i = 0; i < subs.size(); i++) {
                 subThreads.add(Thread.ofPlatform().name("bench-sub-" + i).start(subs.get(i)));
@@ -511,7 +519,7 @@ public final class LoadGen {
         byte[] buf = new byte[4096];
         try {
             for (int i = 0; i < o.subs; i++) {
-                RawConnection c = RawConnection.open(o.host, o.port, "bench-responder-" + i);
+                RawConnection c = RawConnection.open(o.subHost(i), o.subPort(i), "bench-responder-" + i);
                 conns.add(c);
                 c.write(Proto.ascii("SUB " + o.subject + " " + group + " 1\r\n"));
                 Responder r = new Responder(c, payload);
@@ -531,6 +539,7 @@ public final class LoadGen {
                 }
                 requesters.add(q);
             }
+            settle();
             List<Thread> respThreads = new ArrayList<>();
             for (int i = 0; i < responders.size(); i++) {
                 respThreads.add(Thread.ofPlatform().name("bench-responder-" + i).start(responders.get(i)));

@@ -27,6 +27,10 @@ public final class LoadOptions {
               --conns N                connect mode: connections set up one at a time (default 500)
               --warmup N               reqrep: requests per requester not recorded (default 1000)
               --drain-timeout D        how long subscribers may lag behind publishers (default 10s)
+              --sub-urls U1,U2,...     subscribers / responders connect to these servers, round-robin
+                                       (default: --url); publishers / requesters always use --url
+              --settle D               wait D after subscribing before publishing, so a cluster's routes
+                                       carry the interest to the publishers' server (default 0)
               --json                   print the result as JSON on stdout
             """;
 
@@ -45,6 +49,9 @@ public final class LoadOptions {
     public long warmup = 1000;
     public Duration drainTimeout = Duration.ofSeconds(10);
     public boolean json;
+    /** Servers of the subscribers / responders ({@code host:port}), round-robin; empty means {@link #host}:{@link #port}. */
+    public final List<URI> subUrls = new ArrayList<>();
+    public Duration settle = Duration.ZERO;
 
     /** Parses {@code args}; throws {@link IllegalArgumentException} with a readable message. */
     public static LoadOptions parse(String... args) {
@@ -82,6 +89,12 @@ public final class LoadOptions {
                 case "conns" -> o.conns = positiveInt(k, v, 0);
                 case "warmup" -> o.warmup = Long.parseLong(v);
                 case "drain-timeout" -> o.drainTimeout = duration(v);
+                case "sub-urls" -> {
+                    for (String u : v.split(",")) {
+                        o.subUrls.add(URI.create(u.contains("://") ? u.trim() : "nats://" + u.trim()));
+                    }
+                }
+                case "settle" -> o.settle = duration(v);
                 default -> throw new IllegalArgumentException("unknown option " + k + "\n" + USAGE);
             }
         }
@@ -98,6 +111,16 @@ public final class LoadOptions {
             o.msgs = o.duration == null ? 1_000_000 : Long.MAX_VALUE;
         }
         return o;
+    }
+
+    /** Host of the i-th subscriber or responder. */
+    String subHost(int i) {
+        return subUrls.isEmpty() ? host : subUrls.get(i % subUrls.size()).getHost();
+    }
+
+    /** Port of the i-th subscriber or responder. */
+    int subPort(int i) {
+        return subUrls.isEmpty() ? port : subUrls.get(i % subUrls.size()).getPort();
     }
 
     private void url(String v) {

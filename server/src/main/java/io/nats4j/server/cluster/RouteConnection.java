@@ -49,6 +49,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
     /** Route INFOs carry URL lists; nats-server does not bound a route's control lines by max_control_line. */
     private static final int MAX_LINE = 1 << 20;
     private static final int MAX_ARGS = 64;
+    private static final int OUT_BUFFER_INITIAL = 64 * 1024;
 
     private final Cluster cluster;
     private final long id;
@@ -819,7 +820,9 @@ public final class RouteConnection extends ByteToMessageDecoder {
     private ByteBuf buffer(int room) {
         ByteBuf b = out;
         if (b == null) {
-            b = out = ctx.alloc().buffer(Math.max(1024, room));
+            // a whole read batch of a publisher lands here: start large enough that it is not regrown (copied)
+            // under outLock while the route's loop waits for that lock to flush
+            b = out = ctx.alloc().buffer(Math.max(OUT_BUFFER_INITIAL, room));
         }
         b.ensureWritable(room);
         return b;

@@ -90,8 +90,10 @@ class ServerLimitsTest {
                 assertNotNull(m, "healthy subscriber got message " + i);
             }
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            // waiting for the stuck reader on every read (up to a second each) would take minutes
-            assertTrue(millis < 8000, "16 MiB took " + millis + " ms");
+            // waiting for the stuck reader on every read (up to a second each) would take minutes (about 256 reads of
+            // 64 KiB); pacing behind it takes 8-9 s on a 2-CPU machine at load 4-6 (fb04163 and later alike), so the
+            // bound is set where only the defect crosses it, not the machine's load
+            assertTrue(millis < 30_000, "16 MiB took " + millis + " ms");
             assertEquals(Connection.Status.CONNECTED, healthy.getStatus());
         }
         assertOtherClientsStillWork(server);
