@@ -45,9 +45,14 @@ class ProtocolDifferentialFuzzTest {
         fuzz(seed(20261207L), 200);
     }
 
+    /**
+     * The long run CI does (seed 1, 2,000 sessions: clean, about 4-5 minutes on a loaded 2-CPU machine). A fixed seed,
+     * so that CI fails only on a change, never on a new corner found by chance; explore with
+     * {@code -Dfuzz.seed=<any> -Dfuzz.sessions=<n>} and add what it finds here or to DIFFERENCES.md.
+     */
     @Test
     @Tag("slow")
     void longRunMatchesNatsServer() throws Exception {
-        fuzz(seed(System.nanoTime()), 5000);
+        fuzz(seed(1L), 2000);
     }
 }
