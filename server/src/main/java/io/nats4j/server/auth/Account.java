@@ -292,7 +292,7 @@ public final class Account {
     /** Carries a response published in this account back to the requesting account. */
     private final class ResponseListener extends ImportRelay {
         @Override
-        public boolean route(byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff, int replyLen,
+        public boolean relay(byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff, int replyLen,
                 Destination out) {
             ResponseKey key = out.probe().view(subj, subjOff, subjLen);
             PendingResponse r = responses.get(key);

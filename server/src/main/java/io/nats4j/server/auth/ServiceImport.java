@@ -26,7 +26,7 @@ final class ServiceImport extends ImportRelay {
     }
 
     @Override
-    public boolean route(byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff, int replyLen,
+    public boolean relay(byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff, int replyLen,
             Destination out) {
         out.target(exporter);
         mapping.apply(subj, subjOff, subjLen, out);

@@ -17,7 +17,7 @@ final class StreamImport extends ImportRelay {
     }
 
     @Override
-    public boolean route(byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff, int replyLen,
+    public boolean relay(byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff, int replyLen,
             Destination out) {
         out.target(importer);
         mapping.apply(subj, subjOff, subjLen, out);

@@ -234,7 +234,7 @@ public final class FanOut {
             d = destinations[depth] = new ImportRelay.Destination();
             relayed[depth] = new Message();
         }
-        if (!relay.route(msg.subjectArray(), msg.subjectOffset(), msg.subjectLength(), msg.replyArray(),
+        if (!relay.relay(msg.subjectArray(), msg.subjectOffset(), msg.subjectLength(), msg.replyArray(),
                 msg.replyOffset(), msg.replyLength(), d)) {
             return false;
         }

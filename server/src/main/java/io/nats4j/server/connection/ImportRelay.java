@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
  * model): a stream import listens in the exporting account and re-publishes into the importer; a service
  * import listens in the importer and re-publishes into the exporter with a mapped reply subject; a
  * response listener in the exporter carries answers back. The publisher's {@link FanOut} does the delivery:
- * it asks the relay where the message goes ({@link #route}) and fans the message out in that account.
+ * it asks the relay where the message goes ({@link #relay}) and fans the message out in that account.
  * (Named for imports: "route" means a cluster route.)
  *
  * <p>Routing works on bytes, as the parser holds them: no {@code String} and, except for the bookkeeping of
@@ -39,13 +39,13 @@ public abstract non-sealed class ImportRelay implements SubscriptionOwner {
      * passed in, so they must stay unchanged while {@code out} is used. Called on the publisher's thread;
      * must not block.
      */
-    public abstract boolean route(byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff, int replyLen,
+    public abstract boolean relay(byte[] subj, int subjOff, int subjLen, byte[] reply, int replyOff, int replyLen,
             Destination out);
 
     /**
-     * Where a relayed message goes: the account, its new subject and reply. Filled by {@link #route}; reused
+     * Where a relayed message goes: the account, its new subject and reply. Filled by {@link #relay}; reused
      * by its owner for message after message (one per thread and relay depth), so it is not thread-safe and
-     * its arrays are only valid until the next {@code route} into it. The subject and reply are
+     * its arrays are only valid until the next {@code relay} into it. The subject and reply are
      * {@code array[offset, offset + length)}, either this object's own buffers or the caller's input.
      */
     public static final class Destination {
