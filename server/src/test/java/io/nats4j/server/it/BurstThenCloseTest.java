@@ -79,11 +79,11 @@ class BurstThenCloseTest {
             reader.join(60_000);
             assertEquals(MESSAGES, counter.messages, "messages delivered: "
                     + io.nats4j.server.testsupport.Http.get(server.monitorUrl() + "/connz?state=all").body());
-            // issue #10 asks for no gap over 1 s. Measured at load average 12-14 on 2 CPUs: 1.5-2.9 s with the JIT cold,
-            // 1.2 s on a second burst with it warm, 30-87 ms against nats-server. No stall, pacing or late flush task
-            // was involved: each gap is the CPU time of one 64 KiB read (about 2,500 messages) on a starved event loop.
-            // So only a real stall (the old loss took seconds) fails here
-            assertTrue(counter.maxGapNanos < TimeUnit.SECONDS.toNanos(5),
+            // issue #10: no gap over 1 s with 3 busy processes on the machine (its condition, which this test sets up).
+            // Measured so, 20 fresh runs on an otherwise idle 2-CPU machine: longest gap 315-585 ms, every message
+            // delivered. On a machine loaded far beyond that (load average 12-14) the gaps grow to 1.2-2.9 s: each is the
+            // CPU time of one 64 KiB read (about 2,500 messages) on a starved event loop, no stall or pacing involved
+            assertTrue(counter.maxGapNanos < TimeUnit.SECONDS.toNanos(1),
                     "longest gap between deliveries " + counter.maxGapNanos / 1_000_000 + " ms");
         }
     }
