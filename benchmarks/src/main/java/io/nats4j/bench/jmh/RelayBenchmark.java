@@ -116,7 +116,7 @@ public class RelayBenchmark {
     private final ImportRelay.Destination back = new ImportRelay.Destination();
 
     private static ImportRelay.Destination route(ImportRelay r, byte[] subj, byte[] reply, ImportRelay.Destination into) {
-        if (!r.route(subj, 0, subj.length, reply, 0, reply == null ? -1 : reply.length, into)) {
+        if (!r.relay(subj, 0, subj.length, reply, 0, reply == null ? -1 : reply.length, into)) {
             throw new IllegalStateException("dropped");
         }
         return into;
@@ -144,7 +144,7 @@ public class RelayBenchmark {
     @Benchmark
     public void serviceRoundTrip(Blackhole bh) {
         ImportRelay.Destination req = route(service, CLOCK, INBOX);
-        if (!responses.route(req.reply(), req.replyOffset(), req.replyLength(), null, 0, -1, back)) {
+        if (!responses.relay(req.reply(), req.replyOffset(), req.replyLength(), null, 0, -1, back)) {
             throw new IllegalStateException("no pending response");
         }
         bh.consume(back.subjectLength());
