@@ -1,5 +1,9 @@
 package io.nats4j.server.jetstream;
 
+import static io.nats4j.server.jetstream.JsonFields.bool;
+import static io.nats4j.server.jetstream.JsonFields.num;
+import static io.nats4j.server.jetstream.JsonFields.text;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -246,39 +250,6 @@ public record StreamConfig(
     }
 
     // ------------------------------------------------------------------ field readers
-
-    private static String text(JsonNode n, String k) {
-        JsonNode v = n.get(k);
-        if (v == null || v.isNull()) {
-            return "";
-        }
-        if (!v.isTextual()) {
-            throw new IllegalArgumentException(k);
-        }
-        return v.asText();
-    }
-
-    private static long num(JsonNode n, String k) {
-        JsonNode v = n.get(k);
-        if (v == null || v.isNull()) {
-            return 0;
-        }
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            throw new IllegalArgumentException(k);
-        }
-        return v.asLong();
-    }
-
-    private static boolean bool(JsonNode n, String k) {
-        JsonNode v = n.get(k);
-        if (v == null || v.isNull()) {
-            return false;
-        }
-        if (!v.isBoolean()) {
-            throw new IllegalArgumentException(k);
-        }
-        return v.asBoolean();
-    }
 
     private static JsonNode obj(JsonNode n, String k) {
         JsonNode v = n.get(k);

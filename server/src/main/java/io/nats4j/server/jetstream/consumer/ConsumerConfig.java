@@ -1,5 +1,9 @@
 package io.nats4j.server.jetstream.consumer;
 
+import static io.nats4j.server.jetstream.JsonFields.bool;
+import static io.nats4j.server.jetstream.JsonFields.num;
+import static io.nats4j.server.jetstream.JsonFields.text;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -156,22 +160,22 @@ public final class ConsumerConfig {
         if (!n.isObject()) {
             throw new IllegalArgumentException("config is not an object");
         }
-        c.durable = str(n, "durable_name");
-        c.name = str(n, "name");
-        c.description = str(n, "description");
+        c.durable = text(n, "durable_name");
+        c.name = text(n, "name");
+        c.description = text(n, "description");
         if (n.hasNonNull("deliver_policy")) {
-            c.deliverPolicy = DeliverPolicy.parse(str(n, "deliver_policy"));
+            c.deliverPolicy = DeliverPolicy.parse(text(n, "deliver_policy"));
         }
         c.optStartSeq = num(n, "opt_start_seq");
         if (n.hasNonNull("opt_start_time")) {
             try {
-                c.optStartTime = java.time.OffsetDateTime.parse(str(n, "opt_start_time")).toInstant();
+                c.optStartTime = java.time.OffsetDateTime.parse(text(n, "opt_start_time")).toInstant();
             } catch (java.time.format.DateTimeParseException e) {
                 throw new IllegalArgumentException("bad opt_start_time");
             }
         }
         if (n.hasNonNull("ack_policy")) {
-            c.ackPolicy = AckPolicyConfig.parse(str(n, "ack_policy"));
+            c.ackPolicy = AckPolicyConfig.parse(text(n, "ack_policy"));
         }
         c.ackWaitNanos = num(n, "ack_wait");
         c.maxDeliver = num(n, "max_deliver");
@@ -187,7 +191,7 @@ public final class ConsumerConfig {
                 c.backoffNanos.add(d.asLong());
             }
         }
-        c.filterSubject = str(n, "filter_subject");
+        c.filterSubject = text(n, "filter_subject");
         JsonNode fs = n.get("filter_subjects");
         if (fs != null && !fs.isNull()) {
             if (!fs.isArray()) {
@@ -201,10 +205,10 @@ public final class ConsumerConfig {
             }
         }
         if (n.hasNonNull("replay_policy")) {
-            c.replayPolicy = ReplayPolicy.parse(str(n, "replay_policy"));
+            c.replayPolicy = ReplayPolicy.parse(text(n, "replay_policy"));
         }
         c.rateLimitBps = num(n, "rate_limit_bps");
-        c.sampleFrequency = str(n, "sample_freq");
+        c.sampleFrequency = text(n, "sample_freq");
         c.maxWaiting = num(n, "max_waiting");
         c.maxAckPending = num(n, "max_ack_pending");
         c.heartbeatNanos = num(n, "idle_heartbeat");
@@ -213,8 +217,8 @@ public final class ConsumerConfig {
         c.maxRequestBatch = num(n, "max_batch");
         c.maxRequestExpiresNanos = num(n, "max_expires");
         c.maxRequestMaxBytes = num(n, "max_bytes");
-        c.deliverSubject = str(n, "deliver_subject");
-        c.deliverGroup = str(n, "deliver_group");
+        c.deliverSubject = text(n, "deliver_subject");
+        c.deliverGroup = text(n, "deliver_group");
         c.inactiveThresholdNanos = num(n, "inactive_threshold");
         c.replicas = num(n, "num_replicas");
         c.memoryStorage = bool(n, "mem_storage");
@@ -311,36 +315,4 @@ public final class ConsumerConfig {
         }
     }
 
-    private static String str(JsonNode n, String k) {
-        JsonNode v = n.get(k);
-        if (v == null || v.isNull()) {
-            return "";
-        }
-        if (!v.isTextual()) {
-            throw new IllegalArgumentException(k);
-        }
-        return v.asText();
-    }
-
-    private static long num(JsonNode n, String k) {
-        JsonNode v = n.get(k);
-        if (v == null || v.isNull()) {
-            return 0;
-        }
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            throw new IllegalArgumentException(k);
-        }
-        return v.asLong();
-    }
-
-    private static boolean bool(JsonNode n, String k) {
-        JsonNode v = n.get(k);
-        if (v == null || v.isNull()) {
-            return false;
-        }
-        if (!v.isBoolean()) {
-            throw new IllegalArgumentException(k);
-        }
-        return v.asBoolean();
-    }
 }
