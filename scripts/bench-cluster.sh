@@ -15,23 +15,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-java_major() {
-  "$1" -version 2>&1 | awk -F'"' '/version/ { split($2, v, "."); print (v[1] == "1") ? v[2] : v[1]; exit }'
-}
-
-# JAVA_HOME, then java on PATH, then the newest JDK under /usr/lib/jvm; the first one >= 21 wins.
-find_java() {
-  local c
-  for c in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} "$(command -v java || true)" \
-           $(ls -d /usr/lib/jvm/*/bin/java 2>/dev/null | sort -rV); do
-    if [[ -n "$c" && -x "$c" && "$(java_major "$c")" -ge 21 ]]; then echo "$c"; return; fi
-  done
-  echo "bench-cluster: no JDK >= 21 found (set JAVA_HOME)" >&2
-  exit 1
-}
-JAVA=$(find_java)
-JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$JAVA")")")"
-export JAVA_HOME
+# The JDK (>= 21) is found as described in scripts/env.sh.
+. scripts/env.sh
+nats4j_find_java
+JAVA="$JAVA_HOME/bin/java"
 
 if [[ "${BENCH_BUILD:-1}" != 0 ]]; then
   scripts/mvn.sh -q -B -o -pl benchmarks -am package -DskipTests
