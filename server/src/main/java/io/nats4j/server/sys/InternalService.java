@@ -2,8 +2,11 @@ package io.nats4j.server.sys;
 
 import io.nats4j.server.NatsServer;
 import io.nats4j.server.auth.Account;
+import io.nats4j.server.connection.ClientConnection;
+import io.nats4j.server.connection.InternalSubscriber;
 import io.nats4j.server.log.ServerLogger;
 import io.nats4j.server.subject.Subscription;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -153,6 +156,42 @@ public abstract class InternalService {
     /** Tasks waiting for the service thread now. */
     public int queuedTasks() {
         return queued.get();
+    }
+
+    /** What a subscription made with {@link #subscribe(Account, String, Handler)} runs, on the service thread. */
+    public interface Handler {
+        void handle(Account account, ClientConnection from, String subject, String reply, byte[] headers, byte[] payload);
+    }
+
+    /** Ids of internal subscribers, shared by every service (negative: never a client's cid). */
+    private static final AtomicLong SUBSCRIBER_IDS = new AtomicLong();
+    private final AtomicLong sids = new AtomicLong();
+
+    /**
+     * Subscribes this service to {@code subject} in {@code account}: each message is copied on the publisher's
+     * thread and handed to {@code handler} on the service thread, with the account looked up again by name (a
+     * reload may have replaced it since).
+     */
+    protected final void subscribe(Account account, String subject, Handler handler) {
+        String accountName = account.name();
+        long id = -1_000_000_000L - SUBSCRIBER_IDS.incrementAndGet();
+        InternalSubscriber owner = new InternalSubscriber() {
+            @Override
+            public long id() {
+                return id;
+            }
+
+            @Override
+            public void deliverInternal(Subscription sub, ClientConnection from, String subj, String reply,
+                    byte[] headers, byte[] payload) {
+                submit(() -> {
+                    Account a = server.accounts().get(accountName);
+                    handler.handle(a != null ? a : account, from, subj, reply, headers, payload);
+                });
+            }
+        };
+        subscribe(account, new Subscription(owner, subject, null,
+                Long.toString(sids.incrementAndGet()).getBytes(StandardCharsets.US_ASCII)));
     }
 
     /** Inserts an internal subscription into {@code account}; it is closed and removed when the service stops. */

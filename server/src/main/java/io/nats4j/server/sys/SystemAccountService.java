@@ -15,7 +15,6 @@ import io.nats4j.server.monitor.GoJson;
 import io.nats4j.server.monitor.GoTime;
 import io.nats4j.server.monitor.Monitor;
 import io.nats4j.server.subject.Sublist;
-import io.nats4j.server.subject.Subscription;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -92,14 +91,7 @@ public final class SystemAccountService extends InternalService {
             "GATEWAYZ", "LEAFZ", "ACCOUNTZ", "JSZ", "HEALTHZ");
     private static final List<String> ACCOUNT_SERVICES = List.of("SUBSZ", "CONNZ", "LEAFZ", "JSZ", "INFO", "STATZ", "CONNS");
 
-    /** A request handler; runs on the service thread. {@code account} is where the request was published. */
-    @FunctionalInterface
-    interface Handler {
-        void handle(Account account, ClientConnection from, String subject, String reply, byte[] headers, byte[] payload);
-    }
-
     private final AtomicLong seq = new AtomicLong();
-    private final AtomicLong sids = new AtomicLong();
     /** Sublists that carry this service's per-account subscriptions (they survive a reload). Service thread. */
     private final Set<Sublist> wired = Collections.newSetFromMap(new IdentityHashMap<>());
     private long statszIntervalMs = STATSZ_FIRST_INTERVAL_MS;
@@ -167,31 +159,6 @@ public final class SystemAccountService extends InternalService {
             subscribe(a, String.format(SERVER_PING_REQ, "CONNZ"), connz);
             subscribe(a, String.format(ACCOUNT_PING_REQ, "STATZ"), (acc, c, s, r, h, p) -> requests.accountStatz(acc, r, p));
         }
-    }
-
-    void subscribe(Account account, String subject, Handler handler) {
-        String accountName = account.name();
-        InternalSubscriber owner = new InternalSubscriber() {
-            private final long id = -1_000_000_000L - sids.incrementAndGet();
-
-            @Override
-            public long id() {
-                return id;
-            }
-
-            @Override
-            public void deliverInternal(Subscription sub, ClientConnection from, String subj, String reply,
-                    byte[] headers, byte[] payload) {
-                submit(() -> {
-                    // the account object may have been replaced by a reload since: look it up by name
-                    Account a = server.accounts().get(accountName);
-                    handler.handle(a != null ? a : account, from, subj, reply, headers, payload);
-                });
-            }
-        };
-        Subscription s = new Subscription(owner, subject, null,
-                Long.toString(sids.incrementAndGet()).getBytes(StandardCharsets.US_ASCII));
-        subscribe(account, s);
     }
 
     // ------------------------------------------------------------------ events

@@ -2,13 +2,9 @@ package io.nats4j.server.jetstream.api;
 
 import io.nats4j.server.NatsServer;
 import io.nats4j.server.auth.Account;
-import io.nats4j.server.connection.ClientConnection;
-import io.nats4j.server.connection.InternalSubscriber;
 import io.nats4j.server.jetstream.JetStream;
 import io.nats4j.server.jetstream.JsAccount;
-import io.nats4j.server.subject.Subscription;
 import io.nats4j.server.sys.InternalService;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -55,7 +51,6 @@ public final class JsApi extends InternalService {
     private final List<Route> routes = new CopyOnWriteArrayList<>();
     /** Accounts whose subscriptions are in place (service thread). */
     private final Set<Account> wired = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final AtomicLong sids = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private final String domainPrefix;
@@ -121,26 +116,7 @@ public final class JsApi extends InternalService {
     }
 
     private void subscribeSubject(Account account, String subject) {
-        String accountName = account.name();
-        InternalSubscriber owner = new InternalSubscriber() {
-            private final long id = -2_000_000_000L - sids.incrementAndGet();
-
-            @Override
-            public long id() {
-                return id;
-            }
-
-            @Override
-            public void deliverInternal(Subscription sub, ClientConnection from, String subj, String reply,
-                    byte[] headers, byte[] payload) {
-                submit(() -> {
-                    Account a = server.accounts().get(accountName);
-                    dispatch(a != null ? a : account, subj, reply, headers, payload);
-                });
-            }
-        };
-        subscribe(account, new Subscription(owner, subject, null,
-                Long.toString(sids.incrementAndGet()).getBytes(StandardCharsets.US_ASCII)));
+        subscribe(account, subject, (a, from, subj, reply, headers, payload) -> dispatch(a, subj, reply, headers, payload));
     }
 
     /** Finds the route of {@code subject} and runs it (service thread). */
