@@ -141,6 +141,38 @@ class NatsClusterExtensionTest {
         }
     }
 
+    /** Every server of the cluster reads it: the second cannot bind the monitoring port the first holds. */
+    @NatsTest(cluster = 3, config = "same-http-port.conf")
+    @Fixture
+    static class SecondServerFails {
+        @Test
+        void never(NatsServer server) {
+            SERVERS.add(server);
+        }
+    }
+
+    @Test
+    void aClusterThatFailsToStartStopsTheServersAlreadyStarted() throws Exception {
+        int httpPort;
+        try (ServerSocket free = new ServerSocket(0)) {
+            httpPort = free.getLocalPort();
+        }
+        // a class-path config file, written next to the compiled test class for this run
+        Path conf = Path.of(NatsClusterExtensionTest.class.getResource("NatsClusterExtensionTest.class").toURI())
+                .resolveSibling("same-http-port.conf");
+        Files.writeString(conf, "http_port: " + httpPort + "\n");
+        try {
+            TestExecutionSummary s = run(SecondServerFails.class);
+            assertEquals(0, s.getTestsSucceededCount());
+            assertTrue(failures(s).contains("the server did not start"), () -> failures(s));
+            assertTrue(SERVERS.isEmpty());
+            // server 0 had bound the port and was stopped when server 1 failed
+            assertRoutePortFree(httpPort);
+        } finally {
+            Files.deleteIfExists(conf);
+        }
+    }
+
     @NatsTest(cluster = 2, jetStream = true)
     @Fixture
     static class ClusteredJetStream {
@@ -261,7 +293,7 @@ class NatsClusterExtensionTest {
 
     // ---------------------------------------------------------------- helpers
 
-    /** The route port is free again. */
+    /** The (route or monitoring) port is free again. */
     static void assertRoutePortFree(int port) throws IOException {
         try (ServerSocket s = new ServerSocket()) {
             s.bind(new InetSocketAddress("127.0.0.1", port));
