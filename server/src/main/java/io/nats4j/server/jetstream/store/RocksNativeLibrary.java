@@ -5,18 +5,17 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.List;
 import org.rocksdb.RocksDB;
 import org.rocksdb.util.Environment;
 
 /**
- * Loads RocksDB's native library once per process. {@code RocksDB.loadLibrary()} copies the library (about 20 MB
- * on Linux x86-64) out of its jar into a new temporary file at every start: 1.3 to 2.7 s of a server's start on
- * this project's 2-CPU machine, before it can recover its streams. When the launcher names a folder it keeps
- * native libraries in ({@code nats4j.native.dir}, set by bin/nats4j), the library is copied next to it once per
- * rocksdbjni jar ({@code rocksdbjni-<version>/}, written to a temporary name then renamed, so a start that is
- * killed half-way leaves nothing half-written) and loaded from there. Without that property (an embedding
- * application) RocksDB's own loader runs.
+ * Loads RocksDB's native library once per process. {@code RocksDB.loadLibrary()} looks for it on
+ * {@code java.library.path} first and otherwise copies it (about 17 MB on Linux x86-64) out of its jar into a new
+ * temporary file: 1.3 to 2.7 s of every start on this project's 2-CPU machine, before a server can recover its
+ * streams. bin/nats4j keeps native libraries in a folder it puts on {@code java.library.path}
+ * ({@code nats4j.native.dir}); the library is copied there once (to a temporary name, then renamed, so a start
+ * killed half-way leaves nothing half-written), with a marker file naming the rocksdbjni jar it came from, so a
+ * new rocksdbjni version replaces it. Without that folder (an embedding application) RocksDB's own loader runs.
  */
 final class RocksNativeLibrary {
 
@@ -29,54 +28,54 @@ final class RocksNativeLibrary {
         if (loaded) {
             return;
         }
-        Path dir = cacheDir();
-        if (dir != null) {
-            try {
-                String file = Environment.getJniLibraryFileName("rocksdbjni");
-                Path lib = dir.resolve(file);
-                if (!Files.isRegularFile(lib)) {
-                    extract("/" + file, dir, lib);
-                }
-                RocksDB.loadLibrary(List.of(dir.toString()));
-                loaded = true;
-                return;
-            } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
-                // fall back to RocksDB's own loader (a temporary copy)
-            }
+        try {
+            prepare();
+        } catch (IOException | RuntimeException e) {
+            // RocksDB's own loader copies it to a temporary file instead
         }
         RocksDB.loadLibrary();
         loaded = true;
     }
 
-    /** {@code <parent of nats4j.native.dir>/<rocksdbjni jar name>}, or null. */
-    private static Path cacheDir() {
+    /** Copies the library into nats4j.native.dir when it is on java.library.path and not there yet. */
+    private static void prepare() throws IOException {
         String nativeDir = System.getProperty("nats4j.native.dir");
-        if (nativeDir == null || nativeDir.isEmpty()) {
-            return null;
+        String libraryPath = System.getProperty("java.library.path", "");
+        if (nativeDir == null || nativeDir.isEmpty()
+                || !java.util.Arrays.asList(libraryPath.split(java.io.File.pathSeparator)).contains(nativeDir)) {
+            return;
         }
+        String jarName;
         try {
-            Path jar = Path.of(RocksDB.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            String name = jar.getFileName().toString();
-            if (!name.endsWith(".jar")) {
-                return null;
-            }
-            Path parent = Path.of(nativeDir).toAbsolutePath().getParent();
-            return parent == null ? null : parent.resolve(name.substring(0, name.length() - 4));
-        } catch (Exception e) {
-            return null;
+            jarName = Path.of(RocksDB.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .getFileName().toString();
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return;
         }
+        // what RocksDB.loadLibrary() asks System.loadLibrary for: librocksdbjni-linux64.so on Linux x86-64
+        String file = Environment.getJniLibraryFileName("rocksdb");
+        Path dir = Path.of(nativeDir);
+        Path lib = dir.resolve(file);
+        Path marker = dir.resolve(file + ".from");
+        if (Files.isRegularFile(lib) && Files.isRegularFile(marker)
+                && Files.readString(marker).trim().equals(jarName)) {
+            return;
+        }
+        Files.createDirectories(dir);
+        copy(RocksDB.class.getResourceAsStream("/" + file), dir, lib);
+        copy(new java.io.ByteArrayInputStream((jarName + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                dir, marker);
     }
 
-    private static void extract(String resource, Path dir, Path lib) throws IOException {
-        try (InputStream in = RocksDB.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IOException("no " + resource + " in the rocksdbjni jar");
-            }
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, lib.getFileName().toString(), ".tmp");
+    private static void copy(InputStream from, Path dir, Path to) throws IOException {
+        if (from == null) {
+            throw new IOException("no " + to.getFileName() + " in the rocksdbjni jar");
+        }
+        try (InputStream in = from) {
+            Path tmp = Files.createTempFile(dir, to.getFileName().toString(), ".tmp");
             try {
                 Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(tmp, lib, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {
                 Files.deleteIfExists(tmp);
             }
