@@ -61,6 +61,8 @@ public final class JetStream {
     private volatile RocksStorage file;
     private final ConcurrentHashMap<String, JsAccount> accounts = new ConcurrentHashMap<>();
     private final JsApi api;
+    private final io.nats4j.server.jetstream.events.JsEvents events;
+    private final io.nats4j.server.jetstream.api.DirectGet directGet;
     private final ScheduledExecutorService timers;
     private volatile boolean closed;
 
@@ -73,6 +75,8 @@ public final class JetStream {
         this.maxMemory = options.maxMemory >= 0 ? options.maxMemory : defaultMaxMemory();
         this.maxStore = options.maxStore >= 0 ? options.maxStore : defaultMaxStore(storeDir);
         this.api = new JsApi(server, this);
+        this.events = new io.nats4j.server.jetstream.events.JsEvents(server, domain());
+        this.directGet = new io.nats4j.server.jetstream.api.DirectGet(server, this);
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "nats4j-js-timer-" + server.serverName());
             t.setDaemon(true);
@@ -188,6 +192,8 @@ public final class JetStream {
             a.close();
         }
         api.shutdown();
+        directGet.shutdown();
+        events.shutdown();
         memory.close();
         RocksStorage f = file;
         if (f != null) {
@@ -203,6 +209,11 @@ public final class JetStream {
 
     public JsApi api() {
         return api;
+    }
+
+    /** The advisories and metrics on {@code $JS.EVENT.>}. */
+    public io.nats4j.server.jetstream.events.JsAdvisories advisories() {
+        return events;
     }
 
     /** The JetStream domain, or null. */

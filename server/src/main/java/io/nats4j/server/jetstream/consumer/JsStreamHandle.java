@@ -54,6 +54,11 @@ final class JsStreamHandle implements StreamHandle, StreamListener {
     }
 
     @Override
+    public io.nats4j.server.jetstream.events.JsAdvisories advisories() {
+        return stream.account().jetStream().advisories();
+    }
+
+    @Override
     public List<String> subjects() {
         List<String> s = stream.config().subjects();
         return s == null ? List.of() : s;

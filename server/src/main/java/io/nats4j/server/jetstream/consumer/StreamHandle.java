@@ -79,6 +79,11 @@ public interface StreamHandle {
         return java.util.Map.of();
     }
 
+    /** Where consumer advisories and ack metrics go ({@code $JS.EVENT.>}); none by default. */
+    default io.nats4j.server.jetstream.events.JsAdvisories advisories() {
+        return io.nats4j.server.jetstream.events.JsAdvisories.NONE;
+    }
+
     /** The JetStream domain, or empty. */
     default String domain() {
         return "";
