@@ -375,6 +375,9 @@ public final class Consumer {
             if (cfg.maxDeliver > 0 && dc > cfg.maxDeliver) {
                 it.remove();
                 st.dropPending(q);
+                if (dc == cfg.maxDeliver + 1) {
+                    acks.maxDeliveries(q, dc - 1);
+                }
                 continue;
             }
             StoredMessage m = stream.store().load(q);
@@ -576,7 +579,7 @@ public final class Consumer {
                 long dc = st.rdc.getOrDefault(q, 0L) + 1;
                 long due = e.getValue().timestampNanos() + ackWaitFor(dc);
                 if (due <= wall) {
-                    if (!st.rdq.contains(q)) {
+                    if (!st.rdq.contains(q) && !acks.reachedMaxDeliveries(q, dc)) {
                         expired.add(q);
                     }
                 } else {
