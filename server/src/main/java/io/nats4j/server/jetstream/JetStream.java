@@ -310,12 +310,33 @@ public final class JetStream {
     /** The storage of a type; file storage opens (and loads RocksDB) on first use. */
     public synchronized Storage storage(StorageType type) {
         if (type == StorageType.MEMORY) {
-            return memory;
+            if (wrappedMemory == null) {
+                wrappedMemory = storageWrapper == null ? memory : storageWrapper.apply(memory);
+            }
+            return wrappedMemory;
         }
         if (file == null) {
             file = openFile();
         }
-        return file;
+        if (wrappedFile == null) {
+            wrappedFile = storageWrapper == null ? file : storageWrapper.apply(file);
+        }
+        return wrappedFile;
+    }
+
+    private java.util.function.UnaryOperator<Storage> storageWrapper;
+    private Storage wrappedMemory;
+    private Storage wrappedFile;
+
+    /**
+     * Fault injection for tests: every storage handed out from now on is {@code wrapper.apply(storage)} (a store
+     * that fails on demand, through the store contract). Call before the first stream of a type is created; the
+     * real storages are still the ones closed at shutdown.
+     */
+    public synchronized void wrapStorage(java.util.function.UnaryOperator<Storage> wrapper) {
+        this.storageWrapper = wrapper;
+        this.wrappedMemory = null;
+        this.wrappedFile = null;
     }
 
     private RocksStorage openFile() {
