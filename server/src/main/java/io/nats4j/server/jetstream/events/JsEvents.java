@@ -71,10 +71,19 @@ public final class JsEvents extends InternalService implements JsAdvisories {
         if (from == null) {
             e.putNull("client");
         } else {
-            // the JS API import does not share client details: nats-server reports the account and the RTT, plus
-            // the server (and cluster) that took the request
+            // nats-server 2.10's JetStream API import shares the requester's details (si.share): the full ClientInfo
+            // as its connect events have it, plus the server (and cluster) that took the request, without the JWT
             ObjectNode ci = e.putObject("client");
+            ci.put("start", GoTime.rfc3339Nano(from.startTime()));
+            putNonEmpty(ci, "host", from.remoteIp());
+            ci.put("id", from.id());
             ci.put("acc", account.name());
+            var co = from.connectOptions();
+            String user = co == null ? null : co.nkey != null && !co.nkey.isEmpty() ? co.nkey : co.user;
+            putNonEmpty(ci, "user", user);
+            putNonEmpty(ci, "name", from.name());
+            putNonEmpty(ci, "lang", from.lang());
+            putNonEmpty(ci, "ver", from.clientVersion());
             if (from.rttNanos() > 0) {
                 ci.put("rtt", from.rttNanos());
             }
@@ -82,6 +91,11 @@ public final class JsEvents extends InternalService implements JsAdvisories {
             if (server.cluster() != null && server.cluster().name() != null && !server.cluster().name().isEmpty()) {
                 ci.put("cluster", server.cluster().name());
             }
+            if (from.user() != null && !Account.GLOBAL.equals(account.name())) {
+                ci.put("issuer_key", account.name());
+            }
+            ci.put("kind", "Client");
+            ci.put("client_type", "nats");
         }
         e.put("subject", subject);
         if (request != null && request.length > 0) {
@@ -92,6 +106,12 @@ public final class JsEvents extends InternalService implements JsAdvisories {
             e.put("domain", domain);
         }
         return ApiRequest.bytes(e);
+    }
+
+    private static void putNonEmpty(ObjectNode n, String field, String value) {
+        if (value != null && !value.isEmpty()) {
+            n.put(field, value);
+        }
     }
 
     @Override
