@@ -134,25 +134,81 @@ class JetStreamStoreFailureTest {
         }
     }
 
+    /**
+     * The write of a whole batch fails (appends accepted, the flush refused): the refused messages leave no trace
+     * (not in the stream, no sequence taken, their Nats-Msg-Id not remembered), acknowledged ones stay.
+     */
+    @Test
+    void failedBatchWriteLeavesNoTraceOfRefusedMessages() throws Exception {
+        server = start();
+        AtomicBoolean full = new AtomicBoolean();
+        server.server().jetStream().wrapStorage(s -> s instanceof RocksStorage ? new FaultyStorage(s, full, true) : s);
+        try (Connection nc = connect()) {
+            JetStreamManagement jsm = nc.jetStreamManagement();
+            JetStream js = nc.jetStream();
+            jsm.addStream(StreamConfiguration.builder().name("F").subjects("f.>").storageType(StorageType.File)
+                    .maxMessages(40).build());
+            for (int i = 1; i <= 50; i++) {
+                js.publish("f.x", ("ok-" + i).getBytes(StandardCharsets.UTF_8)); // limits drop the first 10
+            }
+            full.set(true);
+            for (int i = 0; i < 5; i++) {
+                io.nats.client.impl.NatsMessage m = io.nats.client.impl.NatsMessage.builder().subject("f.x")
+                        .headers(new io.nats.client.impl.Headers().add("Nats-Msg-Id", "retry-" + i))
+                        .data("refused".getBytes(StandardCharsets.UTF_8)).build();
+                JetStreamApiException e = assertThrows(JetStreamApiException.class, () -> js.publish(m));
+                assertEquals(10077, e.getApiErrorCode());
+            }
+            var state = jsm.getStreamInfo("F").getStreamState();
+            assertEquals(40, state.getMsgCount(), "refused messages are not in the stream");
+            assertEquals(11, state.getFirstSequence(), "nor did their limits remove anything");
+            assertEquals(50, state.getLastSequence());
+            full.set(false);
+            io.nats.client.impl.NatsMessage retry = io.nats.client.impl.NatsMessage.builder().subject("f.x")
+                    .headers(new io.nats.client.impl.Headers().add("Nats-Msg-Id", "retry-0"))
+                    .data("ok-51".getBytes(StandardCharsets.UTF_8)).build();
+            var ack = js.publish(retry);
+            assertEquals(51, ack.getSeqno());
+            assertTrue(!ack.isDuplicate(), "the refused message's id was not remembered");
+            for (long seq = 12; seq <= 51; seq++) { // max_msgs 40: storing 51 dropped 11
+                assertEquals("ok-" + seq, new String(jsm.getMessage("F", seq).getData(), StandardCharsets.UTF_8));
+            }
+        }
+        server.close();
+        server = start();
+        try (Connection nc = connect()) {
+            var state = nc.jetStreamManagement().getStreamInfo("F").getStreamState();
+            assertEquals(40, state.getMsgCount());
+            assertEquals(51, state.getLastSequence());
+        }
+    }
+
     /** A storage whose streams refuse every write while {@code full} is set, as a full disk would. */
     static final class FaultyStorage implements Storage {
         private final Storage real;
         private final AtomicBoolean full;
+        private final boolean failFlush;
 
         FaultyStorage(Storage real, AtomicBoolean full) {
+            this(real, full, false);
+        }
+
+        /** {@code failFlush}: the appends are taken and the batch's write fails (else the appends fail). */
+        FaultyStorage(Storage real, AtomicBoolean full, boolean failFlush) {
             this.real = real;
             this.full = full;
+            this.failFlush = failFlush;
         }
 
         @Override
         public StreamStore createStream(String name, StreamLimits limits) {
-            return new FaultyStreamStore(real.createStream(name, limits), full);
+            return new FaultyStreamStore(real.createStream(name, limits), full, failFlush);
         }
 
         @Override
         public StreamStore stream(String name) {
             StreamStore s = real.stream(name);
-            return s == null ? null : new FaultyStreamStore(s, full);
+            return s == null ? null : new FaultyStreamStore(s, full, failFlush);
         }
 
         @Override
@@ -175,10 +231,12 @@ class JetStreamStoreFailureTest {
     static final class FaultyStreamStore implements StreamStore {
         private final StreamStore real;
         private final AtomicBoolean full;
+        private final boolean failFlush;
 
-        FaultyStreamStore(StreamStore real, AtomicBoolean full) {
+        FaultyStreamStore(StreamStore real, AtomicBoolean full, boolean failFlush) {
             this.real = real;
             this.full = full;
+            this.failFlush = failFlush;
         }
 
         private void check() {
@@ -194,13 +252,21 @@ class JetStreamStoreFailureTest {
 
         @Override
         public long append(String subject, byte[] header, byte[] payload, long timestampNanos) {
-            check();
+            if (!failFlush) {
+                check();
+            }
             return real.append(subject, header, payload, timestampNanos);
         }
 
         @Override
         public void flush() {
+            check();
             real.flush();
+        }
+
+        @Override
+        public void discardUnflushed() {
+            real.discardUnflushed();
         }
 
         @Override
