@@ -33,8 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class JetStreamClientInteropTest {
 
-    /** Where Debian installs Go sources (GOPATH mode). */
-    private static final String DEBIAN_GOPATH = "/usr/share/gocode";
+    /** Debian's package of nats.go: its file list tells where the GOPATH-mode sources are. */
+    private static final String DEBIAN_NATS_GO = "golang-github-nats-io-go-nats-dev";
+    private static final String NATS_GO_DIR = "/src/github.com/nats-io/nats.go";
     private static final List<String> CHECKS = List.of("stream_create", "publish", "publish_async", "get_msg",
             "pull_consumer", "push_consumer", "ordered_consumer", "key_value", "object_store", "stream_delete");
 
@@ -117,10 +118,33 @@ class JetStreamClientInteropTest {
         assertEquals(0, r.exit(), r.output());
     }
 
+    /** The GOPATH root of Debian's nats.go, from {@code dpkg -L}, or null. */
+    private static String debianGoPath() {
+        Path dpkg = which("dpkg");
+        if (dpkg == null) {
+            return null;
+        }
+        try {
+            Process p = new ProcessBuilder(dpkg.toString(), "-L", DEBIAN_NATS_GO).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(30, TimeUnit.SECONDS);
+            for (String line : out.split("\n")) {
+                if (line.endsWith(NATS_GO_DIR)) {
+                    return line.substring(0, line.length() - NATS_GO_DIR.length());
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return null;
+    }
+
     private static Path goPath() {
         String prop = System.getProperty("nats.test.gopath");
         String env = System.getenv("GOPATH");
-        for (String c : new String[] {prop, env, DEBIAN_GOPATH}) {
+        for (String c : new String[] {prop, env, debianGoPath()}) {
             if (c != null && !c.isEmpty() && Files.isDirectory(Path.of(c, "src", "github.com", "nats-io", "nats.go"))) {
                 return Path.of(c);
             }
