@@ -74,6 +74,7 @@ public final class JetStream {
         this.storeDir = base.resolve(STORE_DIR).toAbsolutePath();
         this.maxMemory = options.maxMemory >= 0 ? options.maxMemory : defaultMaxMemory();
         this.maxStore = options.maxStore >= 0 ? options.maxStore : defaultMaxStore(storeDir);
+        io.nats4j.server.StartupTrace.mark("jetstream: limits");
         this.api = new JsApi(server, this);
         this.events = new io.nats4j.server.jetstream.events.JsEvents(server, domain());
         this.directGet = new io.nats4j.server.jetstream.api.DirectGet(server, this);
@@ -83,6 +84,7 @@ public final class JetStream {
             return t;
         });
         registerApi(api);
+        io.nats4j.server.StartupTrace.mark("jetstream: api registered");
     }
 
     /** Every API handler of the server, in one place. */
@@ -119,6 +121,7 @@ public final class JetStream {
             }
         }
         recover();
+        io.nats4j.server.StartupTrace.mark("jetstream: streams recovered");
         warmUp();
         api.start();
         if (server.accounts().operatorMode() != null) {

@@ -533,8 +533,12 @@ public final class Stream {
             }
         }
         Account a = account.account();
-        for (Ack ack : acks) {
-            client.publish(a, ack.reply(), null, null, ack.body());
+        try {
+            for (Ack ack : acks) {
+                client.publishUnflushed(a, ack.reply(), null, null, ack.body());
+            }
+        } finally {
+            client.flush(); // each publisher's loop woken once for the batch
         }
     }
 
@@ -578,14 +582,12 @@ public final class Stream {
         try {
             store.discardUnflushed();
         } catch (StoreException e) {
-            jetStream.server().logger().error("JetStream could not drop the failed batch of stream '" + account.name()
-                    + " > " + name + "': " + e.getMessage());
+            jetStream.server().logger().error("JetStream could not drop the failed batch of '" + name + "': " + e);
         }
         dedupe.values().removeIf(v -> v[0] >= first);
         lastSeq = store.state().lastSeq();
         StoredMessage m = lastSeq > 0 ? store.load(lastSeq) : null;
-        String id = m == null ? null : Headers.get(m.header(), "Nats-Msg-Id");
-        lastMsgId = id == null ? "" : id;
+        lastMsgId = m == null ? "" : java.util.Objects.requireNonNullElse(Headers.get(m.header(), "Nats-Msg-Id"), "");
     }
 
     /** The sequence of a message with this id inside the duplicate window, or 0. */
