@@ -49,7 +49,7 @@ public final class JsApi extends InternalService {
 
     private final JetStream jetStream;
     private final List<Route> routes = new CopyOnWriteArrayList<>();
-    /** Accounts whose subscriptions are in place (service thread). */
+    /** Accounts whose subscriptions are in place; guarded by itself, as {@link #routes} changes are. */
     private final Set<Account> wired = Collections.newSetFromMap(new IdentityHashMap<>());
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
@@ -77,34 +77,33 @@ public final class JsApi extends InternalService {
     public void register(String pattern, String responseType,
             java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> errorFields, ApiHandler handler) {
         Route r = new Route(pattern, pattern.split("\\."), responseType, errorFields, handler);
-        routes.add(r);
-        submit(() -> {
+        synchronized (wired) {
+            routes.add(r);
             for (Account a : wired) {
                 subscribeRoute(a, r);
             }
-        });
+        }
     }
 
     /** Subscribes every route in every account the server has now. */
     public void start() {
-        runSync(() -> {
-            for (Account a : server.accounts().all()) {
-                wire(a);
-            }
-        });
-    }
-
-    /** After a reload or an account loaded in operator mode: subscribes the routes in {@code a} if new. */
-    public void accountAdded(Account a) {
-        submit(() -> wire(a));
-    }
-
-    private void wire(Account a) {
-        if (!wired.add(a)) {
-            return;
+        for (Account a : server.accounts().all()) {
+            accountAdded(a);
         }
-        for (Route r : routes) {
-            subscribeRoute(a, r);
+    }
+
+    /**
+     * After a reload or an account loaded in operator mode: subscribes the routes in {@code a} if new, on the
+     * caller's thread, so the API answers the first request of a client whose connect loaded the account.
+     */
+    public void accountAdded(Account a) {
+        synchronized (wired) {
+            if (!wired.add(a)) {
+                return;
+            }
+            for (Route r : routes) {
+                subscribeRoute(a, r);
+            }
         }
     }
 
