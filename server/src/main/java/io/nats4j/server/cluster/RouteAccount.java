@@ -2,6 +2,7 @@ package io.nats4j.server.cluster;
 
 import io.nats4j.server.auth.Account;
 import io.nats4j.server.connection.ConnectionKind;
+import io.nats4j.server.connection.FlowReceiver;
 import io.nats4j.server.connection.PeerConnection;
 import io.nats4j.server.protocol.Message;
 import io.nats4j.server.subject.InterestListener;
@@ -14,9 +15,10 @@ import java.util.Map;
 /**
  * One route in one account: the owner of the subscriptions the other server asked for there ({@code RS+}), the
  * listener of this server's interest there (sent as {@code RS+}/{@code RS-}), and the target of the fan-out,
- * which hands it each matching message once ({@code RMSG}/{@code HMSG} with the account's name).
+ * which hands it each matching message once ({@code RMSG}/{@code HMSG} with the account's name). A client
+ * producer waits for the route's backlog through it ({@link FlowReceiver}) as for a client's.
  */
-final class RouteAccount implements PeerConnection, InterestListener {
+final class RouteAccount implements PeerConnection, InterestListener, FlowReceiver {
 
     final RouteConnection route;
     final Account account;
@@ -56,5 +58,35 @@ final class RouteAccount implements PeerConnection, InterestListener {
     @Override
     public void interestChanged(String subject, String queue, int weight) {
         route.sendInterest(name, subject, queue, weight);
+    }
+
+    @Override
+    public boolean overStallThreshold() {
+        return route.outbound.overStallThreshold();
+    }
+
+    @Override
+    public boolean overPaceThreshold() {
+        return route.outbound.overPaceThreshold();
+    }
+
+    @Override
+    public long bytesWritten() {
+        return route.outbound.bytesWritten();
+    }
+
+    @Override
+    public long pendingBytes() {
+        return route.outbound.pendingBytes();
+    }
+
+    @Override
+    public long maxPending() {
+        return route.cluster().maxPending();
+    }
+
+    @Override
+    public boolean isClosed() {
+        return route.isClosed();
     }
 }

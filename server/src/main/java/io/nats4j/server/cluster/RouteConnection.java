@@ -21,7 +21,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One route: a connection to another server of the cluster, accepted on the route port or solicited (dialed)
@@ -31,25 +30,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Inbound: the decoder's cumulation holds a frame until it is whole; a message is handed to the one fan-out
  * as slices of the control line and the payload (nothing copied), and the fan-out's receivers are flushed once
- * when the read ends. Outbound: any thread appends under {@link #outLock} (interest listeners under an
- * account's index lock: lock order index, then this), and the route's loop writes.
+ * when the read ends. Outbound: {@link RouteOutbound}.
  */
 public final class RouteConnection extends ByteToMessageDecoder {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] PING = "PING\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PONG = "PONG\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] RMSG = "RMSG ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] HMSG = "HMSG ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] PLUS_REPLY = " + ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] NO_REPLY = " |".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] RS_PLUS = "RS+ ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] RS_MINUS = "RS- ".getBytes(StandardCharsets.US_ASCII);
     /** Route INFOs carry URL lists; nats-server does not bound a route's control lines by max_control_line. */
     private static final int MAX_LINE = 1 << 20;
     private static final int MAX_ARGS = 64;
-    private static final int OUT_BUFFER_INITIAL = 64 * 1024;
 
     private final Cluster cluster;
     private final long id;
@@ -65,14 +55,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
     private String remoteAddress = "";
     private String logPrefix = "";
 
-    // ---- outbound (any thread, under outLock)
-    private final Object outLock = new Object();
-    private ByteBuf out;
-    private final AtomicBoolean flushScheduled = new AtomicBoolean();
-    private final Runnable flushTask = () -> {
-        flushScheduled.set(false);
-        flush();
-    };
+    final RouteOutbound outbound;
 
     // ---- state (the route's loop, unless volatile)
     private volatile boolean closed;
@@ -97,9 +80,6 @@ public final class RouteConnection extends ByteToMessageDecoder {
     private RouteAccount lastAccount;
     volatile long inMsgs;
     volatile long inBytes;
-    /** Guarded by outLock. */
-    private long outMsgs;
-    private long outBytes;
     private final java.time.Instant start = java.time.Instant.now();
     private volatile long lastActivityMillis = System.currentTimeMillis();
 
@@ -120,6 +100,15 @@ public final class RouteConnection extends ByteToMessageDecoder {
         this.solicitedUrl = solicitedUrl;
         this.reconnectUrl = explicit ? solicitedUrl : null;
         this.fanOut = new FanOut(ConnectionKind.ROUTER, null, cluster.stats(), null);
+        this.outbound = new RouteOutbound(this, cluster);
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    Cluster cluster() {
+        return cluster;
     }
 
     public long id() {
@@ -165,15 +154,8 @@ public final class RouteConnection extends ByteToMessageDecoder {
     }
 
     public Stats stats() {
-        long om;
-        long ob;
-        long pending;
-        synchronized (outLock) {
-            om = outMsgs;
-            ob = outBytes;
-            pending = out == null ? 0 : out.readableBytes();
-        }
-        return new Stats(start, lastActivityMillis, inMsgs, inBytes, om, ob, pending + (ctx == null ? 0 : channelPending()));
+        return new Stats(start, lastActivityMillis, inMsgs, inBytes, outbound.outMsgs(), outbound.outBytes(),
+                outbound.pendingBytes());
     }
 
     /** The peer's subscriptions as "account subject [queue]" (monitoring; a snapshot taken on the route's loop). */
@@ -214,6 +196,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.loop = ctx.channel().eventLoop();
+        outbound.attach(ctx.channel());
     }
 
     @Override
@@ -260,12 +243,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
         if (authTimer != null) {
             authTimer.cancel(false);
         }
-        synchronized (outLock) {
-            if (out != null) {
-                out.release();
-                out = null;
-            }
-        }
+        outbound.release();
         for (RouteAccount ra : accounts.values()) {
             ra.account.removeInterestListener(ra);
             ra.account.unsubscribeAll(new ArrayList<>(ra.remoteSubs.values()));
@@ -307,7 +285,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
         closed = true;
         if (ctx != null) {
             ctx.channel().eventLoop().execute(() -> {
-                flush0();
+                outbound.flush();
                 ctx.close();
             });
         }
@@ -803,165 +781,41 @@ public final class RouteConnection extends ByteToMessageDecoder {
 
     /** Queues raw protocol bytes. Any thread. */
     void queue(byte[] bytes) {
-        synchronized (outLock) {
-            if (closed) {
-                return;
-            }
-            buffer(bytes.length).writeBytes(bytes);
-        }
+        outbound.queue(bytes);
     }
 
     /** Queues bytes and flushes them from the route's loop. Any thread. */
     void send(byte[] bytes) {
-        queue(bytes);
-        scheduleFlush();
-    }
-
-    private ByteBuf buffer(int room) {
-        ByteBuf b = out;
-        if (b == null) {
-            // a whole read batch of a publisher lands here: start large enough that it is not regrown (copied)
-            // under outLock while the route's loop waits for that lock to flush
-            b = out = ctx.alloc().buffer(Math.max(OUT_BUFFER_INITIAL, room));
+        if (outbound.queue(bytes)) {
+            outbound.scheduleFlush();
         }
-        b.ensureWritable(room);
-        return b;
     }
 
     /** RS+/RS- for this server's interest in an account. Under that account's index lock; any thread. */
     void sendInterest(byte[] account, String subject, String queue, int weight) {
-        if (!registered) {
-            return;
+        if (registered) {
+            outbound.interest(account, subject, queue, weight);
         }
-        synchronized (outLock) {
-            if (closed) {
-                return;
-            }
-            ByteBuf b = buffer(account.length + subject.length() + (queue == null ? 0 : queue.length()) + 24);
-            b.writeBytes(weight > 0 ? RS_PLUS : RS_MINUS).writeBytes(account).writeByte(' ');
-            b.writeCharSequence(subject, StandardCharsets.US_ASCII);
-            if (queue != null) {
-                b.writeByte(' ').writeCharSequence(queue, StandardCharsets.US_ASCII);
-                if (weight > 0) {
-                    b.writeByte(' ').writeCharSequence(Integer.toString(weight), StandardCharsets.US_ASCII);
-                }
-            }
-            b.writeBytes(CRLF);
-        }
-        scheduleFlush();
     }
 
-    /**
-     * One RMSG (HMSG with headers) for the subscriptions {@code subs} of this route in the account: the queue
-     * groups among them form the queue list. On the publisher's thread.
-     */
+    /** One RMSG/HMSG for the peer's subscriptions {@code subs} in the account. On the publisher's thread. */
     boolean sendMessage(byte[] account, Message msg, Subscription[] subs, int count) {
-        int queues = 0;
-        int queueBytes = 0;
-        for (int i = 0; i < count; i++) {
-            if (subs[i].queue != null) {
-                queues++;
-                queueBytes += subs[i].queue.length() + 1;
-            }
-        }
-        boolean withHeaders = msg.hasHeaders() && headers;
-        int dataOffset = msg.dataOffset();
-        int dataLength = msg.totalSize();
-        if (msg.hasHeaders() && !headers) {
-            dataOffset += msg.headerSize();
-            dataLength -= msg.headerSize();
-        }
-        int size = 5 + account.length + 1 + msg.subjectLength() + 3 + Math.max(0, msg.replyLength()) + queueBytes + 26
-                + dataLength + 2;
-        long maxPending = cluster.maxPending();
-        synchronized (outLock) {
-            if (closed) {
-                return false;
-            }
-            ByteBuf b = buffer(size);
-            if (b.readableBytes() + channelPending() > maxPending) {
-                if (!closed) {
-                    cluster.slowConsumer(this);
-                }
-                return false;
-            }
-            b.writeBytes(withHeaders ? HMSG : RMSG).writeBytes(account).writeByte(' ');
-            b.writeBytes(msg.subjectArray(), msg.subjectOffset(), msg.subjectLength());
-            if (queues > 0) {
-                if (msg.hasReply()) {
-                    b.writeBytes(PLUS_REPLY);
-                    b.writeBytes(msg.replyArray(), msg.replyOffset(), msg.replyLength());
-                } else {
-                    b.writeBytes(NO_REPLY);
-                }
-                for (int i = 0; i < count; i++) {
-                    if (subs[i].queue != null) {
-                        b.writeByte(' ').writeCharSequence(subs[i].queue, StandardCharsets.US_ASCII);
-                    }
-                }
-            } else if (msg.hasReply()) {
-                b.writeByte(' ').writeBytes(msg.replyArray(), msg.replyOffset(), msg.replyLength());
-            }
-            b.writeByte(' ');
-            if (withHeaders) {
-                b.writeBytes(msg.headerDigits(), msg.headerDigitsOffset(), msg.headerDigitsLength()).writeByte(' ');
-                b.writeBytes(msg.totalDigits(), msg.totalDigitsOffset(), msg.totalDigitsLength());
-            } else if (dataLength != msg.totalSize()) {
-                b.writeCharSequence(Integer.toString(dataLength), StandardCharsets.US_ASCII);
-            } else {
-                b.writeBytes(msg.totalDigits(), msg.totalDigitsOffset(), msg.totalDigitsLength());
-            }
-            b.writeBytes(CRLF);
-            b.writeBytes(msg.data(), dataOffset, dataLength);
-            b.writeBytes(CRLF);
-            outMsgs++;
-            outBytes += dataLength;
-        }
-        return true;
-    }
-
-    private long channelPending() {
-        Channel ch = ctx.channel();
-        var cob = ch.unsafe().outboundBuffer();
-        return cob == null ? 0 : cob.totalPendingWriteBytes();
+        return outbound.message(account, msg, subs, count, headers);
     }
 
     void flushFrom(EventLoop publisherLoop) {
-        if (publisherLoop == loop) {
-            flush();
-        } else {
-            scheduleFlush();
-        }
+        outbound.flushFrom(publisherLoop);
     }
 
     void scheduleFlush() {
-        EventLoop l = loop;
-        if (l != null && flushScheduled.compareAndSet(false, true)) {
-            l.execute(flushTask);
-        }
+        outbound.scheduleFlush();
     }
 
     /** Writes what is queued. On the route's loop. */
     void flush() {
         if (!closed) {
-            flush0();
+            outbound.flush();
         }
-    }
-
-    private void flush0() {
-        ByteBuf b;
-        synchronized (outLock) {
-            b = out;
-            out = null;
-        }
-        if (b == null) {
-            return;
-        }
-        if (!ctx.channel().isActive()) {
-            b.release();
-            return;
-        }
-        ctx.writeAndFlush(b, ctx.voidPromise());
     }
 
     /** Runs {@code task} on the route's loop. */

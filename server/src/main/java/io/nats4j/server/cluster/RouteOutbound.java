@@ -1,0 +1,298 @@
+package io.nats4j.server.cluster;
+
+import io.nats4j.server.connection.OutboundQueue;
+import io.nats4j.server.connection.FlowReceiver;
+import io.nats4j.server.protocol.Message;
+import io.nats4j.server.subject.Subscription;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.EventLoop;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A route's outbound side: the {@code RMSG}/{@code HMSG}, {@code RS+}/{@code RS-} and protocol lines queued for
+ * the peer, appended by any thread under {@link #lock} (publishers' loops, interest listeners under an account's
+ * index lock: lock order index, then this), handed to the channel only by the route's loop, one scheduled flush
+ * at a time.
+ *
+ * <p>Why it looks like a client's outbound: the bytes go into a list of chunks ({@link OutboundQueue}), never one
+ * buffer that grows (a regrow copied everything queued so far under the lock, while the route's loop waited for
+ * that lock to flush); the lock is held for one append or for moving the chunks out, never for a write; and the
+ * route publishes the same racy hints as a client ({@link #overStallThreshold()}, {@link #overPaceThreshold()}),
+ * so a client producer that outruns the route waits for it as nats-server stalls a producer on any receiver over
+ * half its max_pending. Without that a publisher filled the route to max_pending in seconds and the route was cut
+ * as a slow consumer (docs/PERFORMANCE.md, "Cluster").
+ */
+final class RouteOutbound {
+
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] RMSG = "RMSG ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HMSG = "HMSG ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PLUS_REPLY = " + ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NO_REPLY = " |".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] RS_PLUS = "RS+ ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] RS_MINUS = "RS- ".getBytes(StandardCharsets.US_ASCII);
+    private static final int INITIAL_CHUNK = 64 * 1024;
+    private static final int MAX_CHUNK_HINT = 1024 * 1024;
+
+    private final RouteConnection route;
+    private final Cluster cluster;
+    /** Guards {@link #out}, {@link #outMsgs}, {@link #outBytes}, {@link #chunkHint}. */
+    private final Object lock = new Object();
+    private final OutboundQueue out = new OutboundQueue();
+    /** What {@link #flush()} hands to the channel: the route's loop only, empty in between. */
+    private final OutboundQueue flushing = new OutboundQueue();
+    private long outMsgs;
+    private long outBytes;
+    private int chunkHint = INITIAL_CHUNK;
+    /** Bytes handed to the channel so far (written by the route's loop). */
+    private volatile long handedOff;
+    private volatile boolean overStall;
+    private volatile boolean overPace;
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final Runnable flushTask = () -> {
+        flushScheduled.set(false);
+        flush();
+    };
+    // write deadline (the server's housekeeping thread)
+    private long deadlineMarkBytes = -1;
+    private long deadlineMarkNanos;
+
+    private Channel channel;
+    private EventLoop loop;
+    private ByteBufAllocator alloc;
+
+    RouteOutbound(RouteConnection route, Cluster cluster) {
+        this.route = route;
+        this.cluster = cluster;
+    }
+
+    /** The route's handler was added to its channel. */
+    void attach(Channel channel) {
+        this.channel = channel;
+        this.loop = channel.eventLoop();
+        this.alloc = channel.alloc();
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    /** Queues raw protocol bytes; false when the route is closed. Any thread. */
+    boolean queue(byte[] bytes) {
+        synchronized (lock) {
+            if (route.isClosed()) {
+                return false;
+            }
+            out.writable(alloc, bytes.length, chunkHint).writeBytes(bytes);
+        }
+        return true;
+    }
+
+    /** RS+ (with the queue weight) or RS- for this server's interest. Any thread (an account's index lock held). */
+    void interest(byte[] account, String subject, String queue, int weight) {
+        synchronized (lock) {
+            if (route.isClosed()) {
+                return;
+            }
+            ByteBuf b = out.writable(alloc, account.length + subject.length() + (queue == null ? 0 : queue.length()) + 24,
+                    chunkHint);
+            b.writeBytes(weight > 0 ? RS_PLUS : RS_MINUS).writeBytes(account).writeByte(' ');
+            b.writeCharSequence(subject, StandardCharsets.US_ASCII);
+            if (queue != null) {
+                b.writeByte(' ').writeCharSequence(queue, StandardCharsets.US_ASCII);
+                if (weight > 0) {
+                    b.writeByte(' ').writeCharSequence(Integer.toString(weight), StandardCharsets.US_ASCII);
+                }
+            }
+            b.writeBytes(CRLF);
+        }
+        scheduleFlush();
+    }
+
+    /**
+     * One RMSG (HMSG with headers, when the peer takes them) for the subscriptions {@code subs} of the peer in
+     * the account: the queue groups among them form the queue list. On the publisher's thread; false when
+     * nothing was queued (closed, or the route went over max_pending and is closed as a slow consumer).
+     */
+    boolean message(byte[] account, Message msg, Subscription[] subs, int count, boolean peerHeaders) {
+        int queueBytes = 0;
+        boolean queues = false;
+        for (int i = 0; i < count; i++) {
+            if (subs[i].queue != null) {
+                queues = true;
+                queueBytes += subs[i].queue.length() + 1;
+            }
+        }
+        boolean withHeaders = msg.hasHeaders() && peerHeaders;
+        int dataOffset = msg.dataOffset();
+        int dataLength = msg.totalSize();
+        if (msg.hasHeaders() && !peerHeaders) {
+            dataOffset += msg.headerSize();
+            dataLength -= msg.headerSize();
+        }
+        int size = 5 + account.length + 1 + msg.subjectLength() + 3 + Math.max(0, msg.replyLength()) + queueBytes + 26
+                + dataLength + 2;
+        long maxPending = cluster.maxPending();
+        long queued;
+        synchronized (lock) {
+            if (route.isClosed()) {
+                return false;
+            }
+            queued = out.readableBytes() + channelPending();
+            if (queued + size > maxPending) {
+                cluster.slowConsumer(route);
+                return false;
+            }
+            ByteBuf b = out.writable(alloc, size, chunkHint);
+            b.writeBytes(withHeaders ? HMSG : RMSG).writeBytes(account).writeByte(' ');
+            b.writeBytes(msg.subjectArray(), msg.subjectOffset(), msg.subjectLength());
+            if (queues) {
+                if (msg.hasReply()) {
+                    b.writeBytes(PLUS_REPLY);
+                    b.writeBytes(msg.replyArray(), msg.replyOffset(), msg.replyLength());
+                } else {
+                    b.writeBytes(NO_REPLY);
+                }
+                for (int i = 0; i < count; i++) {
+                    if (subs[i].queue != null) {
+                        b.writeByte(' ').writeCharSequence(subs[i].queue, StandardCharsets.US_ASCII);
+                    }
+                }
+            } else if (msg.hasReply()) {
+                b.writeByte(' ').writeBytes(msg.replyArray(), msg.replyOffset(), msg.replyLength());
+            }
+            b.writeByte(' ');
+            if (withHeaders) {
+                b.writeBytes(msg.headerDigits(), msg.headerDigitsOffset(), msg.headerDigitsLength()).writeByte(' ');
+                b.writeBytes(msg.totalDigits(), msg.totalDigitsOffset(), msg.totalDigitsLength());
+            } else if (dataLength != msg.totalSize()) {
+                b.writeCharSequence(Integer.toString(dataLength), StandardCharsets.US_ASCII);
+            } else {
+                b.writeBytes(msg.totalDigits(), msg.totalDigitsOffset(), msg.totalDigitsLength());
+            }
+            b.writeBytes(CRLF);
+            b.writeBytes(msg.data(), dataOffset, dataLength);
+            b.writeBytes(CRLF);
+            outMsgs++;
+            outBytes += dataLength;
+        }
+        queued += size;
+        // volatile hints, stored only when they change
+        boolean stall = queued > maxPending / 2;
+        if (stall != overStall) {
+            overStall = stall;
+        }
+        boolean pace = queued > FlowReceiver.PACE_PENDING_BYTES;
+        if (pace != overPace) {
+            overPace = pace;
+        }
+        return true;
+    }
+
+    /** In place on the route's loop, otherwise one task there (none if one is scheduled already). */
+    void flushFrom(EventLoop publisherLoop) {
+        if (publisherLoop == loop) {
+            flush();
+        } else {
+            scheduleFlush();
+        }
+    }
+
+    void scheduleFlush() {
+        EventLoop l = loop;
+        if (l != null && flushScheduled.compareAndSet(false, true)) {
+            l.execute(flushTask);
+        }
+    }
+
+    /** Hands what is queued to the channel. On the route's loop. */
+    void flush() {
+        synchronized (lock) {
+            if (out.isEmpty()) {
+                return;
+            }
+            chunkHint = (int) Math.min(Math.max(INITIAL_CHUNK, out.readableBytes()), MAX_CHUNK_HINT);
+            out.moveTo(flushing);
+        }
+        if (!channel.isActive()) {
+            flushing.release();
+            return;
+        }
+        handedOff += flushing.writeAndFlush(channel);
+    }
+
+    /** Drops what is queued (the route closed). Any thread. */
+    void release() {
+        synchronized (lock) {
+            out.release();
+        }
+    }
+
+    private long channelPending() {
+        Channel ch = channel;
+        if (ch == null) {
+            return 0;
+        }
+        ChannelOutboundBuffer cob = ch.unsafe().outboundBuffer();
+        return cob == null ? 0 : cob.totalPendingWriteBytes();
+    }
+
+    // ---- figures (any thread, racy)
+
+    boolean overStallThreshold() {
+        return overStall;
+    }
+
+    boolean overPaceThreshold() {
+        return overPace;
+    }
+
+    long bytesWritten() {
+        return handedOff - channelPending();
+    }
+
+    long pendingBytes() {
+        long own;
+        synchronized (lock) {
+            own = out.readableBytes();
+        }
+        return own + channelPending();
+    }
+
+    long outMsgs() {
+        synchronized (lock) {
+            return outMsgs;
+        }
+    }
+
+    long outBytes() {
+        synchronized (lock) {
+            return outBytes;
+        }
+    }
+
+    /**
+     * The write deadline (housekeeping thread): true when bytes handed to the socket when a window started are
+     * still not all written {@code deadlineNanos} later, as a blocked write in nats-server fails after
+     * write_deadline. Partial progress does not reset it: a peer that trickles is caught as well as one that stopped.
+     */
+    boolean writeDeadlinePassed(long nowNanos, long deadlineNanos) {
+        long handed = handedOff;
+        long pending = channelPending();
+        long written = handed - pending;
+        if (deadlineMarkBytes < 0 || written >= deadlineMarkBytes) {
+            if (pending > 0) {
+                deadlineMarkBytes = handed;
+                deadlineMarkNanos = nowNanos;
+            } else {
+                deadlineMarkBytes = -1;
+            }
+            return false;
+        }
+        return nowNanos - deadlineMarkNanos > deadlineNanos;
+    }
+}
