@@ -51,6 +51,8 @@ public final class Cluster {
     static final Duration RECONNECT_DELAY = Duration.ofSeconds(1);
     /** How often accounts created since (operator mode, reload) are wired into the routes. */
     private static final long ACCOUNT_SWEEP_MS = 1000;
+    /** How often routes' write deadlines are checked. */
+    private static final long WRITE_DEADLINE_CHECK_MS = 100;
 
     private final NatsServer server;
     private final ClusterOptions opts;
@@ -72,6 +74,7 @@ public final class Cluster {
     private volatile boolean lameDuck;
     private volatile boolean shuttingDown;
     private ScheduledFuture<?> sweep;
+    private ScheduledFuture<?> deadlineTimer;
     private final List<String> ownClientUrls = new ArrayList<>();
     /** Route TLS, or null. */
     private RouteTls tls;
@@ -157,6 +160,8 @@ public final class Cluster {
         }
         sweep = transport.acceptGroup().next().scheduleAtFixedRate(this::wireNewAccounts, ACCOUNT_SWEEP_MS,
                 ACCOUNT_SWEEP_MS, TimeUnit.MILLISECONDS);
+        deadlineTimer = transport.acceptGroup().next().scheduleAtFixedRate(this::checkWriteDeadlines,
+                WRITE_DEADLINE_CHECK_MS, WRITE_DEADLINE_CHECK_MS, TimeUnit.MILLISECONDS);
     }
 
     /** The route port (the real one when configured as -1). */
@@ -246,6 +251,33 @@ public final class Cluster {
             return false;
         }
         return registry.register(r.id(), r);
+    }
+
+    /** Every registered route's write deadline (the cluster's timer). */
+    private void checkWriteDeadlines() {
+        Duration d = server.settings().writeDeadline();
+        long deadline = d.toNanos();
+        if (deadline <= 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (RouteConnection r : byRemoteId.values()) {
+            RouteOutbound out = r.outbound;
+            if (!r.isClosed() && out.writeDeadlinePassed(now, deadline)) {
+                r.notice("Slow Consumer Detected: WriteDeadline of " + goDuration(d) + " exceeded with "
+                        + out.channelChunks() + " chunks of " + out.channelPendingBytes() + " total bytes.");
+                r.close("Slow Consumer (Write Deadline)");
+            }
+        }
+    }
+
+    /** A duration as Go prints one: 10s, 1.5s, 500ms. */
+    static String goDuration(Duration d) {
+        long ms = d.toMillis();
+        if (ms < 1000) {
+            return ms + "ms";
+        }
+        return ms % 1000 == 0 ? (ms / 1000) + "s" : java.math.BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString() + "s";
     }
 
     void slowConsumer(RouteConnection r) {
@@ -458,6 +490,21 @@ public final class Cluster {
 
     private final Set<String> lameDuckRemotes = ConcurrentHashMap.newKeySet();
 
+    /**
+     * A registered route's INFO says its server runs JetStream (a Go node of a clustered JetStream): this server
+     * takes no part in the meta group; the JetStream API and deliveries cross the routes as any traffic. Logged
+     * once per remote server.
+     */
+    void remoteJetStream(RouteConnection r) {
+        if (jetStreamRemotes.add(r.remoteId())) {
+            log.notice("Server \"" + r.remoteName() + "\" runs JetStream: this server does not join the JetStream meta "
+                    + "group (nats4j has no clustered JetStream); JetStream requests and deliveries are routed to the "
+                    + "servers that run it");
+        }
+    }
+
+    private final Set<String> jetStreamRemotes = ConcurrentHashMap.newKeySet();
+
     /** A route closed (registered or not): forget it, update clients, redial an explicit URL. */
     void routeClosed(RouteConnection r) {
         registry.unregister(r.id(), r);
@@ -624,6 +671,9 @@ public final class Cluster {
     /** Stops listening and dialing, closes every route. */
     public void shutdown() {
         shuttingDown = true;
+        if (deadlineTimer != null) {
+            deadlineTimer.cancel(false);
+        }
         if (sweep != null) {
             sweep.cancel(false);
         }

@@ -593,6 +593,9 @@ public final class RouteConnection extends ByteToMessageDecoder {
         }
         registered = true;
         debug("Registering remote route \"" + theirId + "\"");
+        if (info.path("jetstream").asBoolean(false)) {
+            cluster.remoteJetStream(this);
+        }
         // this server's interest in every account, then every change of it (RS+/RS-)
         for (Account a : cluster.accounts()) {
             wire(a);

@@ -276,23 +276,30 @@ final class RouteOutbound {
     }
 
     /**
-     * The write deadline (housekeeping thread): true when bytes handed to the socket when a window started are
-     * still not all written {@code deadlineNanos} later, as a blocked write in nats-server fails after
-     * write_deadline. Partial progress does not reset it: a peer that trickles is caught as well as one that stopped.
+     * The write deadline (the cluster's timer): true when bytes were waiting in the channel and none of them was
+     * written for {@code deadlineNanos}. nats-server closes a route on a write timeout only when nothing at all
+     * was written (a client also when a write was partial): a route that writes slowly stays, one that stopped
+     * reading goes.
      */
     boolean writeDeadlinePassed(long nowNanos, long deadlineNanos) {
-        long handed = handedOff;
         long pending = channelPending();
-        long written = handed - pending;
-        if (deadlineMarkBytes < 0 || written >= deadlineMarkBytes) {
-            if (pending > 0) {
-                deadlineMarkBytes = handed;
-                deadlineMarkNanos = nowNanos;
-            } else {
-                deadlineMarkBytes = -1;
-            }
+        long written = handedOff - pending;
+        if (pending == 0 || written != deadlineMarkBytes) {
+            deadlineMarkBytes = pending == 0 ? -1 : written;
+            deadlineMarkNanos = nowNanos;
             return false;
         }
         return nowNanos - deadlineMarkNanos > deadlineNanos;
+    }
+
+    /** Buffers queued in the channel (nats-server's "chunks" of its write-deadline notice). */
+    int channelChunks() {
+        Channel ch = channel;
+        ChannelOutboundBuffer cob = ch == null ? null : ch.unsafe().outboundBuffer();
+        return cob == null ? 0 : cob.size();
+    }
+
+    long channelPendingBytes() {
+        return channelPending();
     }
 }
