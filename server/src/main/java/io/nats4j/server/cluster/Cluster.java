@@ -75,6 +75,7 @@ public final class Cluster {
     private volatile boolean shuttingDown;
     private ScheduledFuture<?> sweep;
     private ScheduledFuture<?> deadlineTimer;
+    private JetStreamApiImport jsApi;
     private final List<String> ownClientUrls = new ArrayList<>();
     /** Route TLS, or null. */
     private RouteTls tls;
@@ -106,6 +107,12 @@ public final class Cluster {
     /** Opens the route listener and dials the configured routes. */
     public void start(Transport transport, String clientHost, int clientPort) throws Exception {
         registry = server.registry().add(ConnectionKind.ROUTER, () -> 0);
+        Account system = server.accounts().system();
+        if (!server.options().jetStream.configured() && system != null) {
+            // nats-server's mixed mode: JetStream API requests go to the servers of the cluster that run it
+            jsApi = new JetStreamApiImport(system, server.serverName(), this::name, stats());
+            jsApi.wire(server.accounts().all(), server.accounts().global());
+        }
         String host = opts.host == null || opts.host.isEmpty() ? ServerOptions.DEFAULT_HOST : opts.host;
         int port = opts.port < 0 ? 0 : opts.port;
         log.notice("Cluster name is " + name);
@@ -673,6 +680,9 @@ public final class Cluster {
         shuttingDown = true;
         if (deadlineTimer != null) {
             deadlineTimer.cancel(false);
+        }
+        if (jsApi != null) {
+            jsApi.unwire();
         }
         if (sweep != null) {
             sweep.cancel(false);

@@ -777,7 +777,41 @@ public final class RouteConnection extends ByteToMessageDecoder {
             return;
         }
         message.data(in, at);
-        fanOut.publish(ra.account, message);
+        int at2 = jsAckSplit();
+        if (at2 < 0) {
+            fanOut.publish(ra.account, message);
+            return;
+        }
+        // a JetStream delivery from a Go node: matched on the subject it was routed on (the consumer's deliver
+        // subject), handed to clients with the stream subject that follows '@' in the reply, and the ack reply
+        // before it (nats-server routes "$JS.ACK...@<subject>" so that the subject survives the route)
+        var r = ra.account.match(message.subjectArray(), message.subjectOffset(), message.subjectLength());
+        byte[] reply = message.replyArray();
+        int replyOffset = message.replyOffset();
+        int replyLength = message.replyLength();
+        message.subject(reply, at2 + 1, replyOffset + replyLength - at2 - 1).reply(reply, replyOffset, at2 - replyOffset);
+        fanOut.deliver(message, r);
+    }
+
+    private static final byte[] JS_ACK = "$JS.ACK.".getBytes(StandardCharsets.US_ASCII);
+
+    /** The index of the '@' in a "$JS.ACK...@<subject>" reply (nats-server's encoded JetStream reply), else -1. */
+    private int jsAckSplit() {
+        int len = message.replyLength();
+        if (len <= JS_ACK.length + 1) {
+            return -1;
+        }
+        byte[] a = message.replyArray();
+        int off = message.replyOffset();
+        if (!Arrays.equals(a, off, off + JS_ACK.length, JS_ACK, 0, JS_ACK.length)) {
+            return -1;
+        }
+        for (int i = off + len - 2; i >= off + JS_ACK.length; i--) {
+            if (a[i] == '@') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     // ------------------------------------------------------------------ outbound
