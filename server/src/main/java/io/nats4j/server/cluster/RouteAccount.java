@@ -27,6 +27,8 @@ final class RouteAccount implements PeerConnection, InterestListener, FlowReceiv
     final Map<String, Subscription> remoteSubs = new HashMap<>();
     /** Queue weights the peer announced, by the same key (monitoring). The route's loop only. */
     final Map<String, Integer> weights = new HashMap<>();
+    /** Listening to this server's interest in the account: from the route's registration on (the route's loop). */
+    boolean listening;
 
     RouteAccount(RouteConnection route, Account account) {
         this.route = route;

@@ -596,9 +596,14 @@ public final class RouteConnection extends ByteToMessageDecoder {
         if (info.path("jetstream").asBoolean(false)) {
             cluster.remoteJetStream(this);
         }
-        // this server's interest in every account, then every change of it (RS+/RS-)
+        // this server's interest in every account, then every change of it (RS+/RS-); accounts wired before the
+        // registration (the peer's RS+ can arrive first) start listening now, or their interest would be lost
         for (Account a : cluster.accounts()) {
-            wire(a);
+            RouteAccount ra = wire(a);
+            if (!ra.listening) {
+                ra.listening = true;
+                a.addInterestListener(ra);
+            }
         }
         flush();
     }
@@ -616,7 +621,8 @@ public final class RouteConnection extends ByteToMessageDecoder {
         }
         RouteAccount fresh = new RouteAccount(this, a);
         accounts.put(a.name(), fresh);
-        if (!closed) {
+        if (!closed && registered) {
+            fresh.listening = true;
             a.addInterestListener(fresh);
         }
         return fresh;

@@ -134,11 +134,17 @@ class MixedFiveNodeTest {
                 r.close("Stale Connection");
             }
         }
+        waitFor(() -> !MixedClusterTest.goRouteHasSub(go, "cut.old"), "the Go seed to drop the cut route's interest");
         stale.unsubscribe();
         Subscription fresh = c0.subscribe("cut.new");
         c0.flush(Duration.ofSeconds(5));
         waitFor(() -> j0.cluster().routes().size() == 4 && MixedClusterTest.goRoutes(go) == 4, "the route restored");
-        waitFor(() -> MixedClusterTest.goRouteHasSub(go, "cut.new"), "the interest re-sent to the Go seed");
+        try {
+            waitFor(() -> MixedClusterTest.goRouteHasSub(go, "cut.new"), "the interest re-sent to the Go seed");
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; Go seed /routez: "
+                    + io.nats4j.server.testsupport.Http.json("http://127.0.0.1:" + go.monitorPort() + "/routez?subs=1"), e);
+        }
         assertTrue(!MixedClusterTest.goRouteHasSub(go, "cut.old"), "no stale interest at the Go seed");
         cs.get(0).publish("cut.new", new byte[] {1});
         assertNotNull(fresh.nextMessage(Duration.ofSeconds(5)));
