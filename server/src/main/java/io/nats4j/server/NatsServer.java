@@ -16,7 +16,6 @@ import io.nats4j.server.log.ServerLoggers;
 import io.nats4j.server.log.StdLogger;
 import io.nats4j.server.monitor.ClosedConnections;
 import io.nats4j.server.monitor.Monitor;
-import io.nats4j.server.monitor.MonitorHttpServer;
 import io.nats4j.server.net.ConnectionRegistry;
 import io.nats4j.server.net.KindRegistry;
 import io.nats4j.server.net.Listener;
@@ -35,7 +34,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +55,9 @@ import java.util.function.Function;
  * duck, shutdown) and the public API; the roles live beside it: {@link Listeners} (sockets and pipelines),
  * {@link ConnectionRegistry} (connections by kind), {@link ServerInfo} (INFO), {@link ConfigReloader} (reload),
  * {@link AccountChanges} (operator-mode account updates), {@link LameDuck}, {@link ServerFiles} (pid and ports
- * files) and {@link ClientContext} (what client connections see of the server).
+ * files), {@link ClientContext} (what client connections see of the server), {@link ServerServices} ($SYS, the
+ * auth callout, JetStream, the monitoring listener), {@link ClientOps} (actions on open clients) and
+ * {@link StartupBanner}.
  */
 public final class NatsServer implements AutoCloseable {
 
@@ -73,12 +73,8 @@ public final class NatsServer implements AutoCloseable {
     private final String serverId;
     /** The server's signing nkey (its public key is the server id); made only when an auth callout needs it. */
     private final ServerKey serverKey;
-    /** The auth callout (configuration mode); null without one. */
-    private volatile AuthCalloutService authCallout;
-    /** JetStream, when enabled; made by start(). */
-    private volatile JetStream jetStream;
-    /** Guards making {@link #authCallout} (not the server's monitor: reload holds that while clients work). */
-    private final Object calloutLock = new Object();
+    /** $SYS, the auth callout, JetStream and the monitoring listener. */
+    private final ServerServices services;
     private final String serverName;
     private volatile Accounts accounts;
     private final ServerStats stats = new ServerStats();
@@ -94,7 +90,7 @@ public final class NatsServer implements AutoCloseable {
     private final ServerFiles files = new ServerFiles();
     private final ConfigReloader reloader = new ConfigReloader(this);
     private final ClientContext context;
-    private MonitorHttpServer httpServer;
+    private final ClientOps clientOps;
     private volatile boolean lameDuck;
     private String infoHost = ServerOptions.DEFAULT_HOST;
 
@@ -107,8 +103,6 @@ public final class NatsServer implements AutoCloseable {
     private ScheduledFuture<?> housekeeping;
     /** The client port's TLS (loaded at start, off the event loops); null when TLS is off. */
     private volatile ServerTls tls;
-    /** System account events and services; null with no_system_account or before start. */
-    private volatile SystemAccountService sys;
     private volatile Instant configLoadTime = Instant.now();
     /** The routes (cluster {}); null when not clustered. */
     private volatile io.nats4j.server.cluster.Cluster cluster;
@@ -131,10 +125,12 @@ public final class NatsServer implements AutoCloseable {
         this.serverKey = this.options.auth.authCallout != null || this.options.auth.operatorMode()
                 ? ServerKey.generate() : null;
         this.serverId = serverKey != null ? serverKey.publicKey() : newServerId();
+        this.services = new ServerServices(this, serverKey);
         this.serverName = options.serverName != null && !options.serverName.isEmpty() ? options.serverName : serverId;
         this.closedConnections = new ClosedConnections(this.options.maxClosedClients);
         this.clients = registry.add(ConnectionKind.CLIENT, () -> settings.maxConnections());
         this.context = new ClientContext(this, clients);
+        this.clientOps = new ClientOps(clients, info);
     }
 
     /** Binds the client port and returns once it accepts connections. */
@@ -155,7 +151,7 @@ public final class NatsServer implements AutoCloseable {
             t.setDaemon(true);
             t.start();
         }
-        banner(o);
+        StartupBanner.log(log, o, serverName, serverId, accounts);
         tls = prepared.tls();
         StartupTrace.mark("banner");
         transport = Transport.create();
@@ -165,13 +161,16 @@ public final class NatsServer implements AutoCloseable {
         int port = o.port <= 0 ? 0 : o.port;
         infoHost = host;
         if (o.httpPort != 0 || o.httpsPort != 0) {
-            startMonitoring(o, host);
+            try {
+                services.startMonitoring(o, host, monitor, tls, log);
+            } catch (IOException e) {
+                transport.shutdown();
+                throw e;
+            }
         }
         if (accounts.system() != null) {
             // before the listener: the first client already finds the system services and its imports
-            SystemAccountService s = new SystemAccountService(this);
-            s.start();
-            sys = s;
+            services.startSystemAccount();
         }
         if (accounts.callout() != null) {
             log.notice("Authorization callout enabled: requests on \"" + AuthCalloutOptions.SUBJECT
@@ -179,18 +178,12 @@ public final class NatsServer implements AutoCloseable {
         }
         if (o.jetStream.enabled) {
             // before the listener: recovered streams ingest from the first client on
-            JetStream j = new JetStream(this, o.jetStream.copy());
             try {
-                j.start();
-            } catch (IOException | RuntimeException e) {
-                j.close();
-                stopServices();
-                sys = null;
-                transport.shutdown();
-                stopMonitoring();
-                throw new IOException("Could not start JetStream: " + e.getMessage(), e);
+                services.startJetStream(o.jetStream.copy());
+            } catch (IOException e) {
+                abortStart();
+                throw e;
             }
-            jetStream = j;
             info.jetStream(true);
         }
         StartupTrace.mark("system account");
@@ -200,10 +193,7 @@ public final class NatsServer implements AutoCloseable {
             // Accepting starts at the end of start(); clients wait in the kernel's queue until then.
             clientListener = listeners.open(clientListenerSpec(host, port), takeOverEarlyListener(host, port), false);
         } catch (Exception e) {
-            stopServices();
-            sys = null;
-            transport.shutdown();
-            stopMonitoring();
+            abortStart();
             throw new IOException("Error listening on port: " + host + ":" + port + ", \"" + e.getMessage() + "\"", e);
         }
         StartupTrace.mark("bound");
@@ -221,10 +211,7 @@ public final class NatsServer implements AutoCloseable {
             } catch (Exception e) {
                 c.shutdown();
                 listeners.closeAll();
-                stopServices();
-                sys = null;
-                transport.shutdown();
-                stopMonitoring();
+                abortStart();
                 throw new IOException("Error listening on router port: " + o.cluster.port + " - " + e.getMessage(), e);
             }
         }
@@ -248,21 +235,12 @@ public final class NatsServer implements AutoCloseable {
         StartupTrace.mark("ready");
     }
 
-    private void banner(ServerOptions o) {
-        log.notice("Starting nats-server");
-        log.notice("  Version:  " + Version.NATS_SERVER + " (nats4j " + Version.NATS4J + ")");
-        log.notice("  Java:     " + Runtime.version());
-        log.notice("  Name:     " + serverName);
-        log.notice("  ID:       " + serverId);
-        if (accounts.plaintextPasswords()) {
-            log.warn("Plaintext passwords detected, use nkeys or bcrypt");
-        }
-        if (o.configFile != null) {
-            log.notice("Using configuration file: " + o.configFile);
-        }
-        if (accounts.operatorMode() != null) {
-            accounts.operatorMode().describe(log::notice);
-        }
+    /** A start that failed after the event loops were made: stops what start() had started, in its order. */
+    private void abortStart() {
+        stopServices();
+        services.forgetSystemAccount();
+        transport.shutdown();
+        services.stopMonitoring();
     }
 
     /**
@@ -309,35 +287,8 @@ public final class NatsServer implements AutoCloseable {
         return null;
     }
 
-    // ---------------------------------------------------------------- monitoring
-
-    private void startMonitoring(ServerOptions o, String clientHost) throws IOException {
-        String httpHost = o.httpHost == null || o.httpHost.isEmpty() ? clientHost : o.httpHost;
-        MonitorHttpServer http = new MonitorHttpServer(this, monitor, log);
-        boolean secure = o.httpsPort != 0;
-        try {
-            http.start(httpHost, secure ? o.httpsPort : o.httpPort, secure ? tls : null);
-        } catch (IOException e) {
-            transport.shutdown();
-            throw e;
-        }
-        httpServer = http;
-        log.notice("Starting " + (secure ? "https" : "http") + " monitor on " + ServerFiles.hostPort(httpHost, http.port()));
-    }
-
-    private void stopMonitoring() {
-        if (httpServer != null) {
-            httpServer.close();
-        }
-    }
-
     private void housekeeping() {
-        long now = System.nanoTime();
-        long deadline = settings.writeDeadline().toNanos();
-        for (ClientConnection c : clients.connections()) {
-            c.checkWriteDeadline(now, deadline);
-        }
-        accounts.expireResponses(now);
+        clientOps.housekeeping(settings, accounts);
     }
 
     // ---------------------------------------------------------------- what the role classes share
@@ -387,21 +338,9 @@ public final class NatsServer implements AutoCloseable {
         return shuttingDown;
     }
 
-    /**
-     * The auth callout service, made on the first client that needs it (its thread and JSON stay out of the
-     * start-up); null when no callout is configured or the server is shutting down.
-     */
+    /** The auth callout service, made on first use; null without a callout or while shutting down. */
     AuthCalloutService calloutService() {
-        AuthCalloutService s = authCallout;
-        if (s != null || serverKey == null) {
-            return s;
-        }
-        synchronized (calloutLock) {
-            if (authCallout == null && !shuttingDown && (accounts.callout() != null || accounts.operatorMode() != null)) {
-                authCallout = new AuthCalloutService(this, serverKey);
-            }
-            return authCallout;
-        }
+        return services.calloutService();
     }
 
     // ---------------------------------------------------------------- public API
@@ -448,7 +387,7 @@ public final class NatsServer implements AutoCloseable {
 
     /** The server's JetStream, or null when it is not enabled (or the server not started). */
     public JetStream jetStream() {
-        return jetStream;
+        return services.jetStream();
     }
 
     /** The cluster (routes), or null when the server is not clustered. */
@@ -466,17 +405,12 @@ public final class NatsServer implements AutoCloseable {
         if (!running) {
             return;
         }
-        for (ClientConnection c : clients.connections()) {
-            io.nats4j.server.protocol.ConnectOptions co = c.connectOptions();
-            if (co != null && co.protocol >= 1 && !c.isClosed()) {
-                c.sendAsyncInfo(info.forClient(c));
-            }
-        }
+        clientOps.sendAsyncInfo();
     }
 
     /** The system account's events and services, or null (no_system_account, not started). */
     public SystemAccountService systemAccountService() {
-        return sys;
+        return services.systemAccount();
     }
 
     /** The bound client port (the real one when started with port 0 or -1). */
@@ -555,28 +489,17 @@ public final class NatsServer implements AutoCloseable {
 
     /** The bound monitoring port, or 0 when monitoring is off. */
     public int monitorPort() {
-        MonitorHttpServer h = httpServer;
-        return h == null ? 0 : h.port();
+        return services.monitorPort();
     }
 
     /** nats-server's DisconnectClientByID: closes the client with reason Kicked; false when there is none. */
     public boolean kickClient(long cid) {
-        ClientConnection c = clients.get(cid);
-        if (c == null) {
-            return false;
-        }
-        c.close(ClosedState.KICKED);
-        return true;
+        return clientOps.kick(cid);
     }
 
     /** nats-server's LDMClientByID: sends that client an INFO with {@code "ldm":true}; false when there is none. */
     public boolean lameDuckClient(long cid) {
-        ClientConnection c = clients.get(cid);
-        if (c == null) {
-            return false;
-        }
-        c.sendAsyncInfo(info.lameDuckForClient(c));
-        return true;
+        return clientOps.lameDuck(cid);
     }
 
     // ---------------------------------------------------------------- config reload
@@ -631,7 +554,7 @@ public final class NatsServer implements AutoCloseable {
             lameDuck = true;
         }
         log.notice("Entering lame duck mode, stop accepting new clients");
-        SystemAccountService s = sys;
+        SystemAccountService s = services.systemAccount();
         if (s != null) {
             s.lameDuck();
         }
@@ -705,12 +628,9 @@ public final class NatsServer implements AutoCloseable {
             routes.shutdown();
         }
         listeners.closeAll();
-        JetStream j = jetStream;
-        if (j != null) {
-            j.close();
-        }
+        services.closeJetStream();
         stopServices();
-        stopMonitoring();
+        services.stopMonitoring();
         files.delete();
         log.notice("Server Exiting..");
         // The client connections last, as nats-server closes them right before its process exits: a client that
@@ -732,17 +652,7 @@ public final class NatsServer implements AutoCloseable {
 
     /** Stops the internal services: $SYS (its SHUTDOWN event reaches listeners first), the callout, the resolver's threads. */
     private void stopServices() {
-        SystemAccountService s = sys;
-        if (s != null) {
-            s.shutdown();
-        }
-        AuthCalloutService ac;
-        synchronized (calloutLock) {
-            ac = authCallout; // shuttingDown is set: no callout service is made after this
-        }
-        if (ac != null) {
-            ac.shutdown();
-        }
+        services.stop();
         context.shutdown();
     }
 

@@ -1,5 +1,9 @@
 package io.nats4j.server.monitor;
 
+import static io.nats4j.server.monitor.MonitorParams.decodeBool;
+import static io.nats4j.server.monitor.MonitorParams.decodeInt;
+
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nats4j.server.NatsServer;
@@ -13,11 +17,8 @@ import io.nats4j.server.subject.Sublist;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -34,10 +35,9 @@ public final class Monitor {
     /** nats-server's DefaultConnListSize and DefaultSubListSize. */
     public static final int DEFAULT_LIST_SIZE = 1024;
 
-    static final Set<String> SORT_OPTIONS = Set.of("cid", "start", "subs", "pending", "msgs_to", "msgs_from",
-            "bytes_to", "bytes_from", "last", "idle", "uptime", "stop", "reason", "rtt");
-
     private final NatsServer server;
+    private final Connz connz;
+    private final Jsz jsz;
     private final ProcessUsage usage = new ProcessUsage();
     private volatile Supplier<Map<String, Long>> httpReqStats = Map::of;
     private volatile String httpHost = "";
@@ -45,6 +45,8 @@ public final class Monitor {
 
     public Monitor(NatsServer server) {
         this.server = server;
+        this.connz = new Connz(server);
+        this.jsz = new Jsz(server);
     }
 
     /** Set by the HTTP listener once bound: its address and request counters appear in /varz. */
@@ -116,8 +118,8 @@ public final class Monitor {
         ObjectNode jsv = v.putObject("jetstream");
         io.nats4j.server.jetstream.JetStream js = server.jetStream();
         if (js != null) {
-            jsConfig(jsv.putObject("config"), js);
-            jsStats(jsv.putObject("stats"), js);
+            Jsz.jsConfig(jsv.putObject("config"), js);
+            Jsz.jsStats(jsv.putObject("stats"), js);
         }
         v.put("tls_timeout", seconds(o.tls != null ? o.tls.timeout : io.nats4j.server.tls.TlsOptions.DEFAULT_TIMEOUT));
         v.put("write_deadline", o.writeDeadline.toNanos());
@@ -167,185 +169,6 @@ public final class Monitor {
             n += a.sublist().count();
         }
         return n;
-    }
-
-    // ------------------------------------------------------------------ /connz
-
-    public ObjectNode connz(Map<String, String> q) throws MonitorException {
-        String sort = q.getOrDefault("sort", "");
-        if (sort.isEmpty()) {
-            sort = "cid";
-        } else if (!SORT_OPTIONS.contains(sort)) {
-            throw new MonitorException("invalid sorting option: " + sort);
-        }
-        boolean auth = decodeBool(q, "auth");
-        boolean subsDetail = "detail".equals(q.getOrDefault("subs", "").toLowerCase(Locale.ROOT));
-        boolean subs = !subsDetail && decodeBool(q, "subs");
-        int offset = Math.max(0, decodeInt(q, "offset"));
-        int limit = decodeInt(q, "limit");
-        long cid = decodeUint(q, "cid");
-        String state = decodeState(q);
-        String user = q.getOrDefault("user", "");
-        String acc = q.getOrDefault("acc", "");
-        if (limit <= 0) {
-            limit = DEFAULT_LIST_SIZE;
-        }
-        if (sort.equals("stop") && !state.equals("closed")) {
-            throw new MonitorException("sort by stop only valid on closed connections");
-        }
-        if (sort.equals("reason") && !state.equals("closed")) {
-            throw new MonitorException("sort by reason only valid on closed connections");
-        }
-        if (cid > 0) {
-            limit = 1;
-        }
-        Instant now = Instant.now();
-        List<ConnSnapshot> open = new ArrayList<>();
-        if (!state.equals("closed")) {
-            for (ClientConnection c : server.connections()) {
-                if (!acc.isEmpty() && (c.account() == null || !c.account().name().equals(acc))) {
-                    continue;
-                }
-                if (c.rttNanos() == 0 && !c.lang().isEmpty()) {
-                    c.requestRtt();
-                }
-                open.add(ConnSnapshot.of(c, null));
-            }
-        }
-        List<ConnSnapshot> closed = state.equals("open") ? List.of() : server.closedConnections().snapshot();
-        if (!acc.isEmpty()) {
-            closed = closed.stream().filter(s -> s.account().equals(acc)).toList();
-        }
-        int total = open.size() + closed.size();
-        List<ConnSnapshot> all = new ArrayList<>();
-        if (cid > 0) {
-            closed.stream().filter(s -> s.cid() == cid).findFirst().ifPresentOrElse(all::add,
-                    () -> open.stream().filter(s -> s.cid() == cid).findFirst().ifPresent(all::add));
-        } else {
-            for (ConnSnapshot s : open) {
-                if (user.isEmpty() || s.user().equals(user)) {
-                    all.add(s);
-                }
-            }
-            for (ConnSnapshot s : closed) {
-                if (user.isEmpty() || s.user().equals(user)) {
-                    all.add(s);
-                }
-            }
-        }
-        all.sort(comparator(sort, now).thenComparingLong(ConnSnapshot::cid));
-        int from = Math.min(offset, all.size());
-        int to = Math.min(offset + limit, all.size());
-        List<ConnSnapshot> page = all.subList(from, to);
-
-        ObjectNode c = GoJson.object();
-        c.put("server_id", server.serverId());
-        c.put("now", GoTime.rfc3339Nano(now));
-        c.put("num_connections", page.size());
-        c.put("total", total);
-        c.put("offset", offset);
-        c.put("limit", limit);
-        ArrayNode conns = c.putArray("connections");
-        for (ConnSnapshot s : page) {
-            conns.add(connInfo(s, now, auth, subs, subsDetail));
-        }
-        return c;
-    }
-
-    private static Comparator<ConnSnapshot> comparator(String sort, Instant now) {
-        return switch (sort) {
-            case "subs" -> Comparator.comparingInt(ConnSnapshot::numSubs).reversed();
-            case "pending" -> Comparator.comparingLong(ConnSnapshot::pendingBytes).reversed();
-            case "msgs_to" -> Comparator.comparingLong(ConnSnapshot::outMsgs).reversed();
-            case "msgs_from" -> Comparator.comparingLong(ConnSnapshot::inMsgs).reversed();
-            case "bytes_to" -> Comparator.comparingLong(ConnSnapshot::outBytes).reversed();
-            case "bytes_from" -> Comparator.comparingLong(ConnSnapshot::inBytes).reversed();
-            case "last" -> Comparator.comparing(ConnSnapshot::lastActivity).reversed();
-            case "idle" -> Comparator.comparing((ConnSnapshot s) -> idle(s, now)).reversed();
-            case "uptime" -> Comparator.comparing((ConnSnapshot s) -> uptime(s, now)).reversed();
-            case "stop" -> Comparator.comparing((ConnSnapshot s) -> s.stop() == null ? Instant.MIN : s.stop())
-                    .reversed();
-            case "reason" -> Comparator.comparing((ConnSnapshot s) -> s.reason() == null ? "" : s.reason());
-            case "rtt" -> Comparator.comparingLong(ConnSnapshot::rttNanos).reversed();
-            default -> Comparator.comparingLong(ConnSnapshot::cid); // cid, start
-        };
-    }
-
-    private static Duration uptime(ConnSnapshot s, Instant now) {
-        return Duration.between(s.start(), s.stop() != null ? s.stop() : now);
-    }
-
-    private static Duration idle(ConnSnapshot s, Instant now) {
-        return Duration.between(s.lastActivity(), s.stop() != null ? s.stop() : now);
-    }
-
-    private static ObjectNode connInfo(ConnSnapshot s, Instant now, boolean auth, boolean subs, boolean detail) {
-        ObjectNode ci = GoJson.object();
-        ci.put("cid", s.cid());
-        ci.put("kind", "Client");
-        ci.put("type", "nats");
-        ci.put("ip", s.ip());
-        ci.put("port", s.port());
-        ci.put("start", GoTime.rfc3339Nano(s.start()));
-        ci.put("last_activity", GoTime.rfc3339Nano(s.lastActivity()));
-        if (s.stop() != null) {
-            ci.put("stop", GoTime.rfc3339Nano(s.stop()));
-            ci.put("reason", s.reason());
-        }
-        ci.put("rtt", GoTime.rtt(s.rttNanos()));
-        ci.put("uptime", GoTime.uptime(uptime(s, now)));
-        ci.put("idle", GoTime.uptime(idle(s, now)));
-        ci.put("pending_bytes", s.pendingBytes());
-        ci.put("in_msgs", s.inMsgs());
-        ci.put("out_msgs", s.outMsgs());
-        ci.put("in_bytes", s.inBytes());
-        ci.put("out_bytes", s.outBytes());
-        ci.put("subscriptions", s.numSubs());
-        putIfNotEmpty(ci, "name", s.name());
-        putIfNotEmpty(ci, "lang", s.lang());
-        putIfNotEmpty(ci, "version", s.version());
-        if (auth) {
-            putIfNotEmpty(ci, "authorized_user", s.authorizedUser());
-        }
-        if (auth && !s.account().isEmpty() && !s.account().equals(Account.GLOBAL)) {
-            ci.put("account", s.account());
-        }
-        if (!s.subs().isEmpty()) {
-            if (detail) {
-                ArrayNode list = ci.putArray("subscriptions_list_detail");
-                for (ConnSnapshot.SubDetail d : s.subs()) {
-                    list.add(subDetail(d, false));
-                }
-            } else if (subs) {
-                ArrayNode list = ci.putArray("subscriptions_list");
-                for (ConnSnapshot.SubDetail d : s.subs()) {
-                    list.add(d.subject());
-                }
-            }
-        }
-        return ci;
-    }
-
-    private static ObjectNode subDetail(ConnSnapshot.SubDetail d, boolean withAccount) {
-        ObjectNode n = GoJson.object();
-        if (withAccount) {
-            putIfNotEmpty(n, "account", d.account());
-        }
-        n.put("subject", d.subject());
-        putIfNotEmpty(n, "qgroup", d.queue());
-        n.put("sid", d.sid());
-        n.put("msgs", d.msgs());
-        if (d.max() != 0) {
-            n.put("max", d.max());
-        }
-        n.put("cid", d.cid());
-        return n;
-    }
-
-    private static void putIfNotEmpty(ObjectNode n, String key, String value) {
-        if (value != null && !value.isEmpty()) {
-            n.put(key, value);
-        }
     }
 
     // ------------------------------------------------------------------ /subsz
@@ -421,7 +244,7 @@ public final class Monitor {
         sz.put("limit", limit);
         ArrayNode list = sz.putArray("subscriptions_list");
         for (ConnSnapshot.SubDetail d : page) {
-            list.add(subDetail(d, true));
+            list.add(Connz.subDetail(d, true));
         }
         return sz;
     }
@@ -609,159 +432,6 @@ public final class Monitor {
         return out;
     }
 
-    /** nats-server's JetStreamConfig JSON. */
-    private static void jsConfig(ObjectNode c, io.nats4j.server.jetstream.JetStream js) {
-        c.put("max_memory", js.maxMemory());
-        c.put("max_storage", js.maxStore());
-        c.put("store_dir", js.storeDir().toString());
-        java.time.Duration sync = js.options().syncInterval;
-        if (sync != null && !sync.isZero()) {
-            c.put("sync_interval", sync.toNanos());
-        } else {
-            c.put("sync_always", true); // nats4j's default: every batch is synced before it is acknowledged
-        }
-        if (js.domain() != null) {
-            c.put("domain", js.domain());
-        }
-        if (js.options().uniqueTag != null && !js.options().uniqueTag.isEmpty()) {
-            c.put("unique_tag", js.options().uniqueTag);
-        }
-    }
-
-    /** nats-server's JetStreamStats JSON (server totals). */
-    private static void jsStats(ObjectNode n, io.nats4j.server.jetstream.JetStream js) {
-        var mem = io.nats4j.server.jetstream.StreamConfig.StorageType.MEMORY;
-        var file = io.nats4j.server.jetstream.StreamConfig.StorageType.FILE;
-        n.put("memory", js.usage(mem));
-        n.put("storage", js.usage(file));
-        n.put("reserved_memory", js.reserved(mem));
-        n.put("reserved_storage", js.reserved(file));
-        n.put("accounts", js.accounts().size());
-        n.put("ha_assets", 0);
-        ObjectNode api = n.putObject("api");
-        api.put("total", js.api().totalRequests());
-        api.put("errors", js.api().errorCount());
-    }
-
-    /** nats-server's /jsz: server totals, and per account (streams, config) on request. */
-    public ObjectNode jsz(Map<String, String> q) throws MonitorException {
-        boolean accounts = decodeBool(q, "accounts");
-        boolean streams = decodeBool(q, "streams");
-        boolean consumers = decodeBool(q, "consumers");
-        boolean config = decodeBool(q, "config");
-        decodeBool(q, "leader-only");
-        int offset = decodeInt(q, "offset");
-        int limit = decodeInt(q, "limit");
-        String accFilter = q.getOrDefault("acc", "");
-        io.nats4j.server.jetstream.JetStream js = server.jetStream();
-        if (js != null) {
-            return jszEnabled(js, accounts, streams || consumers, config, Math.max(0, offset), limit == 0 ? 1024 : limit,
-                    accFilter);
-        }
-        ObjectNode n = header();
-        n.put("disabled", true);
-        ObjectNode cfg = n.putObject("config");
-        cfg.put("max_memory", 0);
-        cfg.put("max_storage", 0);
-        n.put("memory", 0);
-        n.put("storage", 0);
-        n.put("reserved_memory", 0);
-        n.put("reserved_storage", 0);
-        n.put("accounts", 0);
-        n.put("ha_assets", 0);
-        ObjectNode api = n.putObject("api");
-        api.put("total", 0);
-        api.put("errors", 0);
-        n.put("streams", 0);
-        n.put("consumers", 0);
-        n.put("messages", 0);
-        n.put("bytes", 0);
-        return n;
-    }
-
-    private ObjectNode jszEnabled(io.nats4j.server.jetstream.JetStream js, boolean accounts, boolean streams,
-            boolean config, int offset, int limit, String accFilter) {
-        ObjectNode n = GoJson.object();
-        jsStats(n, js);
-        n.put("server_id", server.serverId());
-        n.put("now", GoTime.rfc3339Nano(Instant.now()));
-        jsConfig(n.putObject("config"), js);
-        if (streams && accFilter.isEmpty()) {
-            accounts = true;
-        }
-        List<io.nats4j.server.jetstream.JsAccount> all = new java.util.ArrayList<>(js.accounts());
-        all.sort(java.util.Comparator.comparing(io.nats4j.server.jetstream.JsAccount::name));
-        int nStreams = 0;
-        long msgs = 0;
-        long bytes = 0;
-        int nConsumers = 0;
-        io.nats4j.server.jetstream.JsAccount target = null;
-        for (io.nats4j.server.jetstream.JsAccount a : all) {
-            if (a.name().equals(accFilter)) {
-                target = a;
-            }
-            for (io.nats4j.server.jetstream.Stream s : a.streams()) {
-                var st = s.store().state();
-                nStreams++;
-                msgs += st.msgs();
-                bytes += st.bytes();
-                nConsumers += st.consumers();
-            }
-        }
-        n.put("streams", nStreams);
-        n.put("consumers", nConsumers);
-        n.put("messages", msgs);
-        n.put("bytes", bytes);
-        List<io.nats4j.server.jetstream.JsAccount> shown;
-        if (target != null) {
-            shown = List.of(target);
-        } else if (accounts) {
-            int from = Math.min(offset, all.size());
-            shown = all.subList(from, Math.min(all.size(), from + limit));
-        } else {
-            shown = List.of();
-        }
-        if (!shown.isEmpty()) {
-            var details = n.putArray("account_details");
-            for (io.nats4j.server.jetstream.JsAccount a : shown) {
-                ObjectNode d = details.addObject();
-                d.put("name", a.name());
-                d.put("id", a.name());
-                d.put("memory", a.usage(io.nats4j.server.jetstream.StreamConfig.StorageType.MEMORY));
-                d.put("storage", a.usage(io.nats4j.server.jetstream.StreamConfig.StorageType.FILE));
-                d.put("reserved_memory", Math.max(0, a.limits().maxMemory()));
-                d.put("reserved_storage", Math.max(0, a.limits().maxStore()));
-                d.put("accounts", 0);
-                d.put("ha_assets", 0);
-                ObjectNode api = d.putObject("api");
-                api.put("total", 0);
-                api.put("errors", 0);
-                if (streams) {
-                    var sd = d.putArray("stream_detail");
-                    for (io.nats4j.server.jetstream.Stream s : a.streams()) {
-                        ObjectNode o = sd.addObject();
-                        o.put("name", s.name());
-                        long c = s.createdNanos();
-                        o.put("created", GoTime.rfc3339Nano(Instant.ofEpochSecond(c / 1_000_000_000L, c % 1_000_000_000L)));
-                        o.putObject("cluster").put("leader", server.serverName());
-                        if (config) {
-                            o.set("config", s.config().toJson());
-                        }
-                        var st = s.store().state();
-                        ObjectNode so = o.putObject("state");
-                        so.put("messages", st.msgs());
-                        so.put("bytes", st.bytes());
-                        so.put("first_seq", st.firstSeq());
-                        so.put("last_seq", st.lastSeq());
-                        so.put("consumer_count", st.consumers());
-                    }
-                }
-            }
-        }
-        n.put("total", all.size());
-        return n;
-    }
-
     /** {@code {"status":"ok"}} while the server accepts clients. */
     public ObjectNode healthz(Map<String, String> q) throws MonitorException {
         decodeBool(q, "js-enabled");
@@ -777,57 +447,14 @@ public final class Monitor {
         return n;
     }
 
-    // ------------------------------------------------------------------ parameters (nats-server's texts)
+    // ------------------------------------------------------------------ /connz, /jsz (beside this class)
 
-    /** Go's strconv.ParseBool; "" is false. */
-    static boolean decodeBool(Map<String, String> q, String name) throws MonitorException {
-        String s = q.getOrDefault(name, "");
-        return switch (s) {
-            case "" -> false;
-            case "1", "t", "T", "TRUE", "true", "True" -> true;
-            case "0", "f", "F", "FALSE", "false", "False" -> false;
-            default -> throw new MonitorException("Error decoding boolean for '" + name
-                    + "': strconv.ParseBool: parsing \"" + s + "\": invalid syntax");
-        };
+    public ObjectNode connz(Map<String, String> q) throws MonitorException {
+        return connz.connz(q);
     }
 
-    static int decodeInt(Map<String, String> q, String name) throws MonitorException {
-        String s = q.getOrDefault(name, "");
-        if (s.isEmpty()) {
-            return 0;
-        }
-        try {
-            return Integer.parseInt(s);
-        } catch (NumberFormatException e) {
-            throw new MonitorException("Error decoding int for '" + name + "': strconv.Atoi: parsing \"" + s
-                    + "\": invalid syntax");
-        }
-    }
-
-    static long decodeUint(Map<String, String> q, String name) throws MonitorException {
-        String s = q.getOrDefault(name, "");
-        if (s.isEmpty()) {
-            return 0;
-        }
-        try {
-            long v = Long.parseUnsignedLong(s);
-            if (s.startsWith("+")) {
-                throw new NumberFormatException(s);
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw new MonitorException("Error decoding uint64 for '" + name + "': strconv.ParseUint: parsing \""
-                    + s + "\": invalid syntax");
-        }
-    }
-
-    static String decodeState(Map<String, String> q) throws MonitorException {
-        String s = q.getOrDefault("state", "");
-        return switch (s.toLowerCase(Locale.ROOT)) {
-            case "", "open" -> "open";
-            case "closed" -> "closed";
-            case "any", "all" -> "any";
-            default -> throw new MonitorException("Error decoding state for " + s);
-        };
+    /** nats-server's /jsz: server totals, and per account (streams, config) on request. */
+    public ObjectNode jsz(Map<String, String> q) throws MonitorException {
+        return jsz.jsz(q);
     }
 }

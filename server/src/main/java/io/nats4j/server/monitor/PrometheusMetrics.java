@@ -29,7 +29,7 @@ public final class PrometheusMetrics {
 
     /** The scrape; {@code connz=true} adds one series per open connection and metric. */
     public String scrape(Map<String, String> q) throws MonitorException {
-        boolean perConnection = Monitor.decodeBool(q, "connz");
+        boolean perConnection = MonitorParams.decodeBool(q, "connz");
         ObjectNode v = monitor.varz();
         String sid = "server_id=\"" + escape(server.serverId()) + "\"";
         StringBuilder sb = new StringBuilder(4096);

@@ -1,26 +1,25 @@
 package io.nats4j.server.jetstream.store;
 
+import io.nats4j.server.jetstream.store.StreamIndex.Entry;
+import io.nats4j.server.jetstream.store.StreamIndex.SubjectInfo;
 import io.nats4j.server.subject.Subjects;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongSupplier;
 
 /**
- * Everything both storages share: the in-memory index of a stream (sequence to subject, time and
- * size; per subject its count, first and last), the limits, purges and state. A subclass keeps
- * the bytes (in the index entries, or in RocksDB) through the {@code persist*} hooks, which run
- * with the write lock held, on the stream's single writer.
+ * Everything both storages share: the limits, purges, compaction, expiry and state of a stream over its
+ * {@link StreamIndex} (sequence to subject, time and size; per subject its count, first and last). A subclass
+ * keeps the bytes (in the index entries, or in RocksDB) through the {@code persist*} hooks, which run with the
+ * write lock held, on the stream's single writer.
  *
  * <p>Lock: {@link #lock} (read/write). Mutations hold the write lock for their whole duration,
  * including their disk write; loads and state hold the read lock. Subject firsts/lasts that a
@@ -28,45 +27,15 @@ import java.util.function.LongSupplier;
  */
 abstract class AbstractStreamStore implements StreamStore {
 
-    /** What the index knows of a stored message. Header and payload are held by memory storage. */
-    static final class Entry {
-        final String subject;
-        final long timestampNanos;
-        final long size;
-        byte[] header;
-        byte[] payload;
-
-        Entry(String subject, long timestampNanos, long size, byte[] header, byte[] payload) {
-            this.subject = subject;
-            this.timestampNanos = timestampNanos;
-            this.size = size;
-            this.header = header;
-            this.payload = payload;
-        }
-    }
-
-    /** Per subject: count, first and last sequence (nats-server's per-subject state). */
-    static final class SubjectInfo {
-        long msgs;
-        long first;
-        long last;
-        boolean firstStale;
-        boolean lastStale;
-    }
-
     private static final byte[] EMPTY = new byte[0];
 
     protected final String name;
     protected final LongSupplier clockNanos;
     protected final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    protected final TreeMap<Long, Entry> msgs = new TreeMap<>();
-    protected final HashMap<String, SubjectInfo> subjects = new HashMap<>();
-    private final Set<String> staleSubjects = new LinkedHashSet<>();
+    /** The messages and subjects; under {@link #lock}. */
+    protected final StreamIndex index = new StreamIndex();
     protected final Map<String, ConsumerStore> consumers = new ConcurrentHashMap<>();
     protected StreamLimits limits;
-    protected long bytes;
-    protected long lastSeq;
-    protected long lastTimeNanos;
     protected volatile boolean closed;
 
     AbstractStreamStore(String name, StreamLimits limits, LongSupplier clockNanos) {
@@ -109,22 +78,7 @@ abstract class AbstractStreamStore implements StreamStore {
 
     /** Puts a recovered message into the index (recovery only, before the store is shared). */
     protected final void recoverEntry(long seq, String subject, long ts, long size) {
-        SubjectInfo si = subjects.get(subject);
-        if (si == null) {
-            si = new SubjectInfo();
-            si.first = seq;
-            subjects.put(subject, si);
-        } else {
-            subject = msgs.get(si.first).subject; // one String per subject
-        }
-        si.msgs++;
-        si.last = seq;
-        msgs.put(seq, new Entry(subject, ts, size, null, null));
-        bytes += size;
-        if (seq > lastSeq) {
-            lastSeq = seq;
-            lastTimeNanos = ts;
-        }
+        index.recover(seq, subject, ts, size);
     }
 
     // ------------------------------------------------------------------ writes
@@ -145,7 +99,7 @@ abstract class AbstractStreamStore implements StreamStore {
 
     private void endWrite() {
         try {
-            resolveStaleSubjects();
+            index.resolveStale();
         } finally {
             lock.writeLock().unlock();
         }
@@ -162,30 +116,16 @@ abstract class AbstractStreamStore implements StreamStore {
                 throw new StoreException(StoreException.Kind.MSG_TOO_LARGE);
             }
             long size = messageSize(subject, hdr.length, pay.length);
-            SubjectInfo si = subjects.get(subject);
+            SubjectInfo si = index.subject(subject);
             boolean atSubjectLimit = si != null && l.maxMsgsPerSubject() > 0 && si.msgs >= l.maxMsgsPerSubject();
             if (l.discardNew()) {
                 checkDiscardNew(l, si, atSubjectLimit, size);
             }
             long ts = timestampNanos > 0 ? timestampNanos : clockNanos.getAsLong();
-            long seq = lastSeq + 1;
-            if (si == null) {
-                si = new SubjectInfo();
-                si.first = seq;
-                subjects.put(subject, si);
-            } else {
-                subject = keyOf(subject, si);
-                if (si.msgs == 0) {
-                    si.first = seq;
-                }
-            }
-            si.msgs++;
-            si.last = seq;
-            Entry e = new Entry(subject, ts, size, hdr.clone(), pay.clone());
-            msgs.put(seq, e);
-            bytes += size;
-            lastSeq = seq;
-            lastTimeNanos = ts;
+            long seq = index.lastSeq + 1;
+            Entry e = index.add(seq, subject, ts, size, hdr.clone(), pay.clone());
+            subject = e.subject;
+            si = index.subject(subject);
             persistAppend(seq, e);
             enforceLimits(subject, si, l);
             expireLocked();
@@ -195,27 +135,21 @@ abstract class AbstractStreamStore implements StreamStore {
         }
     }
 
-    /** The map's own key for a subject, so entries share one String per subject. */
-    private String keyOf(String subject, SubjectInfo si) {
-        Entry first = msgs.get(si.first);
-        return first != null && !si.firstStale ? first.subject : subject;
-    }
-
     private void checkDiscardNew(StreamLimits l, SubjectInfo si, boolean atSubjectLimit, long size) {
         if (atSubjectLimit && l.discardNewPerSubject()) {
             throw new StoreException(StoreException.Kind.MAX_MSGS_PER_SUBJECT);
         }
         // at the subject limit the subject's oldest message is replaced, so the totals do not grow
-        if (l.maxMsgs() > 0 && msgs.size() >= l.maxMsgs() && !atSubjectLimit) {
+        if (l.maxMsgs() > 0 && index.size() >= l.maxMsgs() && !atSubjectLimit) {
             throw new StoreException(StoreException.Kind.MAX_MSGS);
         }
-        if (l.maxBytes() > 0 && bytes + size > l.maxBytes()) {
+        if (l.maxBytes() > 0 && index.bytes + size > l.maxBytes()) {
             if (!atSubjectLimit) {
                 throw new StoreException(StoreException.Kind.MAX_BYTES);
             }
-            resolve(si);
-            Entry oldest = msgs.get(si.first);
-            if (oldest == null || bytes - oldest.size + size > l.maxBytes()) {
+            index.resolve(si);
+            Entry oldest = index.get(si.first);
+            if (oldest == null || index.bytes - oldest.size + size > l.maxBytes()) {
                 throw new StoreException(StoreException.Kind.MAX_BYTES);
             }
         }
@@ -224,31 +158,31 @@ abstract class AbstractStreamStore implements StreamStore {
     private void enforceLimits(String subject, SubjectInfo si, StreamLimits l) {
         if (l.maxMsgsPerSubject() > 0) {
             while (si.msgs > l.maxMsgsPerSubject()) {
-                resolve(si);
+                index.resolve(si);
                 removeLocked(si.first, false);
             }
         }
         if (l.maxMsgs() > 0) {
-            while (msgs.size() > l.maxMsgs()) {
-                removeLocked(msgs.firstKey(), false);
+            while (index.size() > l.maxMsgs()) {
+                removeLocked(index.msgs.firstKey(), false);
             }
         }
         if (l.maxBytes() > 0) {
-            while (bytes > l.maxBytes() && !msgs.isEmpty()) {
-                removeLocked(msgs.firstKey(), false);
+            while (index.bytes > l.maxBytes() && !index.isEmpty()) {
+                removeLocked(index.msgs.firstKey(), false);
             }
         }
     }
 
     private long expireLocked() {
         long maxAge = limits.maxAgeNanos();
-        if (maxAge <= 0 || msgs.isEmpty()) {
+        if (maxAge <= 0 || index.isEmpty()) {
             return 0;
         }
         long minTs = clockNanos.getAsLong() - maxAge;
         long removed = 0;
-        while (!msgs.isEmpty()) {
-            Map.Entry<Long, Entry> first = msgs.firstEntry();
+        while (!index.isEmpty()) {
+            Map.Entry<Long, Entry> first = index.msgs.firstEntry();
             if (first.getValue().timestampNanos > minTs) {
                 break;
             }
@@ -260,29 +194,9 @@ abstract class AbstractStreamStore implements StreamStore {
 
     /** Removes one message from the index and the batch; marks its subject's first/last stale. */
     private boolean removeLocked(long seq, boolean erase) {
-        Entry e = msgs.remove(seq);
+        Entry e = index.remove(seq);
         if (e == null) {
             return false;
-        }
-        bytes -= e.size;
-        SubjectInfo si = subjects.get(e.subject);
-        if (si != null) {
-            si.msgs--;
-            if (si.msgs == 0) {
-                subjects.remove(e.subject);
-                staleSubjects.remove(e.subject);
-            } else {
-                if (seq == si.first) {
-                    si.first = seq + 1; // a lower bound until resolved
-                    si.firstStale = true;
-                    staleSubjects.add(e.subject);
-                }
-                if (seq == si.last) {
-                    si.last = seq - 1; // an upper bound until resolved
-                    si.lastStale = true;
-                    staleSubjects.add(e.subject);
-                }
-            }
         }
         persistRemove(seq, e, erase);
         if (erase) {
@@ -294,41 +208,6 @@ abstract class AbstractStreamStore implements StreamStore {
             }
         }
         return true;
-    }
-
-    /** Finds the real first/last of a subject from their bounds. */
-    private void resolve(SubjectInfo si) {
-        if (si.firstStale) {
-            for (Map.Entry<Long, Entry> en : msgs.tailMap(si.first, true).entrySet()) {
-                if (subjects.get(en.getValue().subject) == si) {
-                    si.first = en.getKey();
-                    break;
-                }
-            }
-            si.firstStale = false;
-        }
-        if (si.lastStale) {
-            for (Map.Entry<Long, Entry> en : msgs.headMap(si.last, true).descendingMap().entrySet()) {
-                if (subjects.get(en.getValue().subject) == si) {
-                    si.last = en.getKey();
-                    break;
-                }
-            }
-            si.lastStale = false;
-        }
-    }
-
-    private void resolveStaleSubjects() {
-        if (staleSubjects.isEmpty()) {
-            return;
-        }
-        for (String s : staleSubjects) {
-            SubjectInfo si = subjects.get(s);
-            if (si != null) {
-                resolve(si);
-            }
-        }
-        staleSubjects.clear();
     }
 
     @Override
@@ -366,14 +245,11 @@ abstract class AbstractStreamStore implements StreamStore {
     public long purge() {
         beginWrite();
         try {
-            long n = msgs.size();
+            long n = index.size();
             if (n > 0) {
-                persistRemoveAll(msgs.firstKey(), msgs.lastKey());
+                persistRemoveAll(index.msgs.firstKey(), index.msgs.lastKey());
             }
-            msgs.clear();
-            subjects.clear();
-            staleSubjects.clear();
-            bytes = 0;
+            index.clear();
             persistFlush();
             return n;
         } finally {
@@ -397,8 +273,8 @@ abstract class AbstractStreamStore implements StreamStore {
             long last;
             lock.readLock().lock();
             try {
-                n = msgs.size();
-                last = lastSeq;
+                n = index.size();
+                last = index.lastSeq;
             } finally {
                 lock.readLock().unlock();
             }
@@ -406,7 +282,7 @@ abstract class AbstractStreamStore implements StreamStore {
         }
         beginWrite();
         try {
-            SubjectState ss = filteredStateLocked(subject);
+            SubjectState ss = index.filteredState(subject);
             if (ss.msgs() == 0) {
                 return 0;
             }
@@ -422,7 +298,7 @@ abstract class AbstractStreamStore implements StreamStore {
             if (last < ss.first()) {
                 return 0;
             }
-            for (Map.Entry<Long, Entry> en : msgs.subMap(ss.first(), true, last, true).entrySet()) {
+            for (Map.Entry<Long, Entry> en : index.msgs.subMap(ss.first(), true, last, true).entrySet()) {
                 if (victims.size() >= toRemove) {
                     break;
                 }
@@ -445,19 +321,16 @@ abstract class AbstractStreamStore implements StreamStore {
         beginWrite();
         try {
             long removed = 0;
-            if (seq > lastSeq + 1) {
+            if (seq > index.lastSeq + 1) {
                 // past the end: everything goes, and the stream continues at seq
-                removed = msgs.size();
+                removed = index.size();
                 if (removed > 0) {
-                    persistRemoveAll(msgs.firstKey(), msgs.lastKey());
+                    persistRemoveAll(index.msgs.firstKey(), index.msgs.lastKey());
                 }
-                msgs.clear();
-                subjects.clear();
-                staleSubjects.clear();
-                bytes = 0;
-                lastSeq = seq - 1;
+                index.clear();
+                index.lastSeq = seq - 1;
             } else {
-                NavigableMap<Long, Entry> head = msgs.headMap(seq, false);
+                NavigableMap<Long, Entry> head = index.msgs.headMap(seq, false);
                 if (!head.isEmpty()) {
                     List<Long> victims = new ArrayList<>(head.keySet());
                     for (long v : victims) {
@@ -494,17 +367,17 @@ abstract class AbstractStreamStore implements StreamStore {
             limits = newLimits;
             persistLimits(newLimits);
             if (newLimits.maxMsgsPerSubject() > 0) {
-                for (String s : new ArrayList<>(subjects.keySet())) {
-                    SubjectInfo si = subjects.get(s);
+                for (String s : new ArrayList<>(index.subjects.keySet())) {
+                    SubjectInfo si = index.subject(s);
                     while (si != null && si.msgs > newLimits.maxMsgsPerSubject()) {
-                        resolve(si);
+                        index.resolve(si);
                         removeLocked(si.first, false);
                     }
                 }
             }
-            if (!msgs.isEmpty()) {
-                Map.Entry<Long, Entry> last = msgs.lastEntry();
-                SubjectInfo si = subjects.get(last.getValue().subject);
+            if (!index.isEmpty()) {
+                Map.Entry<Long, Entry> last = index.msgs.lastEntry();
+                SubjectInfo si = index.subject(last.getValue().subject);
                 enforceLimits(last.getValue().subject, si,
                         new StreamLimits(newLimits.maxMsgs(), newLimits.maxBytes(), 0, 0, false, false, 0));
             }
@@ -527,11 +400,7 @@ abstract class AbstractStreamStore implements StreamStore {
     // ------------------------------------------------------------------ reads
 
     static boolean matchesAll(String filter) {
-        return filter == null || filter.isEmpty() || filter.equals(">");
-    }
-
-    private static boolean isLiteral(String filter) {
-        return Subjects.isValidLiteralSubject(filter);
+        return StreamIndex.matchesAll(filter);
     }
 
     private void beginRead() {
@@ -546,7 +415,7 @@ abstract class AbstractStreamStore implements StreamStore {
     public StoredMessage load(long seq) {
         beginRead();
         try {
-            Entry e = msgs.get(seq);
+            Entry e = index.get(seq);
             return e == null ? null : read(seq, e);
         } finally {
             lock.readLock().unlock();
@@ -557,20 +426,8 @@ abstract class AbstractStreamStore implements StreamStore {
     public StoredMessage loadLast(String filter) {
         beginRead();
         try {
-            long best = 0;
-            if (matchesAll(filter)) {
-                best = msgs.isEmpty() ? 0 : msgs.lastKey();
-            } else if (isLiteral(filter)) {
-                SubjectInfo si = subjects.get(filter);
-                best = si == null ? 0 : si.last;
-            } else {
-                for (Map.Entry<String, SubjectInfo> en : subjects.entrySet()) {
-                    if (en.getValue().last > best && Subjects.subjectMatches(en.getKey(), filter)) {
-                        best = en.getValue().last;
-                    }
-                }
-            }
-            return best == 0 ? null : read(best, msgs.get(best));
+            long best = index.lastOf(filter);
+            return best == 0 ? null : read(best, index.get(best));
         } finally {
             lock.readLock().unlock();
         }
@@ -582,11 +439,11 @@ abstract class AbstractStreamStore implements StreamStore {
         try {
             long from = Math.max(1, startSeq);
             if (matchesAll(filter)) {
-                Map.Entry<Long, Entry> en = msgs.ceilingEntry(from);
+                Map.Entry<Long, Entry> en = index.msgs.ceilingEntry(from);
                 return en == null ? null : read(en.getKey(), en.getValue());
             }
-            if (isLiteral(filter)) {
-                SubjectInfo si = subjects.get(filter);
+            if (Subjects.isValidLiteralSubject(filter)) {
+                SubjectInfo si = index.subject(filter);
                 if (si == null || si.last < from) {
                     return null;
                 }
@@ -596,13 +453,13 @@ abstract class AbstractStreamStore implements StreamStore {
                     return null;
                 }
                 if (seq > 0) {
-                    Entry e = msgs.get(seq);
+                    Entry e = index.get(seq);
                     if (e != null) {
                         return read(seq, e);
                     }
                 }
             }
-            for (Map.Entry<Long, Entry> en : msgs.tailMap(from, true).entrySet()) {
+            for (Map.Entry<Long, Entry> en : index.msgs.tailMap(from, true).entrySet()) {
                 if (Subjects.subjectMatches(en.getValue().subject, filter)) {
                     return read(en.getKey(), en.getValue());
                 }
@@ -617,12 +474,7 @@ abstract class AbstractStreamStore implements StreamStore {
     public StreamState state() {
         beginRead();
         try {
-            long n = msgs.size();
-            long first = n > 0 ? msgs.firstKey() : lastSeq + 1;
-            long firstTs = n > 0 ? msgs.firstEntry().getValue().timestampNanos : 0;
-            long deleted = n > 0 ? (lastSeq - first + 1) - n : 0;
-            return new StreamState(n, bytes, first, firstTs, lastSeq, lastTimeNanos, deleted,
-                    subjects.size(), consumers.size());
+            return index.state(consumers.size());
         } finally {
             lock.readLock().unlock();
         }
@@ -632,47 +484,17 @@ abstract class AbstractStreamStore implements StreamStore {
     public SubjectState filteredState(String filter) {
         beginRead();
         try {
-            return filteredStateLocked(filter);
+            return index.filteredState(filter);
         } finally {
             lock.readLock().unlock();
         }
-    }
-
-    private SubjectState filteredStateLocked(String filter) {
-        if (matchesAll(filter)) {
-            return msgs.isEmpty() ? SubjectState.EMPTY : new SubjectState(msgs.size(), msgs.firstKey(), msgs.lastKey());
-        }
-        if (isLiteral(filter)) {
-            SubjectInfo si = subjects.get(filter);
-            return si == null ? SubjectState.EMPTY : new SubjectState(si.msgs, si.first, si.last);
-        }
-        long n = 0;
-        long first = 0;
-        long last = 0;
-        for (Map.Entry<String, SubjectInfo> en : subjects.entrySet()) {
-            if (Subjects.subjectMatches(en.getKey(), filter)) {
-                SubjectInfo si = en.getValue();
-                n += si.msgs;
-                first = first == 0 ? si.first : Math.min(first, si.first);
-                last = Math.max(last, si.last);
-            }
-        }
-        return n == 0 ? SubjectState.EMPTY : new SubjectState(n, first, last);
     }
 
     @Override
     public Map<String, SubjectState> subjectsState(String filter) {
         beginRead();
         try {
-            Map<String, SubjectState> out = new TreeMap<>();
-            boolean all = matchesAll(filter);
-            for (Map.Entry<String, SubjectInfo> en : subjects.entrySet()) {
-                if (all || Subjects.subjectMatches(en.getKey(), filter)) {
-                    SubjectInfo si = en.getValue();
-                    out.put(en.getKey(), new SubjectState(si.msgs, si.first, si.last));
-                }
-            }
-            return out;
+            return index.subjectsState(filter);
         } finally {
             lock.readLock().unlock();
         }
@@ -711,6 +533,6 @@ abstract class AbstractStreamStore implements StreamStore {
 
     /** Iterates the sequences in the index (tests and diagnostics). */
     Iterator<Long> sequences() {
-        return msgs.keySet().iterator();
+        return index.msgs.keySet().iterator();
     }
 }

@@ -1,5 +1,6 @@
 package io.nats4j.server.jetstream.store;
 
+import io.nats4j.server.jetstream.store.StreamIndex.Entry;
 import java.util.function.LongSupplier;
 
 /** A stream in memory: the index entries hold the bytes; flush has nothing to do. */

@@ -1,5 +1,6 @@
 package io.nats4j.server.jetstream.store;
 
+import io.nats4j.server.jetstream.store.StreamIndex.Entry;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -64,9 +65,9 @@ final class RocksStreamStore extends AbstractStreamStore {
             ByteBuffer b = ByteBuffer.wrap(floor);
             long last = b.getLong();
             long lastTs = b.getLong();
-            if (last >= lastSeq) {
-                lastSeq = last;
-                lastTimeNanos = lastTs;
+            if (last >= index.lastSeq) {
+                index.lastSeq = last;
+                index.lastTimeNanos = lastTs;
             }
             persistedLastSeq = last;
         }
@@ -137,17 +138,17 @@ final class RocksStreamStore extends AbstractStreamStore {
     @Override
     protected void persistFlush() {
         // a compaction past the end moves the last sequence without removing anything
-        floorDirty |= lastSeq != persistedLastSeq;
+        floorDirty |= index.lastSeq != persistedLastSeq;
         if (batch.count() == 0 && !floorDirty) {
             return;
         }
         try {
             if (floorDirty) {
                 // the last sequence survives purges and the removal of the last message
-                batch.put(RocksKeys.floor(id), RocksKeys.encodeFloor(lastSeq, lastTimeNanos));
+                batch.put(RocksKeys.floor(id), RocksKeys.encodeFloor(index.lastSeq, index.lastTimeNanos));
             }
             storage.write(batch);
-            persistedLastSeq = lastSeq;
+            persistedLastSeq = index.lastSeq;
         } catch (RocksDBException ex) {
             throw io(ex);
         } finally {
