@@ -263,28 +263,10 @@ public final class Cluster {
     /** Every registered route's write deadline (the cluster's timer). */
     private void checkWriteDeadlines() {
         Duration d = server.settings().writeDeadline();
-        long deadline = d.toNanos();
-        if (deadline <= 0) {
-            return;
-        }
         long now = System.nanoTime();
         for (RouteConnection r : byRemoteId.values()) {
-            RouteOutbound out = r.outbound;
-            if (!r.isClosed() && out.writeDeadlinePassed(now, deadline)) {
-                r.notice("Slow Consumer Detected: WriteDeadline of " + goDuration(d) + " exceeded with "
-                        + out.channelChunks() + " chunks of " + out.channelPendingBytes() + " total bytes.");
-                r.close("Slow Consumer (Write Deadline)");
-            }
+            r.outbound.checkWriteDeadline(now, d);
         }
-    }
-
-    /** A duration as Go prints one: 10s, 1.5s, 500ms. */
-    static String goDuration(Duration d) {
-        long ms = d.toMillis();
-        if (ms < 1000) {
-            return ms + "ms";
-        }
-        return ms % 1000 == 0 ? (ms / 1000) + "s" : java.math.BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString() + "s";
     }
 
     void slowConsumer(RouteConnection r) {

@@ -91,4 +91,30 @@ final class RouteAccount implements PeerConnection, InterestListener, FlowReceiv
     public boolean isClosed() {
         return route.isClosed();
     }
+
+    /**
+     * The peer's RS+ for {@code key} ("subject" or "subject queue"): a subscription of this route in the account,
+     * or a queue weight update of one it holds. True when a subscription was added. The route's loop.
+     */
+    boolean remoteSub(String key, String subject, String queue, int weight) {
+        if (queue != null) {
+            weights.put(key, weight);
+        }
+        if (remoteSubs.containsKey(key)) {
+            return false;
+        }
+        Subscription sub = new Subscription(this, subject, queue, key.getBytes(StandardCharsets.US_ASCII));
+        remoteSubs.put(key, sub);
+        account.subscribe(sub);
+        return true;
+    }
+
+    /** The peer's RS- for {@code key}. The route's loop. */
+    void remoteUnsub(String key) {
+        Subscription sub = remoteSubs.remove(key);
+        weights.remove(key);
+        if (sub != null) {
+            account.unsubscribe(sub);
+        }
+    }
 }

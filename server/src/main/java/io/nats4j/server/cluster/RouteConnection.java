@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -37,10 +38,6 @@ public final class RouteConnection extends ByteToMessageDecoder {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] PING = "PING\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PONG = "PONG\r\n".getBytes(StandardCharsets.US_ASCII);
-    /** Route INFOs carry URL lists; nats-server does not bound a route's control lines by max_control_line. */
-    private static final int MAX_LINE = 1 << 20;
-    private static final int MAX_ARGS = 64;
-
     private final Cluster cluster;
     private final long id;
     /** The URL this server dialed, or null for an accepted route. */
@@ -84,15 +81,9 @@ public final class RouteConnection extends ByteToMessageDecoder {
     private volatile long lastActivityMillis = System.currentTimeMillis();
 
     // ---- parser (the route's loop)
-    private byte[] line = new byte[512];
-    private int lineLength;
-    private final int[] argStart = new int[MAX_ARGS];
-    private final int[] argEnd = new int[MAX_ARGS];
-    private int argCount;
-    /** Bytes of payload plus CRLF still expected for the message whose line is in {@link #line}; -1: none. */
+    private final RouteLine ln = new RouteLine();
+    /** Bytes of payload plus CRLF still expected for the message whose line is in {@link #ln}; -1: none. */
     private int awaitingPayload = -1;
-    private final int[] queueOffsets = new int[MAX_ARGS];
-    private final int[] queueLengths = new int[MAX_ARGS];
 
     RouteConnection(Cluster cluster, URI solicitedUrl, boolean explicit) {
         this.cluster = cluster;
@@ -159,14 +150,14 @@ public final class RouteConnection extends ByteToMessageDecoder {
     }
 
     /** The peer's subscriptions as "account subject [queue]" (monitoring; a snapshot taken on the route's loop). */
-    public java.util.List<String[]> remoteSubscriptions() {
-        java.util.concurrent.CompletableFuture<java.util.List<String[]>> f = new java.util.concurrent.CompletableFuture<>();
+    public List<String[]> remoteSubscriptions() {
+        CompletableFuture<List<String[]>> f = new CompletableFuture<>();
         EventLoop l = loop;
         if (l == null || closed) {
-            return java.util.List.of();
+            return List.of();
         }
         l.execute(() -> {
-            java.util.List<String[]> out = new ArrayList<>();
+            List<String[]> out = new ArrayList<>();
             for (RouteAccount ra : accounts.values()) {
                 for (Subscription s : ra.remoteSubs.values()) {
                     out.add(new String[] {ra.account.name(), s.subject, s.queue});
@@ -177,7 +168,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
         try {
             return f.get(2, TimeUnit.SECONDS);
         } catch (Exception e) {
-            return java.util.List.of();
+            return List.of();
         }
     }
 
@@ -331,23 +322,13 @@ public final class RouteConnection extends ByteToMessageDecoder {
                 in.readerIndex(end);
                 continue;
             }
-            int lf = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
-            if (lf < 0) {
-                if (in.readableBytes() > MAX_LINE) {
+            int read = ln.read(in);
+            if (read != RouteLine.READ) {
+                if (read == RouteLine.TOO_LONG) {
                     protocolError("Maximum Control Line Exceeded");
                 }
                 return;
             }
-            int len = lf - in.readerIndex();
-            if (len > 0 && in.getByte(lf - 1) == '\r') {
-                len--;
-            }
-            if (len > line.length) {
-                line = Arrays.copyOf(line, Math.max(len, line.length * 2));
-            }
-            in.getBytes(in.readerIndex(), line, 0, len);
-            lineLength = len;
-            in.readerIndex(lf + 1);
             processLine();
         }
         in.skipBytes(in.readableBytes());
@@ -359,58 +340,13 @@ public final class RouteConnection extends ByteToMessageDecoder {
         super.channelReadComplete(ctx);
     }
 
-    private void tokenize(int from) {
-        argCount = 0;
-        int i = from;
-        while (i < lineLength) {
-            while (i < lineLength && (line[i] == ' ' || line[i] == '\t')) {
-                i++;
-            }
-            if (i >= lineLength) {
-                break;
-            }
-            int s = i;
-            while (i < lineLength && line[i] != ' ' && line[i] != '\t') {
-                i++;
-            }
-            if (argCount == MAX_ARGS) {
-                argCount = MAX_ARGS + 1;
-                return;
-            }
-            argStart[argCount] = s;
-            argEnd[argCount] = i;
-            argCount++;
-        }
-    }
-
-    private String arg(int i) {
-        return new String(line, argStart[i], argEnd[i] - argStart[i], StandardCharsets.US_ASCII);
-    }
-
-    private boolean verbIs(String verb) {
-        int n = verb.length();
-        if (lineLength < n || (lineLength > n && line[n] != ' ' && line[n] != '\t')) {
-            return false;
-        }
-        for (int i = 0; i < n; i++) {
-            if (Character.toUpperCase(line[i]) != verb.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private String rest(int from) {
-        return new String(line, Math.min(from, lineLength), Math.max(0, lineLength - from), StandardCharsets.UTF_8).trim();
-    }
-
     private void processLine() {
-        if (lineLength == 0) {
+        if (ln.length == 0) {
             return;
         }
         boolean connectFirst = !solicited() && !connectReceived;
-        if (verbIs("CONNECT")) {
-            processConnect(rest(7));
+        if (ln.verbIs("CONNECT")) {
+            processConnect(ln.rest(7));
             return;
         }
         if (connectFirst) {
@@ -419,18 +355,18 @@ public final class RouteConnection extends ByteToMessageDecoder {
             sendErrAndClose("Authorization Violation", "Authentication Failure");
             return;
         }
-        if (verbIs("RMSG")) {
+        if (ln.verbIs("RMSG")) {
             processMessageLine(false, 5);
-        } else if (verbIs("HMSG")) {
+        } else if (ln.verbIs("HMSG")) {
             processMessageLine(true, 5);
-        } else if (verbIs("RS+")) {
+        } else if (ln.verbIs("RS+")) {
             processRemoteSub(4);
-        } else if (verbIs("RS-")) {
+        } else if (ln.verbIs("RS-")) {
             processRemoteUnsub(4);
-        } else if (verbIs("PING")) {
+        } else if (ln.verbIs("PING")) {
             queue(PONG);
             flush();
-        } else if (verbIs("PONG")) {
+        } else if (ln.verbIs("PONG")) {
             pingsOut = 0;
             if (!handshakePong) {
                 handshakePong = true;
@@ -440,12 +376,12 @@ public final class RouteConnection extends ByteToMessageDecoder {
                     register(info);
                 }
             }
-        } else if (verbIs("INFO")) {
-            processInfo(rest(4));
-        } else if (verbIs("+OK")) {
+        } else if (ln.verbIs("INFO")) {
+            processInfo(ln.rest(4));
+        } else if (ln.verbIs("+OK")) {
             // verbose is off on routes
-        } else if (verbIs("-ERR")) {
-            error("Route Error " + rest(4));
+        } else if (ln.verbIs("-ERR")) {
+            error("Route Error " + ln.rest(4));
             close("Protocol Violation");
         } else {
             // LS+/LS-/LMSG included: nats-server sends them only to routes that announce "lnoc" (leaf node origin
@@ -458,8 +394,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
     private void unknownProtocol() {
         queue("-ERR 'Unknown Protocol Operation'\r\n".getBytes(StandardCharsets.US_ASCII));
         flush();
-        int n = Math.min(lineLength, 32);
-        error("Router parser ERROR, state=0, i=0: proto='\"" + new String(line, 0, n, StandardCharsets.UTF_8) + "\\r\"...'");
+        error("Router parser ERROR, state=0, i=0: proto='\"" + ln.head(32) + "\\r\"...'");
         close("Protocol Violation");
     }
 
@@ -631,13 +566,11 @@ public final class RouteConnection extends ByteToMessageDecoder {
     // ---- RS+ / RS-
 
     private RouteAccount accountOf(int arg) {
-        int s = argStart[arg];
-        int len = argEnd[arg] - s;
         RouteAccount last = lastAccount;
-        if (last != null && last.name.length == len && Arrays.equals(last.name, 0, len, line, s, s + len)) {
+        if (last != null && ln.argIs(arg, last.name)) {
             return last;
         }
-        String name = new String(line, s, len, StandardCharsets.US_ASCII);
+        String name = ln.arg(arg);
         RouteAccount ra = accounts.get(name);
         if (ra == null) {
             Account a = cluster.account(name);
@@ -651,41 +584,34 @@ public final class RouteConnection extends ByteToMessageDecoder {
     }
 
     private void processRemoteSub(int from) {
-        tokenize(from);
-        if (argCount != 2 && argCount != 4) {
+        ln.tokenize(from);
+        if (ln.argCount != 2 && ln.argCount != 4) {
             protocolError("Protocol Error");
             return;
         }
         RouteAccount ra = accountOf(0);
-        String subject = arg(1);
+        String subject = ln.arg(1);
         if (ra == null) {
-            error("Unknown account \"" + arg(0) + "\" for remote subject \"" + subject + "\"");
+            error("Unknown account \"" + ln.arg(0) + "\" for remote subject \"" + subject + "\"");
             return;
         }
-        String queue = argCount == 4 ? arg(2) : null;
+        String queue = ln.argCount == 4 ? ln.arg(2) : null;
         String key = queue == null ? subject : subject + " " + queue;
-        if (queue != null) {
-            try {
-                ra.weights.put(key, Integer.parseInt(arg(3)));
-            } catch (NumberFormatException e) {
-                protocolError("Protocol Error");
-                return;
-            }
+        int weight;
+        try {
+            weight = queue == null ? 0 : Integer.parseInt(ln.arg(3));
+        } catch (NumberFormatException e) {
+            protocolError("Protocol Error");
+            return;
         }
-        if (ra.remoteSubs.containsKey(key)) {
-            return; // a queue weight update
-        }
-        Subscription sub = new Subscription(ra, subject, queue, key.getBytes(StandardCharsets.US_ASCII));
-        ra.remoteSubs.put(key, sub);
-        ra.account.subscribe(sub);
-        if (cluster.traceEnabled()) {
+        if (ra.remoteSub(key, subject, queue, weight) && cluster.traceEnabled()) {
             trace("<<- [RS+ " + ra.account.name() + " " + key + "]");
         }
     }
 
     private void processRemoteUnsub(int from) {
-        tokenize(from);
-        if (argCount != 2 && argCount != 3) {
+        ln.tokenize(from);
+        if (ln.argCount != 2 && ln.argCount != 3) {
             protocolError("Protocol Error");
             return;
         }
@@ -693,82 +619,19 @@ public final class RouteConnection extends ByteToMessageDecoder {
         if (ra == null) {
             return;
         }
-        String key = argCount == 3 ? arg(1) + " " + arg(2) : arg(1);
-        Subscription sub = ra.remoteSubs.remove(key);
-        ra.weights.remove(key);
-        if (sub != null) {
-            ra.account.unsubscribe(sub);
-        }
+        ra.remoteUnsub(ln.argCount == 3 ? ln.arg(1) + " " + ln.arg(2) : ln.arg(1));
     }
 
     // ---- RMSG / HMSG
 
     /** RMSG acc subject [+ reply q... | | q... | reply] size; HMSG the same with header size before size. */
     private void processMessageLine(boolean hasHeaders, int from) {
-        tokenize(from);
-        int sizes = hasHeaders ? 2 : 1;
-        if (argCount < 2 + sizes || argCount > MAX_ARGS) {
+        int total = ln.messageArgs(message, hasHeaders, from);
+        if (total < 0) {
             protocolError("Protocol Error");
             return;
-        }
-        int totalArg = argCount - 1;
-        int total = parseSize(totalArg);
-        int header = hasHeaders ? parseSize(totalArg - 1) : -1;
-        if (total < 0 || (hasHeaders && (header < 0 || header > total))) {
-            protocolError("Protocol Error");
-            return;
-        }
-        int middle = argCount - 2 - sizes; // args between subject and the sizes
-        message.subject(line, argStart[1], argEnd[1] - argStart[1]);
-        message.noReply().noQueueList();
-        if (middle == 1) {
-            message.reply(line, argStart[2], argEnd[2] - argStart[2]);
-        } else if (middle > 1) {
-            int ind = argStart[2];
-            if (argEnd[2] - ind != 1 || (line[ind] != '+' && line[ind] != '|')) {
-                protocolError("Protocol Error");
-                return;
-            }
-            int q = 3;
-            if (line[ind] == '+') {
-                message.reply(line, argStart[3], argEnd[3] - argStart[3]);
-                q = 4;
-            }
-            int n = 0;
-            for (int i = q; i < 2 + middle; i++) {
-                queueOffsets[n] = argStart[i];
-                queueLengths[n] = argEnd[i] - argStart[i];
-                n++;
-            }
-            message.queues(line, queueOffsets, queueLengths, n);
-        }
-        if (hasHeaders) {
-            message.sizes(header, total, line, argStart[totalArg - 1], argEnd[totalArg - 1] - argStart[totalArg - 1],
-                    argStart[totalArg], argEnd[totalArg] - argStart[totalArg]);
-        } else {
-            message.sizes(-1, total, line, 0, 0, argStart[totalArg], argEnd[totalArg] - argStart[totalArg]);
         }
         awaitingPayload = total + 2;
-    }
-
-    private int parseSize(int arg) {
-        int n = 0;
-        int s = argStart[arg];
-        int e = argEnd[arg];
-        if (e - s == 0 || e - s > 10) {
-            return -1;
-        }
-        for (int i = s; i < e; i++) {
-            int d = line[i] - '0';
-            if (d < 0 || d > 9) {
-                return -1;
-            }
-            n = n * 10 + d;
-            if (n < 0) {
-                return -1;
-            }
-        }
-        return n;
     }
 
     private void deliverInbound(ByteBuf in, int at) {
@@ -779,11 +642,11 @@ public final class RouteConnection extends ByteToMessageDecoder {
         cluster.stats().inBytes.add(message.totalSize());
         RouteAccount ra = accountOf(0);
         if (ra == null) {
-            debug("Unknown account \"" + arg(0) + "\" for routed message on subject: \"" + message.subjectString() + "\"");
+            debug("Unknown account \"" + ln.arg(0) + "\" for routed message on subject: \"" + message.subjectString() + "\"");
             return;
         }
         message.data(in, at);
-        int at2 = jsAckSplit();
+        int at2 = RouteLine.jsAckSplit(message);
         if (at2 < 0) {
             fanOut.publish(ra.account, message);
             return;
@@ -797,27 +660,6 @@ public final class RouteConnection extends ByteToMessageDecoder {
         int replyLength = message.replyLength();
         message.subject(reply, at2 + 1, replyOffset + replyLength - at2 - 1).reply(reply, replyOffset, at2 - replyOffset);
         fanOut.deliver(message, r);
-    }
-
-    private static final byte[] JS_ACK = "$JS.ACK.".getBytes(StandardCharsets.US_ASCII);
-
-    /** The index of the '@' in a "$JS.ACK...@<subject>" reply (nats-server's encoded JetStream reply), else -1. */
-    private int jsAckSplit() {
-        int len = message.replyLength();
-        if (len <= JS_ACK.length + 1) {
-            return -1;
-        }
-        byte[] a = message.replyArray();
-        int off = message.replyOffset();
-        if (!Arrays.equals(a, off, off + JS_ACK.length, JS_ACK, 0, JS_ACK.length)) {
-            return -1;
-        }
-        for (int i = off + len - 2; i >= off + JS_ACK.length; i--) {
-            if (a[i] == '@') {
-                return i;
-            }
-        }
-        return -1;
     }
 
     // ------------------------------------------------------------------ outbound

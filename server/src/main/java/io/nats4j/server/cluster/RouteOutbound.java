@@ -276,6 +276,29 @@ final class RouteOutbound {
     }
 
     /**
+     * Closes the route as a slow consumer, with nats-server's notice, when it passed the write deadline {@code d}
+     * ({@link #writeDeadlinePassed}). The cluster's timer.
+     */
+    void checkWriteDeadline(long nowNanos, java.time.Duration d) {
+        if (d.isZero() || d.isNegative() || route.isClosed() || !writeDeadlinePassed(nowNanos, d.toNanos())) {
+            return;
+        }
+        route.notice("Slow Consumer Detected: WriteDeadline of " + goDuration(d) + " exceeded with " + channelChunks()
+                + " chunks of " + channelPending() + " total bytes.");
+        route.close("Slow Consumer (Write Deadline)");
+    }
+
+    /** A duration as Go prints one: 10s, 1.5s, 500ms. */
+    static String goDuration(java.time.Duration d) {
+        long ms = d.toMillis();
+        if (ms < 1000) {
+            return ms + "ms";
+        }
+        return ms % 1000 == 0 ? (ms / 1000) + "s"
+                : java.math.BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString() + "s";
+    }
+
+    /**
      * The write deadline (the cluster's timer): true when bytes were waiting in the channel and none of them was
      * written for {@code deadlineNanos}. nats-server closes a route on a write timeout only when nothing at all
      * was written (a client also when a write was partial): a route that writes slowly stays, one that stopped
@@ -297,9 +320,5 @@ final class RouteOutbound {
         Channel ch = channel;
         ChannelOutboundBuffer cob = ch == null ? null : ch.unsafe().outboundBuffer();
         return cob == null ? 0 : cob.size();
-    }
-
-    long channelPendingBytes() {
-        return channelPending();
     }
 }
