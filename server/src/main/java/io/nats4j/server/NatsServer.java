@@ -638,9 +638,7 @@ public final class NatsServer implements AutoCloseable {
         // them (and the event loops that own them) to the process exit: the kernel closes a process's sockets after
         // it has released its memory, right before the exit is reported, whereas a JVM needs 10-20 ms to exit after
         // its shutdown hook (measured: docs/PERFORMANCE.md, "Shutdown").
-        if (exitAfterClose) {
-            transport.stopAccepting();
-        } else {
+        if (!exitAfterClose) {
             for (ClientConnection c : clients.connections()) {
                 c.close(ClosedState.SERVER_SHUTDOWN);
             }

@@ -342,4 +342,22 @@ final class ClientAuth {
     void logAuthError(Accounts accounts, ConnectOptions co) {
         c.log.error(c.prefix() + "authentication error" + accounts.authErrorDetail(co));
     }
+
+    /** What /connz shows as {@code authorized_user}: see {@link ClientConnection#rawAuthUser()}. */
+    String rawAuthUser() {
+        ConnectOptions co = c.connectOptions;
+        if (co == null) {
+            return "";
+        }
+        if (co.nkey != null && !co.nkey.isEmpty()) {
+            return co.nkey;
+        }
+        if (co.user != null && !co.user.isEmpty()) {
+            return co.user;
+        }
+        if (co.jwt != null && !co.jwt.isEmpty() && c.userName != null) {
+            return c.userName;
+        }
+        return "";
+    }
 }

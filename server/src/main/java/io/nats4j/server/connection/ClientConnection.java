@@ -4,7 +4,6 @@ import io.nats4j.server.HotSettings;
 import io.nats4j.server.auth.Account;
 import io.nats4j.server.auth.Accounts;
 import io.nats4j.server.auth.ClientPermissions;
-import io.nats4j.server.auth.NKeys;
 import io.nats4j.server.log.ServerLogger;
 import io.nats4j.server.protocol.ConnectOptions;
 import io.nats4j.server.protocol.Message;
@@ -26,11 +25,9 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection: the Netty handler, the protocol handler and the receiving end of deliveries.
@@ -132,8 +129,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     boolean lastReadFull;
     /** Keep-alive and the TLS handshake. */
     final Pinger pinger = new Pinger(this);
-    private final ClientTls tls = new ClientTls(this);
-    private final ConnectionClose closing = new ConnectionClose(this);
+    final ClientTls tls = new ClientTls(this);
+    final ConnectionClose closing = new ConnectionClose(this);
     /** Registered with the server (and counted in its account). */
     boolean registered;
     /** CONNECT was accepted (a connect event went out; a disconnect event follows). */
@@ -254,20 +251,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * is a secret (docs/MONITORING.md).
      */
     public String rawAuthUser() {
-        ConnectOptions co = connectOptions;
-        if (co == null) {
-            return "";
-        }
-        if (co.nkey != null && !co.nkey.isEmpty()) {
-            return co.nkey;
-        }
-        if (co.user != null && !co.user.isEmpty()) {
-            return co.user;
-        }
-        if (co.jwt != null && !co.jwt.isEmpty() && userName != null) {
-            return userName;
-        }
-        return "";
+        return auth.rawAuthUser();
     }
 
     /**
@@ -345,77 +329,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        io.nats4j.server.StartupTrace.markFirst("connection active");
-        channel = ctx.channel();
-        loop = channel.eventLoop();
-        alloc = ctx.alloc();
-        outbound.attach(channel, alloc);
-        if (channel.remoteAddress() instanceof InetSocketAddress isa) {
-            remoteIp = isa.getAddress() == null ? isa.getHostString() : isa.getAddress().getHostAddress();
-            remotePort = isa.getPort();
-            remote = (remoteIp.indexOf(':') >= 0 ? "[" + remoteIp + "]" : remoteIp) + ":" + remotePort;
-        }
-        parser = new ProtocolParser(this, alloc, opts().maxControlLine(), opts().maxPayload());
-        parser.headersAllowed(false); // until a CONNECT announces header support
-        account = server.globalAccount();
-        sublist = account.sublist();
-        subscriptions.maxSubs = opts().maxSubscriptions();
-        lastInNanos = System.nanoTime();
-        Accounts accounts = server.accounts();
-        if (accounts.authRequired()) {
-            awaitingAuth = true;
-            parser.connectRequired(true);
-            if (accounts.nonceRequired()) {
-                nonce = NKeys.newNonce();
-            }
-        }
-        if (log.isDebugEnabled()) {
-            log.debug(prefix() + "Client connection created");
-        }
-        tls.init(server.tls(), channel);
-        // Register before the first write: writing INFO to a client that already reset fails at once and closes
-        // this connection (exceptionCaught -> detach) before the write call returns, and detach can only undo a
-        // registration that exists. Registering after INFO left such a connection registered for good.
-        boolean admitted = register();
-        if (!tls.first()) {
-            sendInfo();
-        }
-        io.nats4j.server.StartupTrace.markFirst("INFO queued");
-        if (!admitted) {
-            sendErrAndClose("maximum connections exceeded", ClosedState.MAX_CONNECTIONS_EXCEEDED);
-            return;
-        }
-        if (closed) {
-            return; // INFO could not be written: closed and detached already
-        }
-        if (awaitingAuth) {
-            // as nats-server: with TLS the client gets at least the handshake timeout plus a second
-            long authNanos = opts().authTimeout().toNanos();
-            if (tls.enabled()) {
-                authNanos = Math.max(authNanos, tls.options().options().timeout.toNanos() + TimeUnit.SECONDS.toNanos(1));
-            }
-            authTimer = loop.schedule(auth::authTimeout, authNanos, TimeUnit.NANOSECONDS);
-        }
-        if (tls.enabled()) {
-            tls.start(ctx, alloc);
-        } else {
-            pinger.start();
-        }
-        ctx.fireChannelActive();
-    }
-
-    /**
-     * Adds this connection to the server's and its account's counts, unless it is already closed (then there is
-     * nothing to undo later). On this connection's loop, like the close's detach, so the two cannot
-     * interleave.
-     */
-    private boolean register() {
-        if (closed || closing.detached() || !server.register(this)) {
-            return false;
-        }
-        registered = true;
-        account.addConnection();
-        return true;
+        ConnectionSetup.activate(this, ctx);
     }
 
     void sendInfo() {
@@ -431,28 +345,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         ctx.fireUserEventTriggered(evt);
     }
 
-    /** Frames of an unexpected exception's stack put in its log line: enough to find the bug from a log. */
-    private static final int UNEXPECTED_FRAMES_LOGGED = 8;
-
-    /**
-     * Input this server could not process (a bug, not a client error nats-server would name): the client gets
-     * nats-server's answer to input it cannot parse, {@code -ERR 'Unknown Protocol Operation'}, and is closed;
-     * the log line has the exception with its client bytes escaped.
-     */
-    private void unexpected(Throwable cause) {
-        StringBuilder at = new StringBuilder();
-        StackTraceElement[] frames = cause.getStackTrace();
-        for (int i = 0; i < Math.min(frames.length, UNEXPECTED_FRAMES_LOGGED); i++) {
-            at.append(i == 0 ? " at " : " < ").append(frames[i]);
-        }
-        log.error(prefix() + "Unexpected error, closing: " + cause + at);
-        if (!closed && channel != null) {
-            sendErrAndClose(ProtocolError.UNKNOWN_OPERATION.clientText(), ClosedState.PROTOCOL_VIOLATION);
-        } else {
-            closeNow(ClosedState.PROTOCOL_VIOLATION);
-        }
-    }
-
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf in = (ByteBuf) msg;
@@ -463,7 +355,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                 try {
                     parser.parse(in);
                 } catch (RuntimeException e) {
-                    unexpected(e); // the parser is closed now: the rest of this read is dropped
+                    ProtocolErrors.unexpected(this, e); // the parser is closed now: the rest of this read is dropped
                 }
                 if (parser.isPaused()) {
                     auth.holdInput(in);
@@ -501,7 +393,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             }
             closeNow(ClosedState.READ_ERROR);
         } else {
-            unexpected(cause);
+            ProtocolErrors.unexpected(this, cause);
         }
     }
 
@@ -572,48 +464,17 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void onInfo(ProtocolParser p, int off, int len) {
-        // nats-server decodes a client's INFO and ignores it, but closes the client when it is not JSON
-        try {
-            ConnectOptions.validateJson(p.line(), off, len);
-        } catch (IllegalArgumentException e) {
-            log.error(prefix() + "Client parser ERROR: " + e.getMessage());
-            parser.close();
-            closeAfterFlush(ClosedState.PROTOCOL_VIOLATION);
-        }
+        ProtocolErrors.onInfo(this, p, off, len);
     }
 
     @Override
     public void onClientError(ProtocolParser p, int off, int len) {
-        // as nats-server: logged, and the client closed (Parse Error), without an -ERR back
-        log.error(prefix() + "Client Error " + new String(p.line(), off, len, StandardCharsets.UTF_8));
-        parser.close();
-        closeAfterFlush(ClosedState.PARSE_ERROR);
+        ProtocolErrors.onClientError(this, p, off, len);
     }
 
     @Override
     public void onProtocolError(ProtocolError error, String detail) {
-        switch (error) {
-            case MAX_PAYLOAD -> {
-                log.error(prefix() + detail);
-                sendErrAndClose(error.clientText(), ClosedState.MAX_PAYLOAD_EXCEEDED);
-            }
-            case MAX_CONTROL_LINE -> {
-                log.error(prefix() + "Client parser ERROR: " + detail);
-                sendErrAndClose(error.clientText(), ClosedState.MAX_CONTROL_LINE_EXCEEDED);
-            }
-            case UNKNOWN_OPERATION -> {
-                log.error(prefix() + "Client parser ERROR: " + detail);
-                sendErrAndClose(error.clientText(), ClosedState.PROTOCOL_VIOLATION);
-            }
-            case AUTH_VIOLATION -> {
-                auth.logAuthError(server.accounts(), null);
-                auth.authViolation();
-            }
-            case BAD_ARGUMENTS -> {
-                log.error(prefix() + "Client parser ERROR: " + detail);
-                closeAfterFlush(ClosedState.PROTOCOL_VIOLATION);
-            }
-        }
+        ProtocolErrors.onProtocolError(this, error, detail);
     }
 
     // ------------------------------------------------------------------ publish path

@@ -16,9 +16,15 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The server's event loops, shared by every listener: one accept loop ({@code nats4j-accept}, which also runs
- * the server's housekeeping) and one I/O loop per core ({@code nats4j-io}). Native epoll when Netty has it
- * here, NIO otherwise.
+ * The server's event loops, shared by every listener: one I/O loop per core ({@code nats4j-io}). They also
+ * accept: a listener is registered on one of them, and the server's housekeeping and timers run on them too.
+ * Native epoll when Netty has it here, NIO otherwise.
+ *
+ * <p>Why no separate accept loop (issue #15): a new client then cost three thread wake-ups before its INFO
+ * (the accept loop for the connection, a registration task handed to the client's I/O loop, that loop again
+ * for the client's first bytes), each a wait for a CPU on a busy machine, plus a thread of its own. Accepting
+ * on an I/O loop registers the connections that loop gets itself, with no hand-off; only those that go to
+ * another loop are handed over.
  */
 public final class Transport {
 
@@ -31,23 +37,19 @@ public final class Transport {
     public static final int BACKLOG = 65535;
 
     private final boolean epoll;
-    private final EventLoopGroup acceptGroup;
     private final EventLoopGroup ioGroup;
 
-    private Transport(boolean epoll, EventLoopGroup acceptGroup, EventLoopGroup ioGroup) {
+    private Transport(boolean epoll, EventLoopGroup ioGroup) {
         this.epoll = epoll;
-        this.acceptGroup = acceptGroup;
         this.ioGroup = ioGroup;
     }
 
-    /** Makes the event loop groups (their threads start with their first task). */
+    /** Makes the event loop group (its threads start with their first task). */
     public static Transport create() {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        return new Transport(epoll,
-                new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("nats4j-accept", true), io),
-                new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
-                        new DefaultThreadFactory("nats4j-io", true), io));
+        return new Transport(epoll, new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
+                new DefaultThreadFactory("nats4j-io", true), io));
     }
 
     /** True with Netty's native epoll transport (only then can a listening descriptor be adopted). */
@@ -69,15 +71,18 @@ public final class Transport {
         return epoll ? io.netty.channel.epoll.EpollSocketChannel.class : io.netty.channel.socket.nio.NioSocketChannel.class;
     }
 
-    /** The accept loop: listeners' parents, and the server's periodic housekeeping. */
+    /**
+     * Where listeners are registered and the server's periodic work (housekeeping, redials) runs: the I/O
+     * loops themselves (see the class comment).
+     */
     public EventLoopGroup acceptGroup() {
-        return acceptGroup;
+        return ioGroup;
     }
 
     /** A bootstrap on these loops with the socket options every NATS listener uses; no channel or handler yet. */
     ServerBootstrap bootstrap() {
         return new ServerBootstrap()
-                .group(acceptGroup, ioGroup)
+                .group(ioGroup, ioGroup)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.SO_BACKLOG, BACKLOG)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
@@ -85,17 +90,8 @@ public final class Transport {
                 .childOption(ChannelOption.SO_KEEPALIVE, true);
     }
 
-    /**
-     * Stops the accept loop only, without waiting: the standalone server leaves its connections and their I/O
-     * loops (daemon threads) to the process exit.
-     */
-    public void stopAccepting() {
-        acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-    }
-
     /** Stops every loop (connections still open are closed by it); waits at most a few seconds. */
     public void shutdown() {
         ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

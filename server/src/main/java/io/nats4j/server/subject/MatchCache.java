@@ -13,17 +13,27 @@ import java.util.Arrays;
  *
  * <p>Usage: {@link #match(Sublist, byte[], int, int)} does it all. A hit allocates nothing; a miss
  * copies the subject bytes once to keep them as the key.
+ *
+ * <p>The table starts with {@link #INITIAL_CAPACITY} slots and doubles (up to twice {@code maxEntries}) as
+ * subjects are added: every connection has one of these, and most publish on a few subjects or none, so a
+ * full-size table per connection (3 KiB at the default bound) was a quarter of an idle connection's memory
+ * (issue #15).
  */
 public final class MatchCache {
 
     /** Default bound on cached subjects per connection. */
     public static final int DEFAULT_MAX_ENTRIES = 128;
 
+    /** Slots of a new cache's table (a power of two); it grows as subjects are added. */
+    static final int INITIAL_CAPACITY = 8;
+
     private final int maxEntries;
-    private final byte[][] keys;
-    private final int[] hashes;
-    private final SublistResult[] results;
-    private final int mask;
+    /** Slots of the largest table: at least twice {@code maxEntries}, a power of two. */
+    private final int maxCapacity;
+    private byte[][] keys;
+    private int[] hashes;
+    private SublistResult[] results;
+    private int mask;
     private int size;
     private long generation = -1;
 
@@ -36,10 +46,15 @@ public final class MatchCache {
             throw new IllegalArgumentException("maxEntries < 1: " + maxEntries);
         }
         this.maxEntries = maxEntries;
-        int cap = 8;
+        int cap = INITIAL_CAPACITY;
         while (cap < maxEntries * 2) {
             cap <<= 1;
         }
+        maxCapacity = cap;
+        allocate(INITIAL_CAPACITY);
+    }
+
+    private void allocate(int cap) {
         keys = new byte[cap][];
         hashes = new int[cap];
         results = new SublistResult[cap];
@@ -111,11 +126,42 @@ public final class MatchCache {
         if (size >= maxEntries) {
             clear();
             i = hash & mask;
+        } else if (size >= (mask + 1) / 2 && mask + 1 < maxCapacity) {
+            grow();
+            i = hash & mask;
+            while (keys[i] != null) {
+                i = (i + 1) & mask;
+            }
         }
         keys[i] = Arrays.copyOfRange(buf, off, off + len);
         hashes[i] = hash;
         results[i] = result;
         size++;
+    }
+
+    /** Doubles the table (at most half full afterwards), keeping every entry. */
+    private void grow() {
+        byte[][] oldKeys = keys;
+        int[] oldHashes = hashes;
+        SublistResult[] oldResults = results;
+        allocate(oldKeys.length * 2);
+        for (int j = 0; j < oldKeys.length; j++) {
+            byte[] k = oldKeys[j];
+            if (k != null) {
+                int i = oldHashes[j] & mask;
+                while (keys[i] != null) {
+                    i = (i + 1) & mask;
+                }
+                keys[i] = k;
+                hashes[i] = oldHashes[j];
+                results[i] = oldResults[j];
+            }
+        }
+    }
+
+    /** Slots of the current table (tests). */
+    int capacity() {
+        return mask + 1;
     }
 
     /** Drops every entry. */

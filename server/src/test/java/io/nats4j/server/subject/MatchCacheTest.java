@@ -60,6 +60,26 @@ class MatchCacheTest {
     }
 
     @Test
+    void startsSmallAndGrowsKeepingEveryEntry() {
+        Sublist sl = new Sublist();
+        sl.insert(sub(">"));
+        MatchCache mc = new MatchCache();
+        assertEquals(MatchCache.INITIAL_CAPACITY, mc.capacity(), "an idle connection's cache stays small");
+        SublistResult[] got = new SublistResult[MatchCache.DEFAULT_MAX_ENTRIES];
+        for (int i = 0; i < got.length; i++) {
+            byte[] subj = b("k." + i);
+            got[i] = mc.match(sl, subj, 0, subj.length);
+            assertTrue(mc.size() * 2 <= mc.capacity(), "at most half full after a put");
+        }
+        assertEquals(MatchCache.DEFAULT_MAX_ENTRIES, mc.size());
+        assertEquals(MatchCache.DEFAULT_MAX_ENTRIES * 2, mc.capacity());
+        for (int i = 0; i < got.length; i++) {
+            byte[] subj = b("k." + i);
+            assertSame(got[i], mc.get(subj, 0, subj.length, sl.generation()), "entry " + i + " kept through growth");
+        }
+    }
+
+    @Test
     void putAndGetWithExplicitGeneration() {
         MatchCache mc = new MatchCache();
         byte[] frame = b("xx foo.bar yy");
