@@ -3,6 +3,8 @@
 #
 #   scripts/bench-compare.sh [Compare options...]     e.g. --rounds 5 --scenarios pub-16,reqrep
 #   scripts/bench-compare.sh --generator-check        is the generator the bottleneck? (see below)
+#   scripts/bench-compare.sh --jetstream [JsCompare options...]   JetStream scenarios, each server with -js on a
+#                                                     fresh store dir, e.g. --msgs 100000 --restart-msgs 200000
 #
 # Environment:
 #   NATS4J_CMD       command that starts nats4j      (default: bin/nats4j)
@@ -69,6 +71,13 @@ generator_check() {
 if [[ "${1:-}" == "--generator-check" ]]; then
   generator_check
   exit 0
+fi
+
+if [[ "${1:-}" == "--jetstream" ]]; then
+  shift
+  exec "$JAVA" -Xms512m -Xmx1g -cp "$CP" io.nats4j.bench.load.JsCompare \
+    --nats4j-cmd "${NATS4J_CMD:-bin/nats4j}" --nats-server-cmd "${NATS_SERVER_CMD:-/usr/sbin/nats-server}" \
+    --rounds "${ROUNDS:-3}" "$@"
 fi
 
 for cmd in "${NATS4J_CMD:-bin/nats4j}" "${NATS_SERVER_CMD:-/usr/sbin/nats-server}"; do

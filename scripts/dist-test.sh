@@ -2,7 +2,8 @@
 # Checks the distribution archive as a user gets it: builds it (scripts/dist.sh) unless given one, unpacks it in
 # a temporary directory, and from another directory, with Maven and the source tree out of reach, starts
 # bin/nats4j twice (through a symbolic link the second time) and talks to it with a raw NATS client
-# (CONNECT, SUB, PUB, PING: MSG and PONG expected).
+# (CONNECT, SUB, PUB, PING: MSG and PONG expected). Also checks the archive's LICENSE and, where systemd-analyze
+# exists, the systemd unit (systemd-analyze verify, with ExecStart on the unpacked launcher).
 #
 #   scripts/dist-test.sh [-o] [ARCHIVE]      (-o: Maven offline when building)
 set -euo pipefail
@@ -67,6 +68,19 @@ serve_and_talk() { # $1: launcher path; starts a server, checks it, stops it
     [[ $got_msg == 1 && $got_pong == 1 ]] || { cat "$tmp/server.log" >&2; nats4j_log "no MSG/PONG from the server"; return 1; }
     nats4j_log "$launcher: served a client (ports file after ${ready_ms} ms)"
 }
+
+[[ -s $home/LICENSE ]] || { nats4j_log "archive layout: no LICENSE"; exit 1; }
+# the systemd unit as shipped, with /opt/nats4j pointing at this unpacked archive: its directives, and that
+# ExecStart names an executable launcher (where systemd-analyze exists; it needs no running systemd)
+if command -v systemd-analyze >/dev/null 2>&1; then
+    sed "s#/opt/nats4j/#$home/#g" "$home/dist/nats4j.service" >"$tmp/nats4j.service"
+    if ! out=$(systemd-analyze verify "$tmp/nats4j.service" 2>&1) || [[ -n $out ]]; then
+        printf '%s\n' "$out" >&2
+        nats4j_log "dist/nats4j.service: systemd-analyze verify failed"
+        exit 1
+    fi
+    nats4j_log "dist/nats4j.service: systemd-analyze verify passed"
+fi
 
 serve_and_talk "$home/bin/nats4j"
 serve_and_talk "$tmp/nats4j-link"

@@ -10,7 +10,7 @@
 #   conf/nats4j.conf                 an example configuration
 #   launcher/, .build/nats4j-listen  socket activation's launcher: source, and binary when cc was there
 #   dist/                            systemd unit, Containerfile
-#   docs/, README.md
+#   docs/, README.md, LICENSE
 #   .nats4j-dist                     marks the layout for bin/nats4j: no build, caches in cache/ or elsewhere
 set -euo pipefail
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/env.sh"
@@ -48,6 +48,7 @@ cp "$root/dist/nats4j.conf" "$stage/conf/"
 cp "$root/dist/nats4j.service" "$root/dist/Containerfile" "$stage/dist/"
 cp "$root"/docs/*.md "$stage/docs/"
 sed "s/@VERSION@/$version/g" "$root/dist/README.md" >"$stage/README.md"
+cp "$root/LICENSE" "$stage/"
 printf '%s\n' "$version" >"$stage/.nats4j-dist"
 chmod 755 "$stage/bin/nats4j"
 

@@ -3,7 +3,10 @@ package io.nats4j.junit;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.nats4j.server.NatsServer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 
 /**
@@ -15,7 +18,11 @@ final class JnatsConnector {
     private JnatsConnector() {
     }
 
-    static Connection connect(RunningServer running, String userName) {
+    /**
+     * A connection to server {@code node}; in a cluster, the other servers follow it as the reconnect list (in
+     * order, not shuffled), so a test that stops a server sees its clients move on as they would in production.
+     */
+    static Connection connect(RunningServer running, int node, String userName) {
         NatsUser user = null;
         NatsUser[] users = running.annotation.users();
         if (userName != null) {
@@ -32,11 +39,23 @@ final class JnatsConnector {
         } else if (users.length > 0) {
             user = users[0];
         }
+        NatsServer first = running.servers.get(node);
         Options.Builder b = Options.builder()
-                .server(running.server.clientUrl())
                 .connectionTimeout(Duration.ofSeconds(5))
-                .maxReconnects(0)
                 .connectionName("nats4j-junit");
+        if (running.cluster == null) {
+            b.server(first.clientUrl()).maxReconnects(0);
+        } else {
+            List<String> urls = new ArrayList<>();
+            urls.add(first.clientUrl());
+            for (NatsServer s : running.servers) {
+                if (s != first) {
+                    urls.add(s.clientUrl());
+                }
+            }
+            b.servers(urls.toArray(String[]::new)).noRandomize().reconnectWait(Duration.ofMillis(100))
+                    .maxReconnects(50);
+        }
         if (user != null) {
             b.userInfo(user.name(), user.password());
         }
@@ -47,7 +66,7 @@ final class JnatsConnector {
                 Thread.currentThread().interrupt();
             }
             throw new ParameterResolutionException("could not connect to the nats4j server at "
-                    + running.server.clientUrl() + (user == null ? "" : " as " + user.name()) + ": " + e, e);
+                    + first.clientUrl() + (user == null ? "" : " as " + user.name()) + ": " + e, e);
         }
     }
 }

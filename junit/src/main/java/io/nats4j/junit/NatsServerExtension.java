@@ -121,7 +121,7 @@ public final class NatsServerExtension
     @Override
     public boolean supportsParameter(ParameterContext pc, ExtensionContext ec) {
         Class<?> type = pc.getParameter().getType();
-        if (type == NatsServer.class) {
+        if (type == NatsServer.class || type == NatsCluster.class) {
             return true;
         }
         if (pc.isAnnotated(NatsUrl.class)) {
@@ -140,17 +140,26 @@ public final class NatsServerExtension
                     + "(a @BeforeAll method gets a server only with the class's scope = CLASS)");
         }
         Class<?> type = p.getType();
+        if (type == NatsCluster.class) {
+            if (running.cluster == null) {
+                throw new ParameterResolutionException("no nats4j cluster for parameter '" + p + "' of "
+                        + pc.getDeclaringExecutable() + ": ask for one with @NatsTest(cluster = N)");
+            }
+            return running.cluster;
+        }
+        int node = pc.findAnnotation(ClusterNode.class).map(ClusterNode::value).orElse(0);
+        NatsServer server = running.server(node, p + " of " + pc.getDeclaringExecutable());
         if (type == NatsServer.class) {
-            return running.server;
+            return server;
         }
         if (type == String.class) {
-            return running.server.clientUrl();
+            return server.clientUrl();
         }
         if (type == URI.class) {
-            return URI.create(running.server.clientUrl());
+            return URI.create(server.clientUrl());
         }
         String user = pc.findAnnotation(ConnectAs.class).map(ConnectAs::value).orElse(null);
-        AutoCloseable connection = JnatsConnector.connect(running, user);
+        AutoCloseable connection = JnatsConnector.connect(running, node, user);
         ExtensionContext.Store store = ec.getStore(NAMESPACE);
         store.getOrComputeIfAbsent(resourcesKey(ec), k -> new Resources(), Resources.class).add(connection);
         return connection;

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * methods, lifecycle methods ({@code @BeforeAll}, {@code @BeforeEach}, ...) and constructors can declare
  * parameters of type {@link io.nats4j.server.NatsServer}, {@code String} or {@link java.net.URI} annotated
  * with {@link NatsUrl}, and {@code io.nats.client.Connection} (needs {@code io.nats:jnats} on the test class
- * path; {@link ConnectAs} picks the user).
+ * path; {@link ConnectAs} picks the user). With {@link #cluster()} = N the annotation starts N servers joined by
+ * routes instead of one, and a {@link NatsCluster} parameter holds them all.
  *
  * <p>Every server listens on a free loopback port by default, so test classes and methods can run in parallel
  * (JUnit's {@code junit.jupiter.execution.parallel.enabled}). Servers, connections and temporary directories
@@ -86,4 +87,16 @@ public @interface NatsTest {
 
     /** Accounts to create (besides those the users name), e.g. to set up isolation between tenants. */
     String[] accounts() default {};
+
+    /**
+     * A cluster of this many servers instead of one server: each with the annotation's options, a free client
+     * port and a free route port on {@link #host()}, its own temporary directory, and a cluster name unique to the
+     * run; started one after the other, each with routes to those before it, and ready once every server has a
+     * route to every other. Parameters: {@link NatsCluster} for all the servers; {@link ClusterNode} picks the
+     * server of a {@link io.nats4j.server.NatsServer}, {@link NatsUrl} or {@code Connection} parameter (server 0
+     * without it). 0 (the default) is one standalone server; 1 is one server with a route port.
+     * {@link #port()} must stay {@link #FREE_PORT}, and {@link #jetStream()} cannot be combined with it: nats4j
+     * has no clustered JetStream and a server with both cluster and JetStream refuses to start.
+     */
+    int cluster() default 0;
 }

@@ -8,10 +8,12 @@ import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 
 /** Turns a {@link NatsTest} into server options (through the public embedding API only) and starts the server. */
@@ -20,7 +22,13 @@ final class ServerStarter {
     private ServerStarter() {
     }
 
+    /** How long a cluster may take to form its full mesh of routes before the start counts as failed. */
+    static final Duration CLUSTER_FORM_TIMEOUT = Duration.ofSeconds(30);
+
     static RunningServer start(NatsTest a, Class<?> testClass, String where) {
+        if (a.cluster() != 0) {
+            return startCluster(a, testClass, where);
+        }
         Path dir = null;
         NatsServer server = null;
         try {
@@ -28,18 +36,87 @@ final class ServerStarter {
             ServerOptions options = options(a, testClass, dir, where);
             server = new NatsServer(options);
             server.start();
-            return new RunningServer(server, a, dir);
+            return new RunningServer(List.of(server), null, a, dir);
         } catch (Exception | Error e) {
             if (server != null) {
                 server.close();
             }
             RunningServer.deleteTree(dir);
-            if (e instanceof ExtensionConfigurationException x) {
-                throw x;
-            }
-            throw new ExtensionConfigurationException("@NatsTest on " + where + ": the server did not start: "
-                    + e.getMessage(), e);
+            throw startFailure(e, where);
         }
+    }
+
+    /**
+     * {@link NatsTest#cluster()} servers, each in a directory of its own under one temporary directory, started in
+     * order with routes to every server started before it, then awaited until each has a route to every other.
+     * On any failure the servers already started are stopped and the directory deleted before the error is thrown.
+     */
+    private static RunningServer startCluster(NatsTest a, Class<?> testClass, String where) {
+        int n = a.cluster();
+        if (n < 0) {
+            throw new ExtensionConfigurationException("@NatsTest(cluster = " + n + ") on " + where
+                    + ": the number of servers cannot be negative");
+        }
+        if (a.jetStream()) {
+            // checked here so the test says why; the server itself refuses it too (StartupChecks)
+            throw new ExtensionConfigurationException("@NatsTest(cluster = " + n + ", jetStream = true) on " + where
+                    + ": nats4j does not support JetStream in a cluster (a server with both cluster and jetstream "
+                    + "refuses to start); use a single server for JetStream tests");
+        }
+        if (a.port() != NatsTest.FREE_PORT) {
+            throw new ExtensionConfigurationException("@NatsTest(cluster = " + n + ", port = " + a.port() + ") on "
+                    + where + ": the servers of a cluster need a port each; leave port to FREE_PORT");
+        }
+        String name = "nats4j-junit-" + UUID.randomUUID().toString().substring(0, 8);
+        Path dir = null;
+        List<NatsServer> servers = new ArrayList<>();
+        try {
+            dir = Files.createTempDirectory("nats4j-junit-cluster-");
+            List<String> routes = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Path own = Files.createDirectory(dir.resolve("server-" + i));
+                ServerOptions o = options(a, testClass, own, where);
+                o.serverName = name + "-" + i;
+                o.cluster.name = name;
+                o.cluster.host = a.host();
+                o.cluster.port = -1; // free
+                o.cluster.routes = new ArrayList<>(routes);
+                NatsServer s = new NatsServer(o);
+                servers.add(s);
+                s.start();
+                routes.add("nats-route://" + hostForUrl(a.host()) + ":" + s.cluster().port());
+            }
+            NatsCluster cluster = new NatsCluster(name, servers);
+            cluster.awaitRoutes(CLUSTER_FORM_TIMEOUT);
+            return new RunningServer(servers, cluster, a, dir);
+        } catch (Exception | Error e) {
+            try {
+                RunningServer.closeAll(servers);
+            } catch (RuntimeException closeFailure) {
+                e.addSuppressed(closeFailure);
+            } finally {
+                RunningServer.deleteTree(dir);
+            }
+            throw startFailure(e, where);
+        }
+    }
+
+    private static String hostForUrl(String host) {
+        if (host.isEmpty() || host.equals("0.0.0.0")) {
+            return "127.0.0.1";
+        }
+        if (host.equals("::")) {
+            return "[::1]";
+        }
+        return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    private static RuntimeException startFailure(Throwable e, String where) {
+        if (e instanceof ExtensionConfigurationException x) {
+            return x;
+        }
+        return new ExtensionConfigurationException("@NatsTest on " + where + ": the server did not start: "
+                + e.getMessage(), e);
     }
 
     static ServerOptions options(NatsTest a, Class<?> testClass, Path dir, String where) throws Exception {

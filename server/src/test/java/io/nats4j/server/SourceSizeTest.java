@@ -24,13 +24,12 @@ class SourceSizeTest {
     private static final Path MAIN = Path.of("src", "main", "java");
 
     /**
-     * Files over the limit that are being split right now on other branches (Consumer and AbstractStreamStore:
-     * js-perf; RouteConnection: cluster-2; ClientConnection: perf-latency). The guard is off for exactly these;
-     * the lead empties this set once those splits are merged. Nothing else may be added here.
+     * Files over the limit that are being split right now on other branches (RouteConnection: cluster-2;
+     * ClientConnection: perf-latency; Consumer and AbstractStreamStore were split by js-perf and left the set when
+     * that landed). The guard is off for exactly these; the lead empties this set once those splits are merged.
+     * Nothing else may be added here.
      */
     private static final Set<String> BEING_SPLIT = Set.of(
-            "io/nats4j/server/jetstream/consumer/Consumer.java",
-            "io/nats4j/server/jetstream/store/AbstractStreamStore.java",
             "io/nats4j/server/cluster/RouteConnection.java",
             "io/nats4j/server/connection/ClientConnection.java");
 

@@ -72,6 +72,7 @@ public final class JetStream {
         this.storeDir = base.resolve(STORE_DIR).toAbsolutePath();
         this.maxMemory = options.maxMemory >= 0 ? options.maxMemory : defaultMaxMemory();
         this.maxStore = options.maxStore >= 0 ? options.maxStore : defaultMaxStore(storeDir);
+        io.nats4j.server.StartupTrace.mark("jetstream: limits");
         this.api = new JsApi(server, this);
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "nats4j-js-timer-" + server.serverName());
@@ -79,6 +80,7 @@ public final class JetStream {
             return t;
         });
         registerApi(api);
+        io.nats4j.server.StartupTrace.mark("jetstream: api registered");
     }
 
     /** Every API handler of the server, in one place. */
@@ -115,6 +117,7 @@ public final class JetStream {
             }
         }
         recover();
+        io.nats4j.server.StartupTrace.mark("jetstream: streams recovered");
         warmUp();
         api.start();
         if (server.accounts().operatorMode() != null) {

@@ -532,8 +532,12 @@ public final class Stream {
             }
         }
         Account a = account.account();
-        for (Ack ack : acks) {
-            client.publish(a, ack.reply(), null, null, ack.body());
+        try {
+            for (Ack ack : acks) {
+                client.publishUnflushed(a, ack.reply(), null, null, ack.body());
+            }
+        } finally {
+            client.flush(); // each publisher's loop woken once for the batch
         }
     }
 

@@ -3,8 +3,14 @@ package io.nats4j.server.monitor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nats4j.server.NatsServer;
+import io.nats4j.server.jetstream.JetStream;
+import io.nats4j.server.jetstream.JsAccount;
+import io.nats4j.server.jetstream.Stream;
+import io.nats4j.server.jetstream.store.StreamState;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -47,7 +53,7 @@ public final class PrometheusMetrics {
         varz(sb, sid, v, "max_connections", "gauge", "Configured max_connections");
         varz(sb, sid, v, "max_payload", "gauge", "Configured max_payload in bytes");
         varz(sb, sid, v, "max_pending", "gauge", "Configured max_pending in bytes");
-        varz(sb, sid, v, "routes", "gauge", "Routes (always 0: clustering is not built yet)");
+        varz(sb, sid, v, "routes", "gauge", "Open routes to other servers of the cluster");
         varz(sb, sid, v, "leafnodes", "gauge", "Leaf node connections (always 0: not built yet)");
         header(sb, "gnatsd_varz_uptime_seconds", "gauge", "Seconds since the server started (/varz start)");
         sample(sb, "gnatsd_varz_uptime_seconds", sid,
@@ -78,6 +84,8 @@ public final class PrometheusMetrics {
         stats.forEach(s -> sample(sb, "gnatsd_accstatz_slow_consumers", acc(sid, s.account()),
                 Long.toString(s.slowConsumers())));
 
+        jetStream(sb, sid);
+
         if (perConnection) {
             JsonNode conns = monitor.connz(Map.of("limit", Integer.toString(Integer.MAX_VALUE))).get("connections");
             for (String f : new String[] {"pending_bytes", "in_msgs", "out_msgs", "in_bytes", "out_bytes",
@@ -96,6 +104,69 @@ public final class PrometheusMetrics {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * JetStream, with prometheus-nats-exporter's {@code jetstream_*} names (its jsz collector): server totals
+     * always (zeros and {@code jetstream_server_jetstream_disabled 1} without JetStream), one series per stream
+     * with {@code account} and {@code stream_name} labels. The same figures as /jsz, read from the same state.
+     */
+    private void jetStream(StringBuilder sb, String sid) {
+        JetStream js = server.jetStream();
+        List<Stream> streams = new ArrayList<>();
+        List<String> streamAccounts = new ArrayList<>();
+        List<StreamState> states = new ArrayList<>();
+        long consumers = 0;
+        long msgs = 0;
+        long bytes = 0;
+        if (js != null) {
+            for (JsAccount a : js.accounts()) {
+                for (Stream st : a.streams()) {
+                    StreamState state = st.store().state();
+                    streams.add(st);
+                    streamAccounts.add(a.name());
+                    states.add(state);
+                    consumers += state.consumers();
+                    msgs += state.msgs();
+                    bytes += state.bytes();
+                }
+            }
+        }
+        jsServer(sb, sid, "jetstream_disabled", "1 when JetStream is off", js == null ? 1 : 0);
+        jsServer(sb, sid, "total_streams", "Streams in JetStream", streams.size());
+        jsServer(sb, sid, "total_consumers", "Consumers in JetStream", consumers);
+        jsServer(sb, sid, "total_messages", "Messages stored in JetStream", msgs);
+        jsServer(sb, sid, "total_message_bytes", "Bytes stored in JetStream", bytes);
+        jsServer(sb, sid, "max_memory", "JetStream max_memory_store in bytes", js == null ? 0 : js.maxMemory());
+        jsServer(sb, sid, "max_storage", "JetStream max_file_store in bytes", js == null ? 0 : js.maxStore());
+        String[][] perStream = {
+            {"total_messages", "Messages stored in the stream"},
+            {"total_bytes", "Bytes stored in the stream"},
+            {"first_seq", "The stream's first sequence"},
+            {"last_seq", "The stream's last sequence"},
+            {"consumer_count", "Consumers of the stream"}};
+        for (String[] m : perStream) {
+            String name = "jetstream_stream_" + m[0];
+            header(sb, name, "gauge", m[1]);
+            for (int i = 0; i < streams.size(); i++) {
+                StreamState st = states.get(i);
+                long value = switch (m[0]) {
+                    case "total_messages" -> st.msgs();
+                    case "total_bytes" -> st.bytes();
+                    case "first_seq" -> st.firstSeq();
+                    case "last_seq" -> st.lastSeq();
+                    default -> st.consumers();
+                };
+                sample(sb, name, acc(sid, streamAccounts.get(i)) + ",stream_name=\"" + escape(streams.get(i).name())
+                        + "\"", Long.toString(value));
+            }
+        }
+    }
+
+    private static void jsServer(StringBuilder sb, String sid, String field, String help, long value) {
+        String name = "jetstream_server_" + field;
+        header(sb, name, "gauge", help);
+        sample(sb, name, sid, Long.toString(value));
     }
 
     private static String acc(String sid, String account) {

@@ -34,6 +34,18 @@ public final class InternalClient {
      * {@code subject} in {@code account}; returns how many subscriptions it was delivered to.
      */
     public int publish(Account account, String subject, String reply, byte[] headers, byte[] payload) {
+        try {
+            return publishUnflushed(account, subject, reply, headers, payload);
+        } finally {
+            fanOut.endBatch(null);
+        }
+    }
+
+    /**
+     * Like {@link #publish} but leaves the receivers unflushed until {@link #flush()}: a batch of publishes (the
+     * PubAcks of one group commit) wakes each receiver's loop once, not once per message.
+     */
+    public int publishUnflushed(Account account, String subject, String reply, byte[] headers, byte[] payload) {
         if (subject.isEmpty() || hasWhitespace(subject) || (reply != null && hasWhitespace(reply))) {
             throw new IllegalArgumentException("invalid subject for an internal publish: \"" + subject + "\"");
         }
@@ -55,10 +67,14 @@ public final class InternalClient {
         try {
             return fanOut.publish(account, m);
         } finally {
-            fanOut.endBatch(null);
             m.data(null, 0);
             data.release();
         }
+    }
+
+    /** Flushes every receiver written to since the last flush (after {@link #publishUnflushed}). */
+    public void flush() {
+        fanOut.endBatch(null);
     }
 
     private static boolean hasWhitespace(String s) {

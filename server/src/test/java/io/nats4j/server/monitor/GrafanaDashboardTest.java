@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
 import io.nats4j.server.NatsServer;
 import io.nats4j.server.ServerOptions;
 import io.nats4j.server.testsupport.Http;
@@ -22,6 +26,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * dist/grafana/nats4j-dashboard.json asks only for what /metrics serves: every PromQL expression of its panels
@@ -142,14 +147,24 @@ class GrafanaDashboardTest {
         return problems;
     }
 
+    @TempDir
+    Path storeDir;
+
     @Test
     void everyQueryOfTheDashboardNamesAMetricTheServerExports() throws Exception {
         JsonNode dashboard = new ObjectMapper().readTree(Files.readString(DASHBOARD));
         assertTrue(expressions(dashboard).size() >= 20, "the dashboard's queries were found");
         ServerOptions o = TestServer.defaultOptions();
         o.httpPort = -1;
+        o.jetStream.enabled = true; // and a stream, so that the per-stream samples (and their labels) exist
+        o.jetStream.storeDir = storeDir;
         try (NatsServer server = new NatsServer(o)) {
             server.start();
+            try (Connection nc = Nats.connect(server.clientUrl())) {
+                nc.jetStreamManagement().addStream(StreamConfiguration.builder().name("ORDERS").subjects("orders.>")
+                        .storageType(StorageType.Memory).build());
+                nc.jetStream().publish("orders.1", new byte[10]);
+            }
             try (RawClient c = RawClient.open(server.port(), 0)) { // so that account samples exist
                 c.connect("{\"verbose\":false,\"pedantic\":false}").sync();
                 String scrape = Http.get("http://127.0.0.1:" + server.monitorPort() + "/metrics").body();

@@ -4,16 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
 import io.nats4j.server.NatsServer;
 import io.nats4j.server.ServerOptions;
 import io.nats4j.server.testsupport.Http;
 import io.nats4j.server.testsupport.RawClient;
 import io.nats4j.server.testsupport.TestServer;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** /metrics (nats4j only: nats-server has no built-in Prometheus endpoint). */
 class PrometheusMetricsTest {
@@ -88,5 +95,60 @@ class PrometheusMetricsTest {
     @Test
     void labelValuesAreEscaped() {
         assertEquals("a\\\"b\\\\c\\nd", PrometheusMetrics.escape("a\"b\\c\nd"));
+    }
+
+    @TempDir
+    Path storeDir;
+
+    @Test
+    void jetStreamSeriesAgreeWithJsz() throws Exception {
+        ServerOptions o = TestServer.defaultOptions();
+        o.httpPort = -1;
+        try (NatsServer off = new NatsServer(o)) {
+            off.start();
+            Map<String, Double> m = parse(Http.get("http://127.0.0.1:" + off.monitorPort() + "/metrics").body());
+            String sid = "server_id=\"" + off.serverId() + "\"";
+            assertEquals(1.0, m.get("jetstream_server_jetstream_disabled{" + sid + "}"));
+            assertEquals(0.0, m.get("jetstream_server_total_streams{" + sid + "}"));
+        }
+        o.jetStream.enabled = true;
+        o.jetStream.storeDir = storeDir;
+        try (NatsServer server = new NatsServer(o)) {
+            server.start();
+            try (Connection nc = Nats.connect(server.clientUrl())) {
+                nc.jetStreamManagement().addStream(StreamConfiguration.builder().name("ORDERS").subjects("orders.>")
+                        .storageType(StorageType.Memory).build());
+                nc.jetStreamManagement().addStream(StreamConfiguration.builder().name("EMPTY").subjects("empty")
+                        .storageType(StorageType.Memory).build());
+                for (int i = 0; i < 3; i++) {
+                    nc.jetStream().publish("orders." + i, new byte[10]);
+                }
+                nc.jetStreamManagement().createConsumer("ORDERS", ConsumerConfiguration.builder()
+                        .durable("C").build());
+            }
+            String base = "http://127.0.0.1:" + server.monitorPort();
+            JsonNode jsz = Http.json(base + "/jsz");
+            Map<String, Double> m = parse(Http.get(base + "/metrics").body());
+            String sid = "server_id=\"" + server.serverId() + "\"";
+            assertEquals(0.0, m.get("jetstream_server_jetstream_disabled{" + sid + "}"));
+            assertEquals(2.0, m.get("jetstream_server_total_streams{" + sid + "}"));
+            assertEquals(jsz.get("streams").asDouble(), m.get("jetstream_server_total_streams{" + sid + "}"));
+            assertEquals(jsz.get("consumers").asDouble(), m.get("jetstream_server_total_consumers{" + sid + "}"));
+            assertEquals(1.0, m.get("jetstream_server_total_consumers{" + sid + "}"));
+            assertEquals(3.0, m.get("jetstream_server_total_messages{" + sid + "}"));
+            assertEquals(jsz.get("bytes").asDouble(), m.get("jetstream_server_total_message_bytes{" + sid + "}"));
+            assertEquals(jsz.path("config").get("max_storage").asDouble(),
+                    m.get("jetstream_server_max_storage{" + sid + "}"));
+            assertEquals(jsz.path("config").get("max_memory").asDouble(),
+                    m.get("jetstream_server_max_memory{" + sid + "}"));
+            String orders = sid + ",account=\"$G\",stream_name=\"ORDERS\"";
+            assertEquals(3.0, m.get("jetstream_stream_total_messages{" + orders + "}"));
+            assertEquals(1.0, m.get("jetstream_stream_first_seq{" + orders + "}"));
+            assertEquals(3.0, m.get("jetstream_stream_last_seq{" + orders + "}"));
+            assertEquals(1.0, m.get("jetstream_stream_consumer_count{" + orders + "}"));
+            assertEquals(m.get("jetstream_server_total_message_bytes{" + sid + "}"),
+                    m.get("jetstream_stream_total_bytes{" + orders + "}"));
+            assertEquals(0.0, m.get("jetstream_stream_total_messages{" + sid + ",account=\"$G\",stream_name=\"EMPTY\"}"));
+        }
     }
 }

@@ -69,7 +69,7 @@ public final class RocksStorage implements Storage {
      */
     public static RocksStorage open(Path storeDir, Duration syncInterval, LongSupplier clockNanos) {
         ThreadGuard.checkNotEventLoop();
-        RocksDB.loadLibrary();
+        RocksNativeLibrary.load();
         return new RocksStorage(storeDir, syncInterval, clockNanos);
     }
 
