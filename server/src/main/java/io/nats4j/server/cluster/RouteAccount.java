@@ -117,4 +117,11 @@ final class RouteAccount implements PeerConnection, InterestListener, FlowReceiv
             account.unsubscribe(sub);
         }
     }
+
+    /** Adds the peer's subscriptions in this account as {account, subject, queue} rows (the route's loop). */
+    void listRemoteSubscriptions(java.util.List<String[]> out) {
+        for (Subscription s : remoteSubs.values()) {
+            out.add(new String[] {account.name(), s.subject, s.queue});
+        }
+    }
 }

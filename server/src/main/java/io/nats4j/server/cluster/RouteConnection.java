@@ -1,7 +1,6 @@
 package io.nats4j.server.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nats4j.server.auth.Account;
 import io.nats4j.server.connection.ConnectionKind;
 import io.nats4j.server.connection.FanOut;
@@ -17,7 +16,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,7 +33,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RouteConnection extends ByteToMessageDecoder {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] PING = "PING\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PONG = "PONG\r\n".getBytes(StandardCharsets.US_ASCII);
     private final Cluster cluster;
@@ -159,9 +156,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
         l.execute(() -> {
             List<String[]> out = new ArrayList<>();
             for (RouteAccount ra : accounts.values()) {
-                for (Subscription s : ra.remoteSubs.values()) {
-                    out.add(new String[] {ra.account.name(), s.subject, s.queue});
-                }
+                ra.listRemoteSubscriptions(out);
             }
             f.complete(out);
         });
@@ -406,71 +401,47 @@ public final class RouteConnection extends ByteToMessageDecoder {
     // ---- CONNECT and INFO
 
     private void processConnect(String json) {
-        JsonNode c;
-        try {
-            c = JSON.readTree(json);
-        } catch (Exception e) {
+        JsonNode c = RouteHandshake.parse(json);
+        if (c == null) {
             protocolError("Protocol Error");
             return;
         }
-        if (c == null || !c.isObject()) {
-            protocolError("Protocol Error");
-            return;
-        }
-        if (c.hasNonNull("gateway") && !c.get("gateway").asText().isEmpty()) {
-            String txt = "Rejecting connection from gateway \"" + c.get("gateway").asText() + "\" on the Route port";
-            error(txt);
-            sendErrAndClose(txt, "Wrong Gateway");
-            return;
-        }
-        if (!cluster.routeAuthorized(text(c, "user"), text(c, "pass"))) {
-            error("authentication error");
-            sendErrAndClose("Authorization Violation", "Authentication Failure");
-            return;
-        }
-        if (c.hasNonNull("lang") && !c.get("lang").asText().isEmpty()) {
-            error("attempted to connect to route port");
-            sendErrAndClose("attempted to connect to route port", "Incorrect Port");
-            return;
-        }
-        String theirCluster = text(c, "cluster");
-        if (!cluster.acceptClusterName(theirCluster, c.path("dynamic").asBoolean(false), this)) {
-            String txt = "Rejecting connection, cluster name \"" + theirCluster + "\" does not match \"" + cluster.name()
-                    + "\"";
-            error(txt);
-            sendErrAndClose(txt, "Cluster Name Conflict");
-            error("cluster name from remote server conflicts");
+        RouteHandshake.Refusal no = RouteHandshake.checkConnect(cluster, c, this);
+        if (no != null) {
+            if (no.text() == null) { // a wrong user or password: nats-server logs and sends different texts
+                error("authentication error");
+                sendErrAndClose("Authorization Violation", no.reason());
+            } else {
+                error(no.text());
+                sendErrAndClose(no.text(), no.reason());
+            }
+            if (no.logAfter() != null) {
+                error(no.logAfter());
+            }
             return;
         }
         connectReceived = true;
         if (authTimer != null) {
             authTimer.cancel(false);
         }
-        remoteId = text(c, "name");
+        remoteId = RouteHandshake.text(c, "name");
         headers = cluster.headersSupported() && c.path("headers").asBoolean(false);
     }
 
-    private static String text(JsonNode n, String field) {
-        JsonNode v = n.get(field);
-        return v == null || v.isNull() ? "" : v.asText();
-    }
-
     private void processInfo(String json) {
-        JsonNode info;
-        try {
-            info = JSON.readTree(json);
-        } catch (Exception e) {
+        JsonNode info = RouteHandshake.parse(json);
+        if (info == null) {
             protocolError("Protocol Error");
             return;
         }
-        String theirId = text(info, "server_id");
+        String theirId = RouteHandshake.text(info, "server_id");
         if (theirId.equals(cluster.serverId())) {
             debug("Detected route to self, ignoring \"" + remoteAddress + "\"");
             cluster.routeToSelf(this);
             close("Duplicate Route");
             return;
         }
-        String theirCluster = text(info, "cluster");
+        String theirCluster = RouteHandshake.text(info, "cluster");
         if (!theirCluster.isEmpty() && !cluster.acceptClusterName(theirCluster, info.path("cluster_dynamic").asBoolean(false),
                 this)) {
             error("Rejecting connection, cluster name \"" + theirCluster + "\" does not match \"" + cluster.name() + "\"");
@@ -487,7 +458,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
             }
             return;
         }
-        String name = text(info, "server_name");
+        String name = RouteHandshake.text(info, "server_name");
         if (!solicited() && name.equals(cluster.serverName())) {
             error("Remote server has a duplicate name: \"" + name + "\"");
             close("Duplicate Server Name");
@@ -497,17 +468,8 @@ public final class RouteConnection extends ByteToMessageDecoder {
         remoteId = theirId;
         remoteName = name;
         headers = cluster.headersSupported() && info.path("headers").asBoolean(false);
-        List<String> urls = new ArrayList<>();
-        for (JsonNode u : info.path("connect_urls")) {
-            urls.add(u.asText());
-        }
-        connectUrls = List.copyOf(urls);
-        String ip = text(info, "ip");
-        if (ip.isEmpty()) {
-            String host = remoteAddress.substring(0, Math.max(0, remoteAddress.lastIndexOf(':')));
-            ip = "nats-route://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + info.path("port").asInt() + "/";
-        }
-        remoteRouteUrl = ip;
+        connectUrls = RouteHandshake.connectUrls(info);
+        remoteRouteUrl = RouteHandshake.routeUrl(info, remoteAddress);
         if (solicited() && !handshakePong) {
             pendingInfo = info;
             return;
