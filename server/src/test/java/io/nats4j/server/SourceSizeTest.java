@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -23,37 +22,18 @@ class SourceSizeTest {
     /** Surefire runs in the module's directory. */
     private static final Path MAIN = Path.of("src", "main", "java");
 
-    /**
-     * Files over the limit that are being split right now on other branches (RouteConnection: cluster-2;
-     * ClientConnection: perf-latency; Consumer and AbstractStreamStore were split by js-perf and left the set when
-     * that landed). The guard is off for exactly these; the lead empties this set once those splits are merged.
-     * Nothing else may be added here.
-     */
-    private static final Set<String> BEING_SPLIT = Set.of(
-            "io/nats4j/server/cluster/RouteConnection.java",
-            "io/nats4j/server/connection/ClientConnection.java");
-
     @Test
     void noMainSourceFileIsOverTheLimit() throws IOException {
         assertTrue(Files.isDirectory(MAIN), "no " + MAIN.toAbsolutePath());
         List<String> offenders = new ArrayList<>();
-        List<String> fixed = new ArrayList<>();
         try (Stream<Path> files = Files.walk(MAIN)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
                 String name = MAIN.relativize(f).toString().replace('\\', '/');
                 long lines = lines(f);
-                if (lines <= MAX_LINES) {
-                    if (BEING_SPLIT.contains(name)) {
-                        fixed.add(name);
-                    }
-                } else if (!BEING_SPLIT.contains(name)) {
+                if (lines > MAX_LINES) {
                     offenders.add(name + " (" + lines + " lines)");
                 }
             }
-        }
-        if (!fixed.isEmpty()) {
-            // not a failure: the set is emptied by hand once every split has landed
-            System.err.println("SourceSizeTest: now under " + MAX_LINES + " lines, drop from BEING_SPLIT: " + fixed);
         }
         assertTrue(offenders.isEmpty(), "classes in server/src/main over " + MAX_LINES + " lines (split them by role): "
                 + String.join(", ", offenders));

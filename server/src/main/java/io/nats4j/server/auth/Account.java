@@ -237,6 +237,18 @@ public final class Account {
     // ---------------------------------------------------------------- service responses
 
     /**
+     * {@link #mapReply} for a request that enters this account from {@code requester} other than through a
+     * configured import (the JetStream API of a clustered server without JetStream): the {@code _R_} subject to
+     * use here; a singleton response on it goes back to {@code reply} in {@code requester}.
+     */
+    public String mapServiceReply(Account requester, String reply) {
+        byte[] r = reply.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ImportRelay.Destination d = new ImportRelay.Destination();
+        mapReply(requester, r, 0, r.length, AccountConfig.ResponseType.SINGLETON, DEFAULT_RESPONSE_THRESHOLD, d);
+        return new String(d.reply(), d.replyOffset(), d.replyLength(), java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /**
      * Records a request that enters this account from {@code requester} with reply subject {@code reply}
      * and returns the reply subject to use in this account ({@code _R_.<prefix>.<random>}).
      */

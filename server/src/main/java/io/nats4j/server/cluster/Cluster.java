@@ -51,6 +51,8 @@ public final class Cluster {
     static final Duration RECONNECT_DELAY = Duration.ofSeconds(1);
     /** How often accounts created since (operator mode, reload) are wired into the routes. */
     private static final long ACCOUNT_SWEEP_MS = 1000;
+    /** How often routes' write deadlines are checked. */
+    private static final long WRITE_DEADLINE_CHECK_MS = 100;
 
     private final NatsServer server;
     private final ClusterOptions opts;
@@ -72,6 +74,8 @@ public final class Cluster {
     private volatile boolean lameDuck;
     private volatile boolean shuttingDown;
     private ScheduledFuture<?> sweep;
+    private ScheduledFuture<?> deadlineTimer;
+    private JetStreamApiImport jsApi;
     private final List<String> ownClientUrls = new ArrayList<>();
     /** Route TLS, or null. */
     private RouteTls tls;
@@ -103,6 +107,12 @@ public final class Cluster {
     /** Opens the route listener and dials the configured routes. */
     public void start(Transport transport, String clientHost, int clientPort) throws Exception {
         registry = server.registry().add(ConnectionKind.ROUTER, () -> 0);
+        Account system = server.accounts().system();
+        if (!server.options().jetStream.configured() && system != null) {
+            // nats-server's mixed mode: JetStream API requests go to the servers of the cluster that run it
+            jsApi = new JetStreamApiImport(system, server.serverName(), this::name, stats());
+            jsApi.wire(server.accounts().all(), server.accounts().global());
+        }
         String host = opts.host == null || opts.host.isEmpty() ? ServerOptions.DEFAULT_HOST : opts.host;
         int port = opts.port < 0 ? 0 : opts.port;
         log.notice("Cluster name is " + name);
@@ -157,6 +167,8 @@ public final class Cluster {
         }
         sweep = transport.acceptGroup().next().scheduleAtFixedRate(this::wireNewAccounts, ACCOUNT_SWEEP_MS,
                 ACCOUNT_SWEEP_MS, TimeUnit.MILLISECONDS);
+        deadlineTimer = transport.acceptGroup().next().scheduleAtFixedRate(this::checkWriteDeadlines,
+                WRITE_DEADLINE_CHECK_MS, WRITE_DEADLINE_CHECK_MS, TimeUnit.MILLISECONDS);
     }
 
     /** The route port (the real one when configured as -1). */
@@ -246,6 +258,15 @@ public final class Cluster {
             return false;
         }
         return registry.register(r.id(), r);
+    }
+
+    /** Every registered route's write deadline (the cluster's timer). */
+    private void checkWriteDeadlines() {
+        Duration d = server.settings().writeDeadline();
+        long now = System.nanoTime();
+        for (RouteConnection r : byRemoteId.values()) {
+            r.outbound.checkWriteDeadline(now, d);
+        }
     }
 
     void slowConsumer(RouteConnection r) {
@@ -458,6 +479,21 @@ public final class Cluster {
 
     private final Set<String> lameDuckRemotes = ConcurrentHashMap.newKeySet();
 
+    /**
+     * A registered route's INFO says its server runs JetStream (a Go node of a clustered JetStream): this server
+     * takes no part in the meta group; the JetStream API and deliveries cross the routes as any traffic. Logged
+     * once per remote server.
+     */
+    void remoteJetStream(RouteConnection r) {
+        if (jetStreamRemotes.add(r.remoteId())) {
+            log.notice("Server \"" + r.remoteName() + "\" runs JetStream: this server does not join the JetStream meta "
+                    + "group (nats4j has no clustered JetStream); JetStream requests and deliveries are routed to the "
+                    + "servers that run it");
+        }
+    }
+
+    private final Set<String> jetStreamRemotes = ConcurrentHashMap.newKeySet();
+
     /** A route closed (registered or not): forget it, update clients, redial an explicit URL. */
     void routeClosed(RouteConnection r) {
         registry.unregister(r.id(), r);
@@ -624,6 +660,12 @@ public final class Cluster {
     /** Stops listening and dialing, closes every route. */
     public void shutdown() {
         shuttingDown = true;
+        if (deadlineTimer != null) {
+            deadlineTimer.cancel(false);
+        }
+        if (jsApi != null) {
+            jsApi.unwire();
+        }
         if (sweep != null) {
             sweep.cancel(false);
         }

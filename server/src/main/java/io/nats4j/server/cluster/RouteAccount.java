@@ -2,6 +2,7 @@ package io.nats4j.server.cluster;
 
 import io.nats4j.server.auth.Account;
 import io.nats4j.server.connection.ConnectionKind;
+import io.nats4j.server.connection.FlowReceiver;
 import io.nats4j.server.connection.PeerConnection;
 import io.nats4j.server.protocol.Message;
 import io.nats4j.server.subject.InterestListener;
@@ -14,9 +15,10 @@ import java.util.Map;
 /**
  * One route in one account: the owner of the subscriptions the other server asked for there ({@code RS+}), the
  * listener of this server's interest there (sent as {@code RS+}/{@code RS-}), and the target of the fan-out,
- * which hands it each matching message once ({@code RMSG}/{@code HMSG} with the account's name).
+ * which hands it each matching message once ({@code RMSG}/{@code HMSG} with the account's name). A client
+ * producer waits for the route's backlog through it ({@link FlowReceiver}) as for a client's.
  */
-final class RouteAccount implements PeerConnection, InterestListener {
+final class RouteAccount implements PeerConnection, InterestListener, FlowReceiver {
 
     final RouteConnection route;
     final Account account;
@@ -25,6 +27,8 @@ final class RouteAccount implements PeerConnection, InterestListener {
     final Map<String, Subscription> remoteSubs = new HashMap<>();
     /** Queue weights the peer announced, by the same key (monitoring). The route's loop only. */
     final Map<String, Integer> weights = new HashMap<>();
+    /** Listening to this server's interest in the account: from the route's registration on (the route's loop). */
+    boolean listening;
 
     RouteAccount(RouteConnection route, Account account) {
         this.route = route;
@@ -56,5 +60,68 @@ final class RouteAccount implements PeerConnection, InterestListener {
     @Override
     public void interestChanged(String subject, String queue, int weight) {
         route.sendInterest(name, subject, queue, weight);
+    }
+
+    @Override
+    public boolean overStallThreshold() {
+        return route.outbound.overStallThreshold();
+    }
+
+    @Override
+    public boolean overPaceThreshold() {
+        return route.outbound.overPaceThreshold();
+    }
+
+    @Override
+    public long bytesWritten() {
+        return route.outbound.bytesWritten();
+    }
+
+    @Override
+    public long pendingBytes() {
+        return route.outbound.pendingBytes();
+    }
+
+    @Override
+    public long maxPending() {
+        return route.cluster().maxPending();
+    }
+
+    @Override
+    public boolean isClosed() {
+        return route.isClosed();
+    }
+
+    /**
+     * The peer's RS+ for {@code key} ("subject" or "subject queue"): a subscription of this route in the account,
+     * or a queue weight update of one it holds. True when a subscription was added. The route's loop.
+     */
+    boolean remoteSub(String key, String subject, String queue, int weight) {
+        if (queue != null) {
+            weights.put(key, weight);
+        }
+        if (remoteSubs.containsKey(key)) {
+            return false;
+        }
+        Subscription sub = new Subscription(this, subject, queue, key.getBytes(StandardCharsets.US_ASCII));
+        remoteSubs.put(key, sub);
+        account.subscribe(sub);
+        return true;
+    }
+
+    /** The peer's RS- for {@code key}. The route's loop. */
+    void remoteUnsub(String key) {
+        Subscription sub = remoteSubs.remove(key);
+        weights.remove(key);
+        if (sub != null) {
+            account.unsubscribe(sub);
+        }
+    }
+
+    /** Adds the peer's subscriptions in this account as {account, subject, queue} rows (the route's loop). */
+    void listRemoteSubscriptions(java.util.List<String[]> out) {
+        for (Subscription s : remoteSubs.values()) {
+            out.add(new String[] {account.name(), s.subject, s.queue});
+        }
     }
 }

@@ -1,7 +1,6 @@
 package io.nats4j.server.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nats4j.server.auth.Account;
 import io.nats4j.server.connection.ConnectionKind;
 import io.nats4j.server.connection.FanOut;
@@ -17,11 +16,10 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One route: a connection to another server of the cluster, accepted on the route port or solicited (dialed)
@@ -31,26 +29,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Inbound: the decoder's cumulation holds a frame until it is whole; a message is handed to the one fan-out
  * as slices of the control line and the payload (nothing copied), and the fan-out's receivers are flushed once
- * when the read ends. Outbound: any thread appends under {@link #outLock} (interest listeners under an
- * account's index lock: lock order index, then this), and the route's loop writes.
+ * when the read ends. Outbound: {@link RouteOutbound}.
  */
 public final class RouteConnection extends ByteToMessageDecoder {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] PING = "PING\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PONG = "PONG\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] RMSG = "RMSG ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] HMSG = "HMSG ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] PLUS_REPLY = " + ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] NO_REPLY = " |".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] RS_PLUS = "RS+ ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] RS_MINUS = "RS- ".getBytes(StandardCharsets.US_ASCII);
-    /** Route INFOs carry URL lists; nats-server does not bound a route's control lines by max_control_line. */
-    private static final int MAX_LINE = 1 << 20;
-    private static final int MAX_ARGS = 64;
-    private static final int OUT_BUFFER_INITIAL = 64 * 1024;
-
     private final Cluster cluster;
     private final long id;
     /** The URL this server dialed, or null for an accepted route. */
@@ -65,14 +49,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
     private String remoteAddress = "";
     private String logPrefix = "";
 
-    // ---- outbound (any thread, under outLock)
-    private final Object outLock = new Object();
-    private ByteBuf out;
-    private final AtomicBoolean flushScheduled = new AtomicBoolean();
-    private final Runnable flushTask = () -> {
-        flushScheduled.set(false);
-        flush();
-    };
+    final RouteOutbound outbound;
 
     // ---- state (the route's loop, unless volatile)
     private volatile boolean closed;
@@ -97,22 +74,13 @@ public final class RouteConnection extends ByteToMessageDecoder {
     private RouteAccount lastAccount;
     volatile long inMsgs;
     volatile long inBytes;
-    /** Guarded by outLock. */
-    private long outMsgs;
-    private long outBytes;
     private final java.time.Instant start = java.time.Instant.now();
     private volatile long lastActivityMillis = System.currentTimeMillis();
 
     // ---- parser (the route's loop)
-    private byte[] line = new byte[512];
-    private int lineLength;
-    private final int[] argStart = new int[MAX_ARGS];
-    private final int[] argEnd = new int[MAX_ARGS];
-    private int argCount;
-    /** Bytes of payload plus CRLF still expected for the message whose line is in {@link #line}; -1: none. */
+    private final RouteLine ln = new RouteLine();
+    /** Bytes of payload plus CRLF still expected for the message whose line is in {@link #ln}; -1: none. */
     private int awaitingPayload = -1;
-    private final int[] queueOffsets = new int[MAX_ARGS];
-    private final int[] queueLengths = new int[MAX_ARGS];
 
     RouteConnection(Cluster cluster, URI solicitedUrl, boolean explicit) {
         this.cluster = cluster;
@@ -120,6 +88,15 @@ public final class RouteConnection extends ByteToMessageDecoder {
         this.solicitedUrl = solicitedUrl;
         this.reconnectUrl = explicit ? solicitedUrl : null;
         this.fanOut = new FanOut(ConnectionKind.ROUTER, null, cluster.stats(), null);
+        this.outbound = new RouteOutbound(this, cluster);
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    Cluster cluster() {
+        return cluster;
     }
 
     public long id() {
@@ -165,37 +142,28 @@ public final class RouteConnection extends ByteToMessageDecoder {
     }
 
     public Stats stats() {
-        long om;
-        long ob;
-        long pending;
-        synchronized (outLock) {
-            om = outMsgs;
-            ob = outBytes;
-            pending = out == null ? 0 : out.readableBytes();
-        }
-        return new Stats(start, lastActivityMillis, inMsgs, inBytes, om, ob, pending + (ctx == null ? 0 : channelPending()));
+        return new Stats(start, lastActivityMillis, inMsgs, inBytes, outbound.outMsgs(), outbound.outBytes(),
+                outbound.pendingBytes());
     }
 
     /** The peer's subscriptions as "account subject [queue]" (monitoring; a snapshot taken on the route's loop). */
-    public java.util.List<String[]> remoteSubscriptions() {
-        java.util.concurrent.CompletableFuture<java.util.List<String[]>> f = new java.util.concurrent.CompletableFuture<>();
+    public List<String[]> remoteSubscriptions() {
+        CompletableFuture<List<String[]>> f = new CompletableFuture<>();
         EventLoop l = loop;
         if (l == null || closed) {
-            return java.util.List.of();
+            return List.of();
         }
         l.execute(() -> {
-            java.util.List<String[]> out = new ArrayList<>();
+            List<String[]> out = new ArrayList<>();
             for (RouteAccount ra : accounts.values()) {
-                for (Subscription s : ra.remoteSubs.values()) {
-                    out.add(new String[] {ra.account.name(), s.subject, s.queue});
-                }
+                ra.listRemoteSubscriptions(out);
             }
             f.complete(out);
         });
         try {
             return f.get(2, TimeUnit.SECONDS);
         } catch (Exception e) {
-            return java.util.List.of();
+            return List.of();
         }
     }
 
@@ -214,6 +182,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.loop = ctx.channel().eventLoop();
+        outbound.attach(ctx.channel());
     }
 
     @Override
@@ -260,12 +229,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
         if (authTimer != null) {
             authTimer.cancel(false);
         }
-        synchronized (outLock) {
-            if (out != null) {
-                out.release();
-                out = null;
-            }
-        }
+        outbound.release();
         for (RouteAccount ra : accounts.values()) {
             ra.account.removeInterestListener(ra);
             ra.account.unsubscribeAll(new ArrayList<>(ra.remoteSubs.values()));
@@ -307,7 +271,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
         closed = true;
         if (ctx != null) {
             ctx.channel().eventLoop().execute(() -> {
-                flush0();
+                outbound.flush();
                 ctx.close();
             });
         }
@@ -353,23 +317,13 @@ public final class RouteConnection extends ByteToMessageDecoder {
                 in.readerIndex(end);
                 continue;
             }
-            int lf = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
-            if (lf < 0) {
-                if (in.readableBytes() > MAX_LINE) {
+            int read = ln.read(in);
+            if (read != RouteLine.READ) {
+                if (read == RouteLine.TOO_LONG) {
                     protocolError("Maximum Control Line Exceeded");
                 }
                 return;
             }
-            int len = lf - in.readerIndex();
-            if (len > 0 && in.getByte(lf - 1) == '\r') {
-                len--;
-            }
-            if (len > line.length) {
-                line = Arrays.copyOf(line, Math.max(len, line.length * 2));
-            }
-            in.getBytes(in.readerIndex(), line, 0, len);
-            lineLength = len;
-            in.readerIndex(lf + 1);
             processLine();
         }
         in.skipBytes(in.readableBytes());
@@ -381,58 +335,13 @@ public final class RouteConnection extends ByteToMessageDecoder {
         super.channelReadComplete(ctx);
     }
 
-    private void tokenize(int from) {
-        argCount = 0;
-        int i = from;
-        while (i < lineLength) {
-            while (i < lineLength && (line[i] == ' ' || line[i] == '\t')) {
-                i++;
-            }
-            if (i >= lineLength) {
-                break;
-            }
-            int s = i;
-            while (i < lineLength && line[i] != ' ' && line[i] != '\t') {
-                i++;
-            }
-            if (argCount == MAX_ARGS) {
-                argCount = MAX_ARGS + 1;
-                return;
-            }
-            argStart[argCount] = s;
-            argEnd[argCount] = i;
-            argCount++;
-        }
-    }
-
-    private String arg(int i) {
-        return new String(line, argStart[i], argEnd[i] - argStart[i], StandardCharsets.US_ASCII);
-    }
-
-    private boolean verbIs(String verb) {
-        int n = verb.length();
-        if (lineLength < n || (lineLength > n && line[n] != ' ' && line[n] != '\t')) {
-            return false;
-        }
-        for (int i = 0; i < n; i++) {
-            if (Character.toUpperCase(line[i]) != verb.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private String rest(int from) {
-        return new String(line, Math.min(from, lineLength), Math.max(0, lineLength - from), StandardCharsets.UTF_8).trim();
-    }
-
     private void processLine() {
-        if (lineLength == 0) {
+        if (ln.length == 0) {
             return;
         }
         boolean connectFirst = !solicited() && !connectReceived;
-        if (verbIs("CONNECT")) {
-            processConnect(rest(7));
+        if (ln.verbIs("CONNECT")) {
+            processConnect(ln.rest(7));
             return;
         }
         if (connectFirst) {
@@ -441,18 +350,18 @@ public final class RouteConnection extends ByteToMessageDecoder {
             sendErrAndClose("Authorization Violation", "Authentication Failure");
             return;
         }
-        if (verbIs("RMSG")) {
+        if (ln.verbIs("RMSG")) {
             processMessageLine(false, 5);
-        } else if (verbIs("HMSG")) {
+        } else if (ln.verbIs("HMSG")) {
             processMessageLine(true, 5);
-        } else if (verbIs("RS+")) {
+        } else if (ln.verbIs("RS+")) {
             processRemoteSub(4);
-        } else if (verbIs("RS-")) {
+        } else if (ln.verbIs("RS-")) {
             processRemoteUnsub(4);
-        } else if (verbIs("PING")) {
+        } else if (ln.verbIs("PING")) {
             queue(PONG);
             flush();
-        } else if (verbIs("PONG")) {
+        } else if (ln.verbIs("PONG")) {
             pingsOut = 0;
             if (!handshakePong) {
                 handshakePong = true;
@@ -462,12 +371,12 @@ public final class RouteConnection extends ByteToMessageDecoder {
                     register(info);
                 }
             }
-        } else if (verbIs("INFO")) {
-            processInfo(rest(4));
-        } else if (verbIs("+OK")) {
+        } else if (ln.verbIs("INFO")) {
+            processInfo(ln.rest(4));
+        } else if (ln.verbIs("+OK")) {
             // verbose is off on routes
-        } else if (verbIs("-ERR")) {
-            error("Route Error " + rest(4));
+        } else if (ln.verbIs("-ERR")) {
+            error("Route Error " + ln.rest(4));
             close("Protocol Violation");
         } else {
             // LS+/LS-/LMSG included: nats-server sends them only to routes that announce "lnoc" (leaf node origin
@@ -480,8 +389,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
     private void unknownProtocol() {
         queue("-ERR 'Unknown Protocol Operation'\r\n".getBytes(StandardCharsets.US_ASCII));
         flush();
-        int n = Math.min(lineLength, 32);
-        error("Router parser ERROR, state=0, i=0: proto='\"" + new String(line, 0, n, StandardCharsets.UTF_8) + "\\r\"...'");
+        error("Router parser ERROR, state=0, i=0: proto='\"" + ln.head(32) + "\\r\"...'");
         close("Protocol Violation");
     }
 
@@ -493,71 +401,47 @@ public final class RouteConnection extends ByteToMessageDecoder {
     // ---- CONNECT and INFO
 
     private void processConnect(String json) {
-        JsonNode c;
-        try {
-            c = JSON.readTree(json);
-        } catch (Exception e) {
+        JsonNode c = RouteHandshake.parse(json);
+        if (c == null) {
             protocolError("Protocol Error");
             return;
         }
-        if (c == null || !c.isObject()) {
-            protocolError("Protocol Error");
-            return;
-        }
-        if (c.hasNonNull("gateway") && !c.get("gateway").asText().isEmpty()) {
-            String txt = "Rejecting connection from gateway \"" + c.get("gateway").asText() + "\" on the Route port";
-            error(txt);
-            sendErrAndClose(txt, "Wrong Gateway");
-            return;
-        }
-        if (!cluster.routeAuthorized(text(c, "user"), text(c, "pass"))) {
-            error("authentication error");
-            sendErrAndClose("Authorization Violation", "Authentication Failure");
-            return;
-        }
-        if (c.hasNonNull("lang") && !c.get("lang").asText().isEmpty()) {
-            error("attempted to connect to route port");
-            sendErrAndClose("attempted to connect to route port", "Incorrect Port");
-            return;
-        }
-        String theirCluster = text(c, "cluster");
-        if (!cluster.acceptClusterName(theirCluster, c.path("dynamic").asBoolean(false), this)) {
-            String txt = "Rejecting connection, cluster name \"" + theirCluster + "\" does not match \"" + cluster.name()
-                    + "\"";
-            error(txt);
-            sendErrAndClose(txt, "Cluster Name Conflict");
-            error("cluster name from remote server conflicts");
+        RouteHandshake.Refusal no = RouteHandshake.checkConnect(cluster, c, this);
+        if (no != null) {
+            if (no.text() == null) { // a wrong user or password: nats-server logs and sends different texts
+                error("authentication error");
+                sendErrAndClose("Authorization Violation", no.reason());
+            } else {
+                error(no.text());
+                sendErrAndClose(no.text(), no.reason());
+            }
+            if (no.logAfter() != null) {
+                error(no.logAfter());
+            }
             return;
         }
         connectReceived = true;
         if (authTimer != null) {
             authTimer.cancel(false);
         }
-        remoteId = text(c, "name");
+        remoteId = RouteHandshake.text(c, "name");
         headers = cluster.headersSupported() && c.path("headers").asBoolean(false);
     }
 
-    private static String text(JsonNode n, String field) {
-        JsonNode v = n.get(field);
-        return v == null || v.isNull() ? "" : v.asText();
-    }
-
     private void processInfo(String json) {
-        JsonNode info;
-        try {
-            info = JSON.readTree(json);
-        } catch (Exception e) {
+        JsonNode info = RouteHandshake.parse(json);
+        if (info == null) {
             protocolError("Protocol Error");
             return;
         }
-        String theirId = text(info, "server_id");
+        String theirId = RouteHandshake.text(info, "server_id");
         if (theirId.equals(cluster.serverId())) {
             debug("Detected route to self, ignoring \"" + remoteAddress + "\"");
             cluster.routeToSelf(this);
             close("Duplicate Route");
             return;
         }
-        String theirCluster = text(info, "cluster");
+        String theirCluster = RouteHandshake.text(info, "cluster");
         if (!theirCluster.isEmpty() && !cluster.acceptClusterName(theirCluster, info.path("cluster_dynamic").asBoolean(false),
                 this)) {
             error("Rejecting connection, cluster name \"" + theirCluster + "\" does not match \"" + cluster.name() + "\"");
@@ -574,7 +458,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
             }
             return;
         }
-        String name = text(info, "server_name");
+        String name = RouteHandshake.text(info, "server_name");
         if (!solicited() && name.equals(cluster.serverName())) {
             error("Remote server has a duplicate name: \"" + name + "\"");
             close("Duplicate Server Name");
@@ -584,17 +468,8 @@ public final class RouteConnection extends ByteToMessageDecoder {
         remoteId = theirId;
         remoteName = name;
         headers = cluster.headersSupported() && info.path("headers").asBoolean(false);
-        List<String> urls = new ArrayList<>();
-        for (JsonNode u : info.path("connect_urls")) {
-            urls.add(u.asText());
-        }
-        connectUrls = List.copyOf(urls);
-        String ip = text(info, "ip");
-        if (ip.isEmpty()) {
-            String host = remoteAddress.substring(0, Math.max(0, remoteAddress.lastIndexOf(':')));
-            ip = "nats-route://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + info.path("port").asInt() + "/";
-        }
-        remoteRouteUrl = ip;
+        connectUrls = RouteHandshake.connectUrls(info);
+        remoteRouteUrl = RouteHandshake.routeUrl(info, remoteAddress);
         if (solicited() && !handshakePong) {
             pendingInfo = info;
             return;
@@ -615,9 +490,17 @@ public final class RouteConnection extends ByteToMessageDecoder {
         }
         registered = true;
         debug("Registering remote route \"" + theirId + "\"");
-        // this server's interest in every account, then every change of it (RS+/RS-)
+        if (info.path("jetstream").asBoolean(false)) {
+            cluster.remoteJetStream(this);
+        }
+        // this server's interest in every account, then every change of it (RS+/RS-); accounts wired before the
+        // registration (the peer's RS+ can arrive first) start listening now, or their interest would be lost
         for (Account a : cluster.accounts()) {
-            wire(a);
+            RouteAccount ra = wire(a);
+            if (!ra.listening) {
+                ra.listening = true;
+                a.addInterestListener(ra);
+            }
         }
         flush();
     }
@@ -635,7 +518,8 @@ public final class RouteConnection extends ByteToMessageDecoder {
         }
         RouteAccount fresh = new RouteAccount(this, a);
         accounts.put(a.name(), fresh);
-        if (!closed) {
+        if (!closed && registered) {
+            fresh.listening = true;
             a.addInterestListener(fresh);
         }
         return fresh;
@@ -644,13 +528,11 @@ public final class RouteConnection extends ByteToMessageDecoder {
     // ---- RS+ / RS-
 
     private RouteAccount accountOf(int arg) {
-        int s = argStart[arg];
-        int len = argEnd[arg] - s;
         RouteAccount last = lastAccount;
-        if (last != null && last.name.length == len && Arrays.equals(last.name, 0, len, line, s, s + len)) {
+        if (last != null && ln.argIs(arg, last.name)) {
             return last;
         }
-        String name = new String(line, s, len, StandardCharsets.US_ASCII);
+        String name = ln.arg(arg);
         RouteAccount ra = accounts.get(name);
         if (ra == null) {
             Account a = cluster.account(name);
@@ -664,41 +546,34 @@ public final class RouteConnection extends ByteToMessageDecoder {
     }
 
     private void processRemoteSub(int from) {
-        tokenize(from);
-        if (argCount != 2 && argCount != 4) {
+        ln.tokenize(from);
+        if (ln.argCount != 2 && ln.argCount != 4) {
             protocolError("Protocol Error");
             return;
         }
         RouteAccount ra = accountOf(0);
-        String subject = arg(1);
+        String subject = ln.arg(1);
         if (ra == null) {
-            error("Unknown account \"" + arg(0) + "\" for remote subject \"" + subject + "\"");
+            error("Unknown account \"" + ln.arg(0) + "\" for remote subject \"" + subject + "\"");
             return;
         }
-        String queue = argCount == 4 ? arg(2) : null;
+        String queue = ln.argCount == 4 ? ln.arg(2) : null;
         String key = queue == null ? subject : subject + " " + queue;
-        if (queue != null) {
-            try {
-                ra.weights.put(key, Integer.parseInt(arg(3)));
-            } catch (NumberFormatException e) {
-                protocolError("Protocol Error");
-                return;
-            }
+        int weight;
+        try {
+            weight = queue == null ? 0 : Integer.parseInt(ln.arg(3));
+        } catch (NumberFormatException e) {
+            protocolError("Protocol Error");
+            return;
         }
-        if (ra.remoteSubs.containsKey(key)) {
-            return; // a queue weight update
-        }
-        Subscription sub = new Subscription(ra, subject, queue, key.getBytes(StandardCharsets.US_ASCII));
-        ra.remoteSubs.put(key, sub);
-        ra.account.subscribe(sub);
-        if (cluster.traceEnabled()) {
+        if (ra.remoteSub(key, subject, queue, weight) && cluster.traceEnabled()) {
             trace("<<- [RS+ " + ra.account.name() + " " + key + "]");
         }
     }
 
     private void processRemoteUnsub(int from) {
-        tokenize(from);
-        if (argCount != 2 && argCount != 3) {
+        ln.tokenize(from);
+        if (ln.argCount != 2 && ln.argCount != 3) {
             protocolError("Protocol Error");
             return;
         }
@@ -706,82 +581,19 @@ public final class RouteConnection extends ByteToMessageDecoder {
         if (ra == null) {
             return;
         }
-        String key = argCount == 3 ? arg(1) + " " + arg(2) : arg(1);
-        Subscription sub = ra.remoteSubs.remove(key);
-        ra.weights.remove(key);
-        if (sub != null) {
-            ra.account.unsubscribe(sub);
-        }
+        ra.remoteUnsub(ln.argCount == 3 ? ln.arg(1) + " " + ln.arg(2) : ln.arg(1));
     }
 
     // ---- RMSG / HMSG
 
     /** RMSG acc subject [+ reply q... | | q... | reply] size; HMSG the same with header size before size. */
     private void processMessageLine(boolean hasHeaders, int from) {
-        tokenize(from);
-        int sizes = hasHeaders ? 2 : 1;
-        if (argCount < 2 + sizes || argCount > MAX_ARGS) {
+        int total = ln.messageArgs(message, hasHeaders, from);
+        if (total < 0) {
             protocolError("Protocol Error");
             return;
-        }
-        int totalArg = argCount - 1;
-        int total = parseSize(totalArg);
-        int header = hasHeaders ? parseSize(totalArg - 1) : -1;
-        if (total < 0 || (hasHeaders && (header < 0 || header > total))) {
-            protocolError("Protocol Error");
-            return;
-        }
-        int middle = argCount - 2 - sizes; // args between subject and the sizes
-        message.subject(line, argStart[1], argEnd[1] - argStart[1]);
-        message.noReply().noQueueList();
-        if (middle == 1) {
-            message.reply(line, argStart[2], argEnd[2] - argStart[2]);
-        } else if (middle > 1) {
-            int ind = argStart[2];
-            if (argEnd[2] - ind != 1 || (line[ind] != '+' && line[ind] != '|')) {
-                protocolError("Protocol Error");
-                return;
-            }
-            int q = 3;
-            if (line[ind] == '+') {
-                message.reply(line, argStart[3], argEnd[3] - argStart[3]);
-                q = 4;
-            }
-            int n = 0;
-            for (int i = q; i < 2 + middle; i++) {
-                queueOffsets[n] = argStart[i];
-                queueLengths[n] = argEnd[i] - argStart[i];
-                n++;
-            }
-            message.queues(line, queueOffsets, queueLengths, n);
-        }
-        if (hasHeaders) {
-            message.sizes(header, total, line, argStart[totalArg - 1], argEnd[totalArg - 1] - argStart[totalArg - 1],
-                    argStart[totalArg], argEnd[totalArg] - argStart[totalArg]);
-        } else {
-            message.sizes(-1, total, line, 0, 0, argStart[totalArg], argEnd[totalArg] - argStart[totalArg]);
         }
         awaitingPayload = total + 2;
-    }
-
-    private int parseSize(int arg) {
-        int n = 0;
-        int s = argStart[arg];
-        int e = argEnd[arg];
-        if (e - s == 0 || e - s > 10) {
-            return -1;
-        }
-        for (int i = s; i < e; i++) {
-            int d = line[i] - '0';
-            if (d < 0 || d > 9) {
-                return -1;
-            }
-            n = n * 10 + d;
-            if (n < 0) {
-                return -1;
-            }
-        }
-        return n;
     }
 
     private void deliverInbound(ByteBuf in, int at) {
@@ -792,176 +604,65 @@ public final class RouteConnection extends ByteToMessageDecoder {
         cluster.stats().inBytes.add(message.totalSize());
         RouteAccount ra = accountOf(0);
         if (ra == null) {
-            debug("Unknown account \"" + arg(0) + "\" for routed message on subject: \"" + message.subjectString() + "\"");
+            debug("Unknown account \"" + ln.arg(0) + "\" for routed message on subject: \"" + message.subjectString() + "\"");
             return;
         }
         message.data(in, at);
-        fanOut.publish(ra.account, message);
+        int at2 = RouteLine.jsAckSplit(message);
+        if (at2 < 0) {
+            fanOut.publish(ra.account, message);
+            return;
+        }
+        // a JetStream delivery from a Go node: matched on the subject it was routed on (the consumer's deliver
+        // subject), handed to clients with the stream subject that follows '@' in the reply, and the ack reply
+        // before it (nats-server routes "$JS.ACK...@<subject>" so that the subject survives the route)
+        var r = ra.account.match(message.subjectArray(), message.subjectOffset(), message.subjectLength());
+        byte[] reply = message.replyArray();
+        int replyOffset = message.replyOffset();
+        int replyLength = message.replyLength();
+        message.subject(reply, at2 + 1, replyOffset + replyLength - at2 - 1).reply(reply, replyOffset, at2 - replyOffset);
+        fanOut.deliver(message, r);
     }
 
     // ------------------------------------------------------------------ outbound
 
     /** Queues raw protocol bytes. Any thread. */
     void queue(byte[] bytes) {
-        synchronized (outLock) {
-            if (closed) {
-                return;
-            }
-            buffer(bytes.length).writeBytes(bytes);
-        }
+        outbound.queue(bytes);
     }
 
     /** Queues bytes and flushes them from the route's loop. Any thread. */
     void send(byte[] bytes) {
-        queue(bytes);
-        scheduleFlush();
-    }
-
-    private ByteBuf buffer(int room) {
-        ByteBuf b = out;
-        if (b == null) {
-            // a whole read batch of a publisher lands here: start large enough that it is not regrown (copied)
-            // under outLock while the route's loop waits for that lock to flush
-            b = out = ctx.alloc().buffer(Math.max(OUT_BUFFER_INITIAL, room));
+        if (outbound.queue(bytes)) {
+            outbound.scheduleFlush();
         }
-        b.ensureWritable(room);
-        return b;
     }
 
     /** RS+/RS- for this server's interest in an account. Under that account's index lock; any thread. */
     void sendInterest(byte[] account, String subject, String queue, int weight) {
-        if (!registered) {
-            return;
+        if (registered) {
+            outbound.interest(account, subject, queue, weight);
         }
-        synchronized (outLock) {
-            if (closed) {
-                return;
-            }
-            ByteBuf b = buffer(account.length + subject.length() + (queue == null ? 0 : queue.length()) + 24);
-            b.writeBytes(weight > 0 ? RS_PLUS : RS_MINUS).writeBytes(account).writeByte(' ');
-            b.writeCharSequence(subject, StandardCharsets.US_ASCII);
-            if (queue != null) {
-                b.writeByte(' ').writeCharSequence(queue, StandardCharsets.US_ASCII);
-                if (weight > 0) {
-                    b.writeByte(' ').writeCharSequence(Integer.toString(weight), StandardCharsets.US_ASCII);
-                }
-            }
-            b.writeBytes(CRLF);
-        }
-        scheduleFlush();
     }
 
-    /**
-     * One RMSG (HMSG with headers) for the subscriptions {@code subs} of this route in the account: the queue
-     * groups among them form the queue list. On the publisher's thread.
-     */
+    /** One RMSG/HMSG for the peer's subscriptions {@code subs} in the account. On the publisher's thread. */
     boolean sendMessage(byte[] account, Message msg, Subscription[] subs, int count) {
-        int queues = 0;
-        int queueBytes = 0;
-        for (int i = 0; i < count; i++) {
-            if (subs[i].queue != null) {
-                queues++;
-                queueBytes += subs[i].queue.length() + 1;
-            }
-        }
-        boolean withHeaders = msg.hasHeaders() && headers;
-        int dataOffset = msg.dataOffset();
-        int dataLength = msg.totalSize();
-        if (msg.hasHeaders() && !headers) {
-            dataOffset += msg.headerSize();
-            dataLength -= msg.headerSize();
-        }
-        int size = 5 + account.length + 1 + msg.subjectLength() + 3 + Math.max(0, msg.replyLength()) + queueBytes + 26
-                + dataLength + 2;
-        long maxPending = cluster.maxPending();
-        synchronized (outLock) {
-            if (closed) {
-                return false;
-            }
-            ByteBuf b = buffer(size);
-            if (b.readableBytes() + channelPending() > maxPending) {
-                if (!closed) {
-                    cluster.slowConsumer(this);
-                }
-                return false;
-            }
-            b.writeBytes(withHeaders ? HMSG : RMSG).writeBytes(account).writeByte(' ');
-            b.writeBytes(msg.subjectArray(), msg.subjectOffset(), msg.subjectLength());
-            if (queues > 0) {
-                if (msg.hasReply()) {
-                    b.writeBytes(PLUS_REPLY);
-                    b.writeBytes(msg.replyArray(), msg.replyOffset(), msg.replyLength());
-                } else {
-                    b.writeBytes(NO_REPLY);
-                }
-                for (int i = 0; i < count; i++) {
-                    if (subs[i].queue != null) {
-                        b.writeByte(' ').writeCharSequence(subs[i].queue, StandardCharsets.US_ASCII);
-                    }
-                }
-            } else if (msg.hasReply()) {
-                b.writeByte(' ').writeBytes(msg.replyArray(), msg.replyOffset(), msg.replyLength());
-            }
-            b.writeByte(' ');
-            if (withHeaders) {
-                b.writeBytes(msg.headerDigits(), msg.headerDigitsOffset(), msg.headerDigitsLength()).writeByte(' ');
-                b.writeBytes(msg.totalDigits(), msg.totalDigitsOffset(), msg.totalDigitsLength());
-            } else if (dataLength != msg.totalSize()) {
-                b.writeCharSequence(Integer.toString(dataLength), StandardCharsets.US_ASCII);
-            } else {
-                b.writeBytes(msg.totalDigits(), msg.totalDigitsOffset(), msg.totalDigitsLength());
-            }
-            b.writeBytes(CRLF);
-            b.writeBytes(msg.data(), dataOffset, dataLength);
-            b.writeBytes(CRLF);
-            outMsgs++;
-            outBytes += dataLength;
-        }
-        return true;
-    }
-
-    private long channelPending() {
-        Channel ch = ctx.channel();
-        var cob = ch.unsafe().outboundBuffer();
-        return cob == null ? 0 : cob.totalPendingWriteBytes();
+        return outbound.message(account, msg, subs, count, headers);
     }
 
     void flushFrom(EventLoop publisherLoop) {
-        if (publisherLoop == loop) {
-            flush();
-        } else {
-            scheduleFlush();
-        }
+        outbound.flushFrom(publisherLoop);
     }
 
     void scheduleFlush() {
-        EventLoop l = loop;
-        if (l != null && flushScheduled.compareAndSet(false, true)) {
-            l.execute(flushTask);
-        }
+        outbound.scheduleFlush();
     }
 
     /** Writes what is queued. On the route's loop. */
     void flush() {
         if (!closed) {
-            flush0();
+            outbound.flush();
         }
-    }
-
-    private void flush0() {
-        ByteBuf b;
-        synchronized (outLock) {
-            b = out;
-            out = null;
-        }
-        if (b == null) {
-            return;
-        }
-        if (!ctx.channel().isActive()) {
-            b.release();
-            return;
-        }
-        ctx.writeAndFlush(b, ctx.voidPromise());
     }
 
     /** Runs {@code task} on the route's loop. */

@@ -39,7 +39,7 @@ import java.util.List;
  * while holding it (the subject index locks are never taken under it).
  */
 public final class ClientConnection extends ChannelInboundHandlerAdapter
-        implements ProtocolHandler, SubscriptionOwner, BatchFlushable {
+        implements ProtocolHandler, SubscriptionOwner, BatchFlushable, FlowReceiver {
 
     private static final byte[] PONG = "PONG\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] OK = "+OK\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -507,16 +507,19 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     /** Over half of max_pending queued (a racy hint for producers). */
-    boolean overStallThreshold() {
+    @Override
+    public boolean overStallThreshold() {
         return outbound.overStallThreshold();
     }
 
     /** Over the pacing threshold (a racy hint for producers). */
-    boolean overPaceThreshold() {
+    @Override
+    public boolean overPaceThreshold() {
         return outbound.overPaceThreshold();
     }
 
-    long maxPending() {
+    @Override
+    public long maxPending() {
         return maxPending;
     }
 
@@ -571,7 +574,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     /** Bytes this connection's channel has written to its socket so far (racy: any thread). */
-    long bytesWritten() {
+    @Override
+    public long bytesWritten() {
         return outbound.bytesWritten();
     }
 

@@ -121,6 +121,9 @@ public final class FanOut {
                 batchOutMsgs++;
                 batchOutBytes += msg.totalSize();
                 pendingFlush.add(peer);
+                if (flow != null && peer instanceof FlowReceiver receiver) {
+                    flow.delivered(receiver); // a client producer waits for a route that falls behind, as for a client
+                }
             }
         }
         batch.clear();

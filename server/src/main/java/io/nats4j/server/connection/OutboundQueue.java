@@ -15,10 +15,10 @@ import java.util.ArrayDeque;
  * room left (without reallocation) and holds at least {@link #SEAL_BYTES} is sealed and a new one started,
  * so every byte is copied exactly once, from the publisher's read buffer into this queue.
  *
- * <p>Not thread-safe: the owning connection guards it with its {@code outLock}. Allocates no objects once
+ * <p>Not thread-safe: the owning connection (a client's {@code Outbound}, a route's outbound) guards it with its lock. Allocates no objects once
  * its deque has grown to the usual number of chunks.
  */
-final class OutboundQueue {
+public final class OutboundQueue {
 
     /** Below this a full buffer is grown instead (copying a few KiB is cheaper than another write). */
     static final int SEAL_BYTES = 8 * 1024;
@@ -31,7 +31,7 @@ final class OutboundQueue {
      * A buffer with room for {@code bytes} more, to be written at once. New buffers start with
      * {@code max(sizeHint, bytes)} bytes.
      */
-    ByteBuf writable(ByteBufAllocator alloc, int bytes, int sizeHint) {
+    public ByteBuf writable(ByteBufAllocator alloc, int bytes, int sizeHint) {
         ByteBuf b = current;
         if (b == null) {
             return current = alloc.directBuffer(Math.max(sizeHint, bytes));
@@ -49,17 +49,17 @@ final class OutboundQueue {
     }
 
     /** Bytes queued. */
-    long readableBytes() {
+    public long readableBytes() {
         ByteBuf b = current;
         return sealedBytes + (b == null ? 0 : b.readableBytes());
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return current == null && sealed.isEmpty();
     }
 
     /** Moves everything queued to {@code target}, which must be empty; this queue is empty afterwards. */
-    void moveTo(OutboundQueue target) {
+    public void moveTo(OutboundQueue target) {
         if (!target.isEmpty()) {
             throw new IllegalStateException("target not empty");
         }
@@ -77,7 +77,7 @@ final class OutboundQueue {
      * Writes every queued buffer to {@code channel} in order and flushes once; this queue is empty
      * afterwards. Empty buffers are released instead. Returns the bytes written.
      */
-    long writeAndFlush(Channel channel) {
+    public long writeAndFlush(Channel channel) {
         long bytes = 0;
         ByteBuf b;
         while ((b = sealed.pollFirst()) != null) {
@@ -100,7 +100,7 @@ final class OutboundQueue {
     }
 
     /** Drops everything queued. */
-    void release() {
+    public void release() {
         ByteBuf b;
         while ((b = sealed.pollFirst()) != null) {
             b.release();

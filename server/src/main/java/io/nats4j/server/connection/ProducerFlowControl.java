@@ -36,14 +36,14 @@ final class ProducerFlowControl {
 
     private final ClientConnection producer;
     /** The receiver this producer waits for (or will, once the read ends). */
-    private ClientConnection stalledOn;
+    private FlowReceiver stalledOn;
     /** True while the wait on {@link #stalledOn} is only pacing, not a nats-server-style stall. */
     private boolean pacing;
     /** Bytes the receiver had written when the pacing wait started or last made progress, and when. */
     private long paceWritten;
     private long paceProgressNanos;
     /** A receiver that made no progress during a pacing wait, and how much it had written then: not waited for again until it writes. */
-    private ClientConnection paceStuck;
+    private FlowReceiver paceStuck;
     private long paceStuckWritten;
     private long paces;
     private long stallStartNanos;
@@ -54,8 +54,8 @@ final class ProducerFlowControl {
         this.producer = producer;
     }
 
-    /** The fan-out appended a message for {@code receiver} (another connection). */
-    void delivered(ClientConnection receiver) {
+    /** The fan-out appended a message for {@code receiver} (another connection: a client or a route). */
+    void delivered(FlowReceiver receiver) {
         if (receiver.overStallThreshold()) {
             stalledOn = receiver;
             pacing = false;
@@ -106,7 +106,7 @@ final class ProducerFlowControl {
     }
 
     private void check() {
-        ClientConnection r = stalledOn;
+        FlowReceiver r = stalledOn;
         if (producer.isClosed()) {
             return;
         }

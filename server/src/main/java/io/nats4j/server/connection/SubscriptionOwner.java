@@ -16,4 +16,13 @@ public sealed interface SubscriptionOwner permits ClientConnection, InternalSubs
 
     /** The kind of connection this owner is (or stands for). */
     ConnectionKind kind();
+
+    /**
+     * False for a subscription that is not this server's interest to tell other servers (nats-server's "no
+     * forward" internal subscriptions), e.g. the JetStream API import of a clustered server without JetStream:
+     * other servers must not send it their own API requests.
+     */
+    default boolean forwardsInterest() {
+        return true;
+    }
 }

@@ -61,6 +61,8 @@ public final class JetStream {
     private volatile RocksStorage file;
     private final ConcurrentHashMap<String, JsAccount> accounts = new ConcurrentHashMap<>();
     private final JsApi api;
+    private final io.nats4j.server.jetstream.events.JsEvents events;
+    private final io.nats4j.server.jetstream.api.DirectGet directGet;
     private final ScheduledExecutorService timers;
     private volatile boolean closed;
 
@@ -74,6 +76,8 @@ public final class JetStream {
         this.maxStore = options.maxStore >= 0 ? options.maxStore : defaultMaxStore(storeDir);
         io.nats4j.server.StartupTrace.mark("jetstream: limits");
         this.api = new JsApi(server, this);
+        this.events = new io.nats4j.server.jetstream.events.JsEvents(server, domain());
+        this.directGet = new io.nats4j.server.jetstream.api.DirectGet(server, this);
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "nats4j-js-timer-" + server.serverName());
             t.setDaemon(true);
@@ -191,6 +195,8 @@ public final class JetStream {
             a.close();
         }
         api.shutdown();
+        directGet.shutdown();
+        events.shutdown();
         memory.close();
         RocksStorage f = file;
         if (f != null) {
@@ -206,6 +212,11 @@ public final class JetStream {
 
     public JsApi api() {
         return api;
+    }
+
+    /** The advisories and metrics on {@code $JS.EVENT.>}. */
+    public io.nats4j.server.jetstream.events.JsAdvisories advisories() {
+        return events;
     }
 
     /** The JetStream domain, or null. */
@@ -302,12 +313,33 @@ public final class JetStream {
     /** The storage of a type; file storage opens (and loads RocksDB) on first use. */
     public synchronized Storage storage(StorageType type) {
         if (type == StorageType.MEMORY) {
-            return memory;
+            if (wrappedMemory == null) {
+                wrappedMemory = storageWrapper == null ? memory : storageWrapper.apply(memory);
+            }
+            return wrappedMemory;
         }
         if (file == null) {
             file = openFile();
         }
-        return file;
+        if (wrappedFile == null) {
+            wrappedFile = storageWrapper == null ? file : storageWrapper.apply(file);
+        }
+        return wrappedFile;
+    }
+
+    private java.util.function.UnaryOperator<Storage> storageWrapper;
+    private Storage wrappedMemory;
+    private Storage wrappedFile;
+
+    /**
+     * Fault injection for tests: every storage handed out from now on is {@code wrapper.apply(storage)} (a store
+     * that fails on demand, through the store contract). Call before the first stream of a type is created; the
+     * real storages are still the ones closed at shutdown.
+     */
+    public synchronized void wrapStorage(java.util.function.UnaryOperator<Storage> wrapper) {
+        this.storageWrapper = wrapper;
+        this.wrappedMemory = null;
+        this.wrappedFile = null;
     }
 
     private RocksStorage openFile() {

@@ -2,6 +2,7 @@ package io.nats4j.server.jetstream;
 
 import io.nats4j.server.auth.Account;
 import io.nats4j.server.jetstream.StreamConfig.StorageType;
+import io.nats4j.server.jetstream.events.JsAdvisories;
 import io.nats4j.server.jetstream.store.Storage;
 import io.nats4j.server.jetstream.store.StreamStore;
 import java.util.ArrayList;
@@ -116,6 +117,7 @@ public final class JsAccount {
         streams.put(config.name(), s);
         jetStream.streamStarting(s);
         s.start();
+        jetStream.advisories().streamAction(account, config.name(), JsAdvisories.Action.CREATE);
         return s;
     }
 
@@ -136,6 +138,7 @@ public final class JsAccount {
     public void updateStream(Stream s, StreamConfig next) throws Exception {
         jetStream.persistConfig(this, next, s.createdNanos());
         s.update(next);
+        jetStream.advisories().streamAction(account, next.name(), JsAdvisories.Action.MODIFY);
     }
 
     /** Deletes a stream: ingest stops, listeners hear it, then its store and persisted config go. */
@@ -147,6 +150,8 @@ public final class JsAccount {
         s.close(true);
         jetStream.storage(s.config().storage()).deleteStream(JetStream.storeName(name(), name));
         jetStream.deleteConfig(this, name);
+        // after the consumers' own delete advisories (sent when the stream closed), as nats-server orders them
+        jetStream.advisories().streamAction(account, name, JsAdvisories.Action.DELETE);
         return true;
     }
 

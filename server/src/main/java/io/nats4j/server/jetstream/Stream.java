@@ -506,6 +506,7 @@ public final class Stream {
             } catch (StoreException e) {
                 jetStream.server().logger().error("JetStream failed to flush stream '" + account.name() + " > "
                         + name + "': " + e.getMessage());
+                undoBatch(first);
                 byte[] err = pubAckError(JsError.STREAM_STORE_FAILED.with("{err}", e.getMessage()));
                 Account a = account.account();
                 for (Ack ack : acks) {
@@ -574,6 +575,19 @@ public final class Stream {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    /** The write of the batch from {@code first} failed: the store drops it, the stream forgets its ids (writer). */
+    private void undoBatch(long first) {
+        try {
+            store.discardUnflushed();
+        } catch (StoreException e) {
+            jetStream.server().logger().error("JetStream could not drop the failed batch of '" + name + "': " + e);
+        }
+        dedupe.values().removeIf(v -> v[0] >= first);
+        lastSeq = store.state().lastSeq();
+        StoredMessage m = lastSeq > 0 ? store.load(lastSeq) : null;
+        lastMsgId = m == null ? "" : java.util.Objects.requireNonNullElse(Headers.get(m.header(), "Nats-Msg-Id"), "");
     }
 
     /** The sequence of a message with this id inside the duplicate window, or 0. */

@@ -24,7 +24,7 @@ final class InterestCounts {
     /** True for subscriptions that are this server's own interest (not held for a route or a gateway). */
     private static boolean counted(Subscription s) {
         ConnectionKind k = s.owner.kind();
-        return k != ConnectionKind.ROUTER && k != ConnectionKind.GATEWAY;
+        return k != ConnectionKind.ROUTER && k != ConnectionKind.GATEWAY && s.owner.forwardsInterest();
     }
 
     void added(Subscription s) {

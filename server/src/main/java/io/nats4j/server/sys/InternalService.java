@@ -170,9 +170,9 @@ public abstract class InternalService {
     /**
      * Subscribes this service to {@code subject} in {@code account}: each message is copied on the publisher's
      * thread and handed to {@code handler} on the service thread, with the account looked up again by name (a
-     * reload may have replaced it since).
+     * reload may have replaced it since). Returns the subscription ({@link #unsubscribe} removes it).
      */
-    protected final void subscribe(Account account, String subject, Handler handler) {
+    protected final Subscription subscribe(Account account, String subject, Handler handler) {
         String accountName = account.name();
         long id = -1_000_000_000L - SUBSCRIBER_IDS.incrementAndGet();
         InternalSubscriber owner = new InternalSubscriber() {
@@ -190,8 +190,10 @@ public abstract class InternalService {
                 });
             }
         };
-        subscribe(account, new Subscription(owner, subject, null,
-                Long.toString(sids.incrementAndGet()).getBytes(StandardCharsets.US_ASCII)));
+        Subscription sub = new Subscription(owner, subject, null,
+                Long.toString(sids.incrementAndGet()).getBytes(StandardCharsets.US_ASCII));
+        subscribe(account, sub);
+        return sub;
     }
 
     /** Inserts an internal subscription into {@code account}; it is closed and removed when the service stops. */

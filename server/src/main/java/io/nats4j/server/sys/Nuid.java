@@ -6,7 +6,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * Event ids in the shape of the NATS NUID (22 base-62 characters: a random 12-character prefix renewed
  * now and then, and a 10-character sequence advanced by a random increment), as nats-server's event ids.
  */
-final class Nuid {
+public final class Nuid {
 
     private static final char[] DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
     private static final int PREFIX_LEN = 12;
@@ -20,7 +20,7 @@ final class Nuid {
     private Nuid() {
     }
 
-    static synchronized String next() {
+    public static synchronized String next() {
         seq += inc;
         if (seq >= MAX_SEQ) {
             prefix = newPrefix();

@@ -1,5 +1,6 @@
 package io.nats4j.server.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nats4j.server.NatsServer;
@@ -76,7 +77,14 @@ class RouteHandshakeTest {
     }
 
     private int start(boolean auth, long maxPending) throws Exception {
+        return start(auth, maxPending, null);
+    }
+
+    private int start(boolean auth, long maxPending, Duration writeDeadline) throws Exception {
         ServerOptions o = new ServerOptions();
+        if (writeDeadline != null) {
+            o.writeDeadline = writeDeadline;
+        }
         if (maxPending > 0) {
             o.maxPending = maxPending;
             o.maxPayload = (int) Math.min(o.maxPayload, maxPending);
@@ -220,6 +228,36 @@ class RouteHandshakeTest {
         }
         ClusterNodes.waitFor(() -> log.has("INF", "Router connection closed: Slow Consumer (Pending Bytes)"), "the close log");
         assertTrue(log.has("INF", "Slow Consumer Detected: MaxPending of 262144 Exceeded"), log.lines.toString());
+    }
+
+    @Test
+    void aPeerThatStopsReadingIsCutOffAtTheWriteDeadline() throws Exception {
+        // max_pending (64 MiB) is never reached: the write deadline cuts the route first, as nats-server's write
+        // timeout does when nothing at all was written
+        int port = start(false, 0, Duration.ofMillis(500));
+        try (java.net.Socket peer = new java.net.Socket()) {
+            peer.setReceiveBufferSize(4096);
+            peer.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+            peer.getOutputStream().write(("CONNECT {\"name\":\"NSTOP\",\"cluster\":\"c1\"}\r\n"
+                    + "INFO {\"server_id\":\"NSTOP\",\"server_name\":\"stop\",\"host\":\"127.0.0.1\",\"port\":1,"
+                    + "\"cluster\":\"c1\"}\r\nRS+ $G > \r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            peer.getOutputStream().flush();
+            ClusterNodes.waitFor(() -> server.globalAccount().match("any").psubs.length == 1, "the peer's interest");
+            try (RawClient c = RawClient.open(server.port(), 0)) {
+                c.connectQuiet();
+                String chunk = "PUB any 1024\r\n" + "x".repeat(1024) + "\r\n";
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                for (int i = 0; i < 16384 && server.cluster().routes().size() == 1 && System.nanoTime() < deadline; i++) {
+                    c.send(chunk);
+                }
+                ClusterNodes.waitFor(() -> server.cluster().routes().isEmpty(), "the route to be cut off");
+                c.send("PING\r\n").expectSkippingPings("PONG\r\n", WAIT); // the client is untouched
+            }
+        }
+        ClusterNodes.waitFor(() -> log.has("INF", "Router connection closed: Slow Consumer (Write Deadline)"), "the close log");
+        assertTrue(log.lines.stream().anyMatch(l -> l.startsWith("INF ")
+                && l.contains("Slow Consumer Detected: WriteDeadline of 500ms exceeded with ")), log.lines.toString());
+        assertFalse(log.has("INF", "Router connection closed: Slow Consumer (Pending Bytes)"), log.lines.toString());
     }
 
     @Test

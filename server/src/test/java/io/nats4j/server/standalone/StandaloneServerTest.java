@@ -365,6 +365,9 @@ class StandaloneServerTest {
         assertTrue(out2.startsWith("1:") && out2.contains("not supported yet"), out2);
     }
 
+    /** How long a client of the early listener may wait for INFO: the rest of the server's start-up. */
+    private static final java.time.Duration EARLY_INFO = java.time.Duration.ofSeconds(30);
+
     @Test
     void earlyListenerAcceptsBeforeTheServerIsReadyAndNettyTakesItOver() throws Exception {
         int port = freePort();
@@ -372,8 +375,9 @@ class StandaloneServerTest {
         Process p = launchAsJar(log, "-a", "127.0.0.1", "-p", Integer.toString(port), "--ports_file_dir", dir.toString());
         try {
             awaitPort(port, p, log);
-            // connected as early as possible: INFO comes once Netty has taken the socket over
-            try (RawClient c = RawClient.open(port, 0); RawClient d = RawClient.open(port, 0)) {
+            // connected as early as possible: INFO comes once Netty has taken the socket over, that is once the
+            // JVM has started the whole server, which takes many seconds on a loaded machine
+            try (RawClient c = RawClient.open(port, 0, EARLY_INFO); RawClient d = RawClient.open(port, 0, EARLY_INFO)) {
                 assertTrue(c.info().contains("\"port\":" + port), "INFO names the port");
                 d.info();
                 c.connect("{\"verbose\":false}").send("SUB early 1\r\nPING\r\n").expect("PONG\r\n");
@@ -411,7 +415,7 @@ class StandaloneServerTest {
         Process p = launchAsJar(log, "-c", conf.toString(), "-a", "127.0.0.1", "-p", Integer.toString(port));
         try {
             awaitPort(port, p, log);
-            try (RawClient c = RawClient.open(port, 0)) {
+            try (RawClient c = RawClient.open(port, 0, EARLY_INFO)) {
                 assertTrue(c.info().contains("\"server_name\":\"from-file\""), c.info());
                 c.connect("{\"verbose\":false}").send("PING\r\n").expect("PONG\r\n");
             }

@@ -51,6 +51,11 @@ public final class RawClient implements AutoCloseable {
      * client that never reads back up quickly) and reads the server's INFO line.
      */
     public static RawClient open(int port, int receiveBufferSize) throws IOException {
+        return open(port, receiveBufferSize, DEFAULT_TIMEOUT);
+    }
+
+    /** Same, waiting up to {@code infoTimeout} for INFO (a server still starting up sends it late). */
+    public static RawClient open(int port, int receiveBufferSize, Duration infoTimeout) throws IOException {
         Socket s = new Socket();
         try {
             if (receiveBufferSize > 0) {
@@ -59,7 +64,7 @@ public final class RawClient implements AutoCloseable {
             s.setTcpNoDelay(true);
             s.connect(new InetSocketAddress("127.0.0.1", port), (int) DEFAULT_TIMEOUT.toMillis());
             RawClient c = new RawClient(s);
-            c.info = c.expectMatch(INFO_LINE, DEFAULT_TIMEOUT).group(1);
+            c.info = c.expectMatch(INFO_LINE, infoTimeout).group(1);
             return c;
         } catch (IOException | RuntimeException | Error e) {
             s.close();

@@ -61,6 +61,7 @@ public final class ApiRequest {
 
     private final JsApi api;
     private final Account account;
+    private final io.nats4j.server.connection.ClientConnection from;
     private final JsAccount jsAccount;
     private final String subject;
     private final String[] args;
@@ -71,10 +72,12 @@ public final class ApiRequest {
     private final java.util.function.Consumer<ObjectNode> errorFields;
     private final AtomicBoolean answered = new AtomicBoolean();
 
-    ApiRequest(JsApi api, Account account, JsAccount jsAccount, String subject, String[] args, String reply,
-            byte[] headers, byte[] payload, String responseType, java.util.function.Consumer<ObjectNode> errorFields) {
+    ApiRequest(JsApi api, Account account, io.nats4j.server.connection.ClientConnection from, JsAccount jsAccount,
+            String subject, String[] args, String reply, byte[] headers, byte[] payload, String responseType,
+            java.util.function.Consumer<ObjectNode> errorFields) {
         this.api = api;
         this.account = account;
+        this.from = from;
         this.jsAccount = jsAccount;
         this.subject = subject;
         this.args = args;
@@ -88,6 +91,11 @@ public final class ApiRequest {
     /** The account the request was published in. */
     public Account account() {
         return account;
+    }
+
+    /** The connection that sent the request (null for an internal one): the API audit reports its RTT. */
+    public io.nats4j.server.connection.ClientConnection from() {
+        return from;
     }
 
     /** That account's JetStream (never null in a handler: the dispatcher refuses accounts without it). */
@@ -189,12 +197,12 @@ public final class ApiRequest {
         error(error.error());
     }
 
-    /** Answers with these bytes as they are. */
+    /** Answers with these bytes as they are (then the API audit advisory, also without a reply subject). */
     public void respondRaw(byte[] body) {
-        if (reply == null || reply.isEmpty() || !answered.compareAndSet(false, true)) {
+        if (!answered.compareAndSet(false, true)) {
             return;
         }
-        api.send(account, reply, null, body);
+        api.answer(this, body);
     }
 
     /** Answers with a message that has headers (DIRECT.GET, MSG.GET by direct). */

@@ -49,7 +49,7 @@ public final class JsApi extends InternalService {
 
     private final JetStream jetStream;
     private final List<Route> routes = new CopyOnWriteArrayList<>();
-    /** Accounts whose subscriptions are in place (service thread). */
+    /** Accounts whose subscriptions are in place; guarded by itself, as {@link #routes} changes are. */
     private final Set<Account> wired = Collections.newSetFromMap(new IdentityHashMap<>());
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
@@ -77,34 +77,33 @@ public final class JsApi extends InternalService {
     public void register(String pattern, String responseType,
             java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> errorFields, ApiHandler handler) {
         Route r = new Route(pattern, pattern.split("\\."), responseType, errorFields, handler);
-        routes.add(r);
-        submit(() -> {
+        synchronized (wired) {
+            routes.add(r);
             for (Account a : wired) {
                 subscribeRoute(a, r);
             }
-        });
+        }
     }
 
     /** Subscribes every route in every account the server has now. */
     public void start() {
-        runSync(() -> {
-            for (Account a : server.accounts().all()) {
-                wire(a);
-            }
-        });
-    }
-
-    /** After a reload or an account loaded in operator mode: subscribes the routes in {@code a} if new. */
-    public void accountAdded(Account a) {
-        submit(() -> wire(a));
-    }
-
-    private void wire(Account a) {
-        if (!wired.add(a)) {
-            return;
+        for (Account a : server.accounts().all()) {
+            accountAdded(a);
         }
-        for (Route r : routes) {
-            subscribeRoute(a, r);
+    }
+
+    /**
+     * After a reload or an account loaded in operator mode: subscribes the routes in {@code a} if new, on the
+     * caller's thread, so the API answers the first request of a client whose connect loaded the account.
+     */
+    public void accountAdded(Account a) {
+        synchronized (wired) {
+            if (!wired.add(a)) {
+                return;
+            }
+            for (Route r : routes) {
+                subscribeRoute(a, r);
+            }
         }
     }
 
@@ -116,11 +115,12 @@ public final class JsApi extends InternalService {
     }
 
     private void subscribeSubject(Account account, String subject) {
-        subscribe(account, subject, (a, from, subj, reply, headers, payload) -> dispatch(a, subj, reply, headers, payload));
+        subscribe(account, subject, (a, from, subj, reply, headers, payload) -> dispatch(a, from, subj, reply, headers, payload));
     }
 
     /** Finds the route of {@code subject} and runs it (service thread). */
-    void dispatch(Account account, String subject, String reply, byte[] headers, byte[] payload) {
+    void dispatch(Account account, io.nats4j.server.connection.ClientConnection from, String subject, String reply,
+            byte[] headers, byte[] payload) {
         requests.incrementAndGet();
         String rel;
         if (subject.startsWith(PREFIX + ".")) {
@@ -137,8 +137,8 @@ public final class JsApi extends InternalService {
                 continue;
             }
             JsAccount js = jetStream.account(account);
-            ApiRequest req = new ApiRequest(this, account, js, subject, args.toArray(new String[0]), reply, headers,
-                    payload, r.responseType(), r.errorFields());
+            ApiRequest req = new ApiRequest(this, account, from, js, subject, args.toArray(new String[0]), reply,
+                    headers, payload, r.responseType(), r.errorFields());
             if (js == null) {
                 req.error(JsError.NOT_ENABLED_FOR_ACCOUNT);
                 return;
@@ -182,6 +182,25 @@ public final class JsApi extends InternalService {
     /** Publishes an answer in {@code account}; any thread (queued onto the service thread). */
     void send(Account account, String subject, byte[] headers, byte[] payload) {
         submit(() -> client.publish(account, subject, null, headers, payload));
+    }
+
+    /**
+     * Answers {@code req} with {@code body} (to its reply subject, when it has one) and then, as nats-server does
+     * for every API response, publishes the {@code api_audit} advisory in the requester's account if anyone there
+     * listens; any thread (queued onto the service thread, so the audit follows the answer).
+     */
+    void answer(ApiRequest req, byte[] body) {
+        submit(() -> {
+            if (req.reply() != null && !req.reply().isEmpty()) {
+                client.publish(req.account(), req.reply(), null, null, body);
+            }
+            byte[] audit = io.nats4j.server.jetstream.events.JsEvents.auditJson(server, jetStream.domain(),
+                    req.account(), req.from(), req.subject(), req.payload(), body);
+            if (audit != null) {
+                client.publish(req.account(), io.nats4j.server.jetstream.events.JsAdvisories.API_AUDIT, null, null,
+                        audit);
+            }
+        });
     }
 
     /** Requests received since start (nats-server's {@code api.total}). */

@@ -62,8 +62,6 @@ public final class StreamApi {
         api.register("STREAM.PURGE.*", PURGE, o -> o.put("purged", 0), h::purge);
         api.register("STREAM.MSG.GET.*", MSG_GET, h::msgGet);
         api.register("STREAM.MSG.DELETE.*", MSG_DELETE, h::msgDelete);
-        api.register("DIRECT.GET.*", MSG_GET, h::directGet);
-        api.register("DIRECT.GET.*.>", MSG_GET, h::directGetLast);
     }
 
     /** The zero ApiPaged fields of an error answer. */
@@ -538,71 +536,6 @@ public final class StreamApi {
         }
         msg.put("time", GoTime.rfc3339Nano(instant(m.timestampNanos())));
         r.respond(o);
-    }
-
-    // ------------------------------------------------------------------ direct get (allow_direct)
-
-    private static final byte[] NOT_FOUND = "NATS/1.0 404 Message Not Found\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final byte[] BAD_REQUEST = "NATS/1.0 408 Bad Request\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-
-    private void directGet(ApiRequest r) {
-        Stream s = r.jsAccount().stream(r.arg(0));
-        if (s == null || !s.config().allowDirect()) {
-            return; // nats-server has no responder for it
-        }
-        if (r.isEmpty()) {
-            r.respondWithHeaders(BAD_REQUEST, null);
-            return;
-        }
-        ObjectNode q;
-        try {
-            q = r.json();
-        } catch (ApiException e) {
-            r.respondWithHeaders(BAD_REQUEST, null);
-            return;
-        }
-        long seq = q.path("seq").asLong(0);
-        String last = q.path("last_by_subj").asText("");
-        String next = q.path("next_by_subj").asText("");
-        StoredMessage m;
-        if (!last.isEmpty()) {
-            m = s.store().loadLast(last);
-        } else if (!next.isEmpty()) {
-            m = s.store().loadNext(next, Math.max(seq, 1));
-        } else {
-            m = s.store().load(seq);
-        }
-        sendDirect(r, s, m);
-    }
-
-    private void directGetLast(ApiRequest r) {
-        Stream s = r.jsAccount().stream(r.arg(0));
-        if (s == null || !s.config().allowDirect()) {
-            return;
-        }
-        sendDirect(r, s, s.store().loadLast(r.arg(1)));
-    }
-
-    /** nats-server's direct get answer: the message with Nats-Stream/-Subject/-Sequence/-Time-Stamp headers. */
-    private static void sendDirect(ApiRequest r, Stream s, StoredMessage m) {
-        if (m == null) {
-            r.respondWithHeaders(NOT_FOUND, null);
-            return;
-        }
-        String add = "Nats-Stream: " + s.name() + "\r\nNats-Subject: " + m.subject() + "\r\nNats-Sequence: " + m.seq()
-                + "\r\nNats-Time-Stamp: " + GoTime.rfc3339Nano(instant(m.timestampNanos())) + "\r\n\r\n";
-        String hdr;
-        byte[] orig = m.header();
-        if (orig == null || orig.length == 0) {
-            hdr = "NATS/1.0\r\n" + add;
-        } else {
-            String o = new String(orig, java.nio.charset.StandardCharsets.UTF_8);
-            if (o.endsWith("\r\n\r\n")) {
-                o = o.substring(0, o.length() - 2);
-            }
-            hdr = o + add;
-        }
-        r.respondWithHeaders(hdr.getBytes(java.nio.charset.StandardCharsets.UTF_8), m.payload());
     }
 
     static String rootMessage(Throwable e) {

@@ -58,6 +58,8 @@ public final class Consumer {
     private final PullRequests requests;
     private final PushFlowControl flow;
     private final ConsumerAcks acks;
+    /** Push only: {@code rate_limit_bps}, or null. */
+    private DeliveryRateLimit rateLimit;
 
     private long lastDeliveryNanos = System.nanoTime();
     /** Push: is there interest on the deliver subject. */
@@ -95,6 +97,7 @@ public final class Consumer {
         this.requests = new PullRequests(this, account);
         this.flow = new PushFlowControl(FC_PREFIX + stream.name() + "." + name + ".");
         this.acks = new ConsumerAcks(this, st, stream, store, pub, rt);
+        this.rateLimit = cfg.isPush() ? DeliveryRateLimit.of(cfg.rateLimitBps, stream.maxMessageBytes()) : null;
     }
 
     public String name() {
@@ -326,6 +329,14 @@ public final class Consumer {
             if (cfg.replayPolicy == ConsumerConfig.ReplayPolicy.ORIGINAL && !next.redelivery && replayDelay(next.msg)) {
                 return;
             }
+            if (rateLimit != null) {
+                long now = System.nanoTime();
+                long wait = rateLimit.waitNanos(now, size(next.msg) + ackPrefix.length() + 48);
+                if (wait > 0) {
+                    ensureTimer(now + wait);
+                    return;
+                }
+            }
             String target;
             WaitingRequest wr = null;
             if (cfg.isPush()) {
@@ -375,6 +386,9 @@ public final class Consumer {
             if (cfg.maxDeliver > 0 && dc > cfg.maxDeliver) {
                 it.remove();
                 st.dropPending(q);
+                if (dc == cfg.maxDeliver + 1) {
+                    acks.maxDeliveries(q, dc - 1);
+                }
                 continue;
             }
             StoredMessage m = stream.store().load(q);
@@ -576,7 +590,7 @@ public final class Consumer {
                 long dc = st.rdc.getOrDefault(q, 0L) + 1;
                 long due = e.getValue().timestampNanos() + ackWaitFor(dc);
                 if (due <= wall) {
-                    if (!st.rdq.contains(q)) {
+                    if (!st.rdq.contains(q) && !acks.reachedMaxDeliveries(q, dc)) {
                         expired.add(q);
                     }
                 } else {
@@ -630,6 +644,9 @@ public final class Consumer {
     CompletableFuture<Void> update(ConsumerConfig n) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         exec.execute(() -> {
+            if (n.rateLimitBps != cfg.rateLimitBps) {
+                rateLimit = n.isPush() ? DeliveryRateLimit.of(n.rateLimitBps, stream.maxMessageBytes()) : null;
+            }
             cfg = n;
             done.complete(null);
             pump();

@@ -35,6 +35,7 @@ final class ConsumerAcks {
     /** Reply subjects of acks to answer after the next state write. */
     private final List<String> ackReplies = new ArrayList<>();
     private boolean flushScheduled;
+    private final ConsumerEvents events;
 
     ConsumerAcks(Consumer consumer, DeliveryState st, StreamHandle stream, ConsumerStore store, DeliveryPublisher pub,
                  ConsumerRuntime rt) {
@@ -45,6 +46,7 @@ final class ConsumerAcks {
         this.pub = pub;
         this.account = stream.account();
         this.rt = rt;
+        this.events = new ConsumerEvents(consumer, stream);
     }
 
     /** An ack on {@code subject} (already queued to the consumer's thread). */
@@ -63,9 +65,9 @@ final class ConsumerAcks {
         boolean silent = cfg.ackPolicy == AckPolicyConfig.NONE && stream.retention() == StreamHandle.Retention.LIMITS;
         if (body.isEmpty() || body.equals("+ACK") || body.equals("+OK")) {
             replyToAck &= !silent;
-            ackMsg(cfg, a.streamSeq(), a.consumerSeq());
+            ackMsg(cfg, a, true);
         } else if (body.startsWith("+NXT")) {
-            ackMsg(cfg, a.streamSeq(), a.consumerSeq());
+            ackMsg(cfg, a, true);
             replyToAck = false;
             if (reply != null && !reply.isEmpty()) {
                 consumer.processNextRequest(reply, body.substring(4).getBytes(StandardCharsets.UTF_8));
@@ -76,7 +78,8 @@ final class ConsumerAcks {
             st.inProgress(a.streamSeq());
         } else if (body.startsWith("+TERM")) {
             replyToAck &= !silent;
-            ackMsg(cfg, a.streamSeq(), a.consumerSeq());
+            ackMsg(cfg, a, false);
+            events.terminated(a.consumerSeq(), a.streamSeq(), a.deliveries(), body.substring(5).trim());
         }
         if (replyToAck) {
             ackReplies.add(reply); // answered once the state is written (flushState)
@@ -92,6 +95,7 @@ final class ConsumerAcks {
         if (p == null) {
             return;
         }
+        events.nak(a.consumerSeq(), seq, a.deliveries());
         if (!arg.isEmpty()) {
             long delay = -1;
             try {
@@ -117,7 +121,9 @@ final class ConsumerAcks {
         consumer.pump();
     }
 
-    private void ackMsg(ConsumerConfig cfg, long seq, long cseq) {
+    private void ackMsg(ConsumerConfig cfg, AckSubject a, boolean sample) {
+        long seq = a.streamSeq();
+        long cseq = a.consumerSeq();
         AckPolicyConfig ap = cfg.ackPolicy;
         if (ap == AckPolicyConfig.NONE) {
             return;
@@ -125,8 +131,12 @@ final class ConsumerAcks {
         boolean wasFull = cfg.maxAckPending > 0 && st.pending.size() >= cfg.maxAckPending;
         long low = seq;
         if (ap == AckPolicyConfig.EXPLICIT) {
+            ConsumerState.Pending p = sample ? st.pending.get(seq) : null;
             if (!st.ackExplicit(seq)) {
                 return;
+            }
+            if (p != null) {
+                events.acked(cseq, seq, a.deliveries(), p.timestampNanos());
             }
         } else {
             low = st.ackAll(seq, cseq);
@@ -141,6 +151,32 @@ final class ConsumerAcks {
         if (stream.retention() != StreamHandle.Retention.LIMITS) {
             consumer.acked(low, seq);
         }
+    }
+
+    /**
+     * A redelivery of {@code seq} would pass {@code max_deliver} (a nak'd message): the advisory with the
+     * deliveries it had, the first time only.
+     */
+    void maxDeliveries(long seq, long deliveries) {
+        events.maxDeliveries(seq, deliveries);
+    }
+
+    /**
+     * nats-server 2.10's check at ack-wait expiry ({@code hasMaxDeliveries}): a message already delivered
+     * {@code max_deliver} times leaves the pending set instead of being redelivered, and the advisory goes then
+     * (not only when a later pull request looks for it). Returns whether it did.
+     */
+    boolean reachedMaxDeliveries(long seq, long deliveries) {
+        long max = consumer.config().maxDeliver;
+        if (max <= 0 || deliveries < max) {
+            return false;
+        }
+        if (deliveries == max) {
+            events.maxDeliveries(seq, deliveries);
+        }
+        st.dropPending(seq);
+        st.dirty = true;
+        return true;
     }
 
     /**

@@ -54,6 +54,21 @@ final class JsStreamHandle implements StreamHandle, StreamListener {
     }
 
     @Override
+    public long maxMessageBytes() {
+        long m = stream.config().maxMsgSize();
+        if (m > 0) {
+            return m;
+        }
+        int acc = stream.account().account().maxPayload();
+        return acc > 0 ? acc : stream.account().jetStream().server().settings().maxPayload();
+    }
+
+    @Override
+    public io.nats4j.server.jetstream.events.JsAdvisories advisories() {
+        return stream.account().jetStream().advisories();
+    }
+
+    @Override
     public List<String> subjects() {
         List<String> s = stream.config().subjects();
         return s == null ? List.of() : s;

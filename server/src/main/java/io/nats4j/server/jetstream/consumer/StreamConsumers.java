@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nats4j.server.jetstream.consumer.ConsumerConfig.AckPolicyConfig;
 import io.nats4j.server.jetstream.consumer.ConsumerConfig.DeliverPolicy;
+import io.nats4j.server.jetstream.events.JsAdvisories;
 import io.nats4j.server.jetstream.store.ConsumerStore;
 import io.nats4j.server.jetstream.store.StoredMessage;
 import java.io.IOException;
@@ -149,6 +150,7 @@ public final class StreamConsumers {
         long created = JsTime.nowNanos();
         Consumer c = open(name, cfg, created, false);
         save(name, cfg, created);
+        stream.advisories().consumerAction(stream.account(), stream.name(), name, JsAdvisories.Action.CREATE);
         return info(c);
     }
 
@@ -250,6 +252,7 @@ public final class StreamConsumers {
         await(c.stop(true, true));
         created.remove(name);
         stream.forgetConsumer(name);
+        stream.advisories().consumerAction(stream.account(), stream.name(), name, JsAdvisories.Action.DELETE);
         afterConsumerGone();
         return true;
     }
@@ -278,6 +281,7 @@ public final class StreamConsumers {
         for (Consumer c : consumers.values()) {
             await(c.stop(true, true));
             stream.forgetConsumer(c.name);
+            stream.advisories().consumerAction(stream.account(), stream.name(), c.name, JsAdvisories.Action.DELETE);
         }
         consumers.clear();
     }

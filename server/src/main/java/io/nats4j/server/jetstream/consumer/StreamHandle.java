@@ -79,6 +79,19 @@ public interface StreamHandle {
         return java.util.Map.of();
     }
 
+    /**
+     * The largest message a delivery can carry: the stream's {@code max_msg_size}, else the server's
+     * {@code max_payload} (the depth of a push consumer's {@code rate_limit_bps} bucket, as nats-server sets it).
+     */
+    default long maxMessageBytes() {
+        return 1024 * 1024;
+    }
+
+    /** Where consumer advisories and ack metrics go ({@code $JS.EVENT.>}); none by default. */
+    default io.nats4j.server.jetstream.events.JsAdvisories advisories() {
+        return io.nats4j.server.jetstream.events.JsAdvisories.NONE;
+    }
+
     /** The JetStream domain, or empty. */
     default String domain() {
         return "";

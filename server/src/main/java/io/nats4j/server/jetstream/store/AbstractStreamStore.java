@@ -221,6 +221,20 @@ abstract class AbstractStreamStore implements StreamStore {
     }
 
     @Override
+    public void discardUnflushed() {
+        beginWrite();
+        try {
+            persistDiscard();
+        } finally {
+            endWrite();
+        }
+    }
+
+    /** Drops the unflushed batch and puts the index back to what is stored (write lock held). */
+    protected void persistDiscard() {
+    }
+
+    @Override
     public boolean remove(long seq) {
         return removeAndFlush(seq, false);
     }

@@ -50,6 +50,39 @@ final class RocksStreamStore extends AbstractStreamStore {
      * are the same, so a long stream is read without an allocation per message beyond its index entry.
      */
     void recover() throws RocksDBException {
+        recoverMessages();
+        try (Slice lower = new Slice(RocksKeys.prefix(RocksKeys.CONSUMER, id));
+             Slice upper = new Slice(RocksKeys.prefixEnd(RocksKeys.CONSUMER, id));
+             ReadOptions ro = new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
+             RocksIterator it = storage.db().newIterator(ro)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                String cname = RocksKeys.consumerName(it.key());
+                byte[] v = it.value();
+                consumers.put(cname, new RocksConsumerStore(cname, RocksKeys.decodeConsumerPolicy(v),
+                        RocksKeys.decodeConsumer(v)));
+            }
+            it.status();
+        }
+    }
+
+    /** A failed flush: the batch goes and the index is rebuilt from the database (write lock held). */
+    @Override
+    protected void persistDiscard() {
+        batch.clear();
+        unflushed.clear();
+        floorDirty = false;
+        index.clear();
+        index.lastSeq = 0;
+        index.lastTimeNanos = 0;
+        try {
+            recoverMessages();
+        } catch (RocksDBException ex) {
+            throw io(ex);
+        }
+    }
+
+    /** The index (messages, then the floor record) from the database. */
+    private void recoverMessages() throws RocksDBException {
         byte[] key = new byte[13];
         byte[] head = new byte[RECOVERY_HEAD_BYTES];
         byte[] lastSubject = new byte[0];
@@ -98,18 +131,6 @@ final class RocksStreamStore extends AbstractStreamStore {
                 index.lastTimeNanos = lastTs;
             }
             persistedLastSeq = last;
-        }
-        try (Slice lower = new Slice(RocksKeys.prefix(RocksKeys.CONSUMER, id));
-             Slice upper = new Slice(RocksKeys.prefixEnd(RocksKeys.CONSUMER, id));
-             ReadOptions ro = new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
-             RocksIterator it = storage.db().newIterator(ro)) {
-            for (it.seekToFirst(); it.isValid(); it.next()) {
-                String cname = RocksKeys.consumerName(it.key());
-                byte[] v = it.value();
-                consumers.put(cname, new RocksConsumerStore(cname, RocksKeys.decodeConsumerPolicy(v),
-                        RocksKeys.decodeConsumer(v)));
-            }
-            it.status();
         }
     }
 

@@ -57,6 +57,14 @@ public interface StreamStore extends AutoCloseable {
     /** Makes everything appended so far durable: one write and one sync for the batch. */
     void flush();
 
+    /**
+     * After a failed {@link #flush}: drops what was appended (and removed by limits) since the last successful
+     * flush, so that the store is again what its last flush left (loads, state, sequences). Writer only. Stores
+     * whose flush cannot fail (memory) have nothing to drop.
+     */
+    default void discardUnflushed() {
+    }
+
     /** The message at {@code seq}, or {@code null} when there is none (never stored or removed). */
     StoredMessage load(long seq);
 
