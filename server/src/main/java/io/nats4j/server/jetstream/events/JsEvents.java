@@ -146,9 +146,7 @@ public final class JsEvents extends InternalService implements JsAdvisories {
     public void consumerAction(Account account, String stream, String consumer, Action action) {
         String prefix = action == Action.DELETE ? CONSUMER_DELETED : CONSUMER_CREATED;
         send(account, prefix + "." + stream + "." + consumer, () -> {
-            ObjectNode e = typed(CONSUMER_ACTION_TYPE);
-            e.put("stream", stream);
-            e.put("consumer", consumer);
+            ObjectNode e = aboutConsumer(CONSUMER_ACTION_TYPE, stream, consumer);
             e.put("action", action.json);
             return e;
         });
@@ -157,9 +155,7 @@ public final class JsEvents extends InternalService implements JsAdvisories {
     @Override
     public void maxDeliveries(Account account, String stream, String consumer, long streamSeq, long deliveries) {
         send(account, MAX_DELIVERIES + "." + stream + "." + consumer, () -> {
-            ObjectNode e = typed(MAX_DELIVER_TYPE);
-            e.put("stream", stream);
-            e.put("consumer", consumer);
+            ObjectNode e = aboutConsumer(MAX_DELIVER_TYPE, stream, consumer);
             e.put("stream_seq", streamSeq);
             e.put("deliveries", deliveries);
             return e;
@@ -169,11 +165,7 @@ public final class JsEvents extends InternalService implements JsAdvisories {
     @Override
     public void nak(Account account, String stream, String consumer, long consumerSeq, long streamSeq, long deliveries) {
         send(account, MSG_NAKED + "." + stream + "." + consumer, () -> {
-            ObjectNode e = typed(NAK_TYPE);
-            e.put("stream", stream);
-            e.put("consumer", consumer);
-            e.put("consumer_seq", consumerSeq);
-            e.put("stream_seq", streamSeq);
+            ObjectNode e = aboutMessage(NAK_TYPE, stream, consumer, consumerSeq, streamSeq);
             e.put("deliveries", deliveries);
             return e;
         });
@@ -183,11 +175,7 @@ public final class JsEvents extends InternalService implements JsAdvisories {
     public void terminated(Account account, String stream, String consumer, long consumerSeq, long streamSeq,
             long deliveries, String reason) {
         send(account, MSG_TERMINATED + "." + stream + "." + consumer, () -> {
-            ObjectNode e = typed(TERMINATED_TYPE);
-            e.put("stream", stream);
-            e.put("consumer", consumer);
-            e.put("consumer_seq", consumerSeq);
-            e.put("stream_seq", streamSeq);
+            ObjectNode e = aboutMessage(TERMINATED_TYPE, stream, consumer, consumerSeq, streamSeq);
             e.put("deliveries", deliveries);
             if (reason != null && !reason.isEmpty()) {
                 e.put("reason", reason);
@@ -200,15 +188,27 @@ public final class JsEvents extends InternalService implements JsAdvisories {
     public void ackSample(Account account, String stream, String consumer, long consumerSeq, long streamSeq,
             long ackTimeNanos, long deliveries) {
         send(account, METRIC_ACK + "." + stream + "." + consumer, () -> {
-            ObjectNode e = typed(ACK_METRIC_TYPE);
-            e.put("stream", stream);
-            e.put("consumer", consumer);
-            e.put("consumer_seq", consumerSeq);
-            e.put("stream_seq", streamSeq);
+            ObjectNode e = aboutMessage(ACK_METRIC_TYPE, stream, consumer, consumerSeq, streamSeq);
             e.put("ack_time", ackTimeNanos);
             e.put("deliveries", deliveries);
             return e;
         });
+    }
+
+    /** An event of {@code type} about one consumer: its stream and name first, in nats-server's order. */
+    private ObjectNode aboutConsumer(String type, String stream, String consumer) {
+        ObjectNode e = typed(type);
+        e.put("stream", stream);
+        e.put("consumer", consumer);
+        return e;
+    }
+
+    /** The same about one delivered message: then its consumer and stream sequences. */
+    private ObjectNode aboutMessage(String type, String stream, String consumer, long consumerSeq, long streamSeq) {
+        ObjectNode e = aboutConsumer(type, stream, consumer);
+        e.put("consumer_seq", consumerSeq);
+        e.put("stream_seq", streamSeq);
+        return e;
     }
 
     /** Sends what is queued (at most 2 s), then stops. */
