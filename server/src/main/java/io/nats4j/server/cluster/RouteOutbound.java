@@ -1,32 +1,26 @@
 package io.nats4j.server.cluster;
 
-import io.nats4j.server.connection.OutboundQueue;
-import io.nats4j.server.connection.FlowReceiver;
+import io.nats4j.server.connection.ChunkedOutbound;
 import io.nats4j.server.protocol.Message;
 import io.nats4j.server.subject.Subscription;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.EventLoop;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A route's outbound side: the {@code RMSG}/{@code HMSG}, {@code RS+}/{@code RS-} and protocol lines queued for
- * the peer, appended by any thread under {@link #lock} (publishers' loops, interest listeners under an account's
- * index lock: lock order index, then this), handed to the channel only by the route's loop, one scheduled flush
- * at a time.
+ * A route's outbound side ({@link ChunkedOutbound}): the {@code RMSG}/{@code HMSG}, {@code RS+}/{@code RS-} and
+ * protocol lines queued for the peer, appended by any thread under the lock (publishers' loops, interest listeners
+ * under an account's index lock: lock order index, then this), handed to the channel only by the route's loop.
  *
- * <p>Why it looks like a client's outbound: the bytes go into a list of chunks ({@link OutboundQueue}), never one
- * buffer that grows (a regrow copied everything queued so far under the lock, while the route's loop waited for
- * that lock to flush); the lock is held for one append or for moving the chunks out, never for a write; and the
- * route publishes the same racy hints as a client ({@link #overStallThreshold()}, {@link #overPaceThreshold()}),
- * so a client producer that outruns the route waits for it as nats-server stalls a producer on any receiver over
- * half its max_pending. Without that a publisher filled the route to max_pending in seconds and the route was cut
- * as a slow consumer (docs/PERFORMANCE.md, "Cluster").
+ * <p>Why it is a client's outbound too: the bytes go into a list of chunks, never one buffer that grows (a regrow
+ * copied everything queued so far under the lock, while the route's loop waited for that lock to flush); the lock
+ * is held for one append or for moving the chunks out, never for a write; and the route publishes the same racy
+ * hints as a client, so a client producer that outruns the route waits for it as nats-server stalls a producer on
+ * any receiver over half its max_pending. Without that a publisher filled the route to max_pending in seconds and
+ * the route was cut as a slow consumer (docs/PERFORMANCE.md, "Cluster"). What differs from a client: bigger first
+ * chunks, a flush that writes until the channel is gone, and the route's write-deadline rule.
  */
-final class RouteOutbound {
+final class RouteOutbound extends ChunkedOutbound {
 
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] RMSG = "RMSG ".getBytes(StandardCharsets.US_ASCII);
@@ -40,56 +34,30 @@ final class RouteOutbound {
 
     private final RouteConnection route;
     private final Cluster cluster;
-    /** Guards {@link #out}, {@link #outMsgs}, {@link #outBytes}, {@link #chunkHint}. */
-    private final Object lock = new Object();
-    private final OutboundQueue out = new OutboundQueue();
-    /** What {@link #flush()} hands to the channel: the route's loop only, empty in between. */
-    private final OutboundQueue flushing = new OutboundQueue();
-    private long outMsgs;
-    private long outBytes;
-    private int chunkHint = INITIAL_CHUNK;
-    /** Bytes handed to the channel so far (written by the route's loop). */
-    private volatile long handedOff;
-    private volatile boolean overStall;
-    private volatile boolean overPace;
-    private final AtomicBoolean flushScheduled = new AtomicBoolean();
-    private final Runnable flushTask = () -> {
-        flushScheduled.set(false);
-        flush();
-    };
     // write deadline (the server's housekeeping thread)
     private long deadlineMarkBytes = -1;
     private long deadlineMarkNanos;
 
-    private Channel channel;
-    private EventLoop loop;
-    private ByteBufAllocator alloc;
-
     RouteOutbound(RouteConnection route, Cluster cluster) {
+        super(INITIAL_CHUNK, MAX_CHUNK_HINT);
         this.route = route;
         this.cluster = cluster;
     }
 
+    @Override
+    protected boolean ownerClosed() {
+        return route.isClosed();
+    }
+
+    /** A route's flush writes until the channel itself is gone (its closing -ERR must still go out). */
+    @Override
+    protected boolean dropOnFlush() {
+        return !channel().isActive();
+    }
+
     /** The route's handler was added to its channel. */
     void attach(Channel channel) {
-        this.channel = channel;
-        this.loop = channel.eventLoop();
-        this.alloc = channel.alloc();
-    }
-
-    EventLoop loop() {
-        return loop;
-    }
-
-    /** Queues raw protocol bytes; false when the route is closed. Any thread. */
-    boolean queue(byte[] bytes) {
-        synchronized (lock) {
-            if (route.isClosed()) {
-                return false;
-            }
-            out.writable(alloc, bytes.length, chunkHint).writeBytes(bytes);
-        }
-        return true;
+        attach(channel, channel.alloc());
     }
 
     /** RS+ (with the queue weight) or RS- for this server's interest. Any thread (an account's index lock held). */
@@ -98,8 +66,7 @@ final class RouteOutbound {
             if (route.isClosed()) {
                 return;
             }
-            ByteBuf b = out.writable(alloc, account.length + subject.length() + (queue == null ? 0 : queue.length()) + 24,
-                    chunkHint);
+            ByteBuf b = writable(account.length + subject.length() + (queue == null ? 0 : queue.length()) + 24);
             b.writeBytes(weight > 0 ? RS_PLUS : RS_MINUS).writeBytes(account).writeByte(' ');
             b.writeCharSequence(subject, StandardCharsets.US_ASCII);
             if (queue != null) {
@@ -142,12 +109,12 @@ final class RouteOutbound {
             if (route.isClosed()) {
                 return false;
             }
-            queued = out.readableBytes() + channelPending();
+            queued = queuedLocked();
             if (queued + size > maxPending) {
                 cluster.slowConsumer(route);
                 return false;
             }
-            ByteBuf b = out.writable(alloc, size, chunkHint);
+            ByteBuf b = writable(size);
             b.writeBytes(withHeaders ? HMSG : RMSG).writeBytes(account).writeByte(' ');
             b.writeBytes(msg.subjectArray(), msg.subjectOffset(), msg.subjectLength());
             if (queues) {
@@ -177,102 +144,9 @@ final class RouteOutbound {
             b.writeBytes(CRLF);
             b.writeBytes(msg.data(), dataOffset, dataLength);
             b.writeBytes(CRLF);
-            outMsgs++;
-            outBytes += dataLength;
-        }
-        queued += size;
-        // volatile hints, stored only when they change
-        boolean stall = queued > maxPending / 2;
-        if (stall != overStall) {
-            overStall = stall;
-        }
-        boolean pace = queued > FlowReceiver.PACE_PENDING_BYTES;
-        if (pace != overPace) {
-            overPace = pace;
+            appended(dataLength, queued + size, maxPending);
         }
         return true;
-    }
-
-    /** In place on the route's loop, otherwise one task there (none if one is scheduled already). */
-    void flushFrom(EventLoop publisherLoop) {
-        if (publisherLoop == loop) {
-            flush();
-        } else {
-            scheduleFlush();
-        }
-    }
-
-    void scheduleFlush() {
-        EventLoop l = loop;
-        if (l != null && flushScheduled.compareAndSet(false, true)) {
-            l.execute(flushTask);
-        }
-    }
-
-    /** Hands what is queued to the channel. On the route's loop. */
-    void flush() {
-        synchronized (lock) {
-            if (out.isEmpty()) {
-                return;
-            }
-            chunkHint = (int) Math.min(Math.max(INITIAL_CHUNK, out.readableBytes()), MAX_CHUNK_HINT);
-            out.moveTo(flushing);
-        }
-        if (!channel.isActive()) {
-            flushing.release();
-            return;
-        }
-        handedOff += flushing.writeAndFlush(channel);
-    }
-
-    /** Drops what is queued (the route closed). Any thread. */
-    void release() {
-        synchronized (lock) {
-            out.release();
-        }
-    }
-
-    private long channelPending() {
-        Channel ch = channel;
-        if (ch == null) {
-            return 0;
-        }
-        ChannelOutboundBuffer cob = ch.unsafe().outboundBuffer();
-        return cob == null ? 0 : cob.totalPendingWriteBytes();
-    }
-
-    // ---- figures (any thread, racy)
-
-    boolean overStallThreshold() {
-        return overStall;
-    }
-
-    boolean overPaceThreshold() {
-        return overPace;
-    }
-
-    long bytesWritten() {
-        return handedOff - channelPending();
-    }
-
-    long pendingBytes() {
-        long own;
-        synchronized (lock) {
-            own = out.readableBytes();
-        }
-        return own + channelPending();
-    }
-
-    long outMsgs() {
-        synchronized (lock) {
-            return outMsgs;
-        }
-    }
-
-    long outBytes() {
-        synchronized (lock) {
-            return outBytes;
-        }
     }
 
     /**
@@ -284,7 +158,7 @@ final class RouteOutbound {
             return;
         }
         route.notice("Slow Consumer Detected: WriteDeadline of " + goDuration(d) + " exceeded with " + channelChunks()
-                + " chunks of " + channelPending() + " total bytes.");
+                + " chunks of " + channelPendingBytes() + " total bytes.");
         route.close("Slow Consumer (Write Deadline)");
     }
 
@@ -305,20 +179,13 @@ final class RouteOutbound {
      * reading goes.
      */
     boolean writeDeadlinePassed(long nowNanos, long deadlineNanos) {
-        long pending = channelPending();
-        long written = handedOff - pending;
+        long pending = channelPendingBytes();
+        long written = handedOff() - pending;
         if (pending == 0 || written != deadlineMarkBytes) {
             deadlineMarkBytes = pending == 0 ? -1 : written;
             deadlineMarkNanos = nowNanos;
             return false;
         }
         return nowNanos - deadlineMarkNanos > deadlineNanos;
-    }
-
-    /** Buffers queued in the channel (nats-server's "chunks" of its write-deadline notice). */
-    int channelChunks() {
-        Channel ch = channel;
-        ChannelOutboundBuffer cob = ch == null ? null : ch.unsafe().outboundBuffer();
-        return cob == null ? 0 : cob.size();
     }
 }
