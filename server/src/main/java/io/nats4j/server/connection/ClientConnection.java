@@ -349,6 +349,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf in = (ByteBuf) msg;
         try {
+            if (reauth.limitsPending()) {
+                reauth.applyPendingLimits();
+            }
             if (!closed) {
                 lastInNanos = System.nanoTime();
                 lastReadFull = !in.isWritable();

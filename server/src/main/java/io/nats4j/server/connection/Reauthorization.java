@@ -13,6 +13,9 @@ import io.netty.channel.EventLoop;
  */
 final class Reauthorization {
 
+    /** Limits of an account update not applied yet ({@link #jwtLimitsChanged}); null when none. */
+    private volatile io.nats4j.server.auth.Accounts.ConnectionLimits pendingLimits;
+
     private final ClientConnection c;
 
     Reauthorization(ClientConnection c) {
@@ -111,24 +114,41 @@ final class Reauthorization {
 
     /**
      * Operator mode: the account's JWT changed; the server's and account's limits are applied again with the
-     * user's new {@code limits} (subscriptions, payload) on top, as nats-server's applyAccountLimits. Any thread.
+     * user's new {@code limits} (subscriptions, payload) on top, as nats-server's applyAccountLimits. Any thread:
+     * recorded at once and applied on the client's loop before it reads anything more (a read already waiting
+     * when the task is queued runs first on a Netty loop, and nats-server applies them before it answers the
+     * update), or by the task queued here if no read comes.
      */
     void jwtLimitsChanged(io.nats4j.server.auth.Accounts.ConnectionLimits limits) {
         EventLoop l = c.loop;
         if (l == null || limits == null) {
             return;
         }
-        l.execute(() -> {
-            if (c.closed || c.parser == null) {
-                return;
-            }
-            c.auth.limitsFor(c.account);
-            c.auth.applySubsAndPayload(limits);
-            // nats-server's subsAtLimit after applyAccountLimits: at or over the new limit closes the client
-            if (c.subscriptions.atLimit()) {
-                c.log.error(c.prefix() + "maximum subscriptions exceeded");
-                c.sendErrAndClose("maximum subscriptions exceeded", ClosedState.MAX_SUBSCRIPTIONS_EXCEEDED);
-            }
-        });
+        pendingLimits = limits;
+        l.execute(this::applyPendingLimits);
+    }
+
+    /** True when {@link #jwtLimitsChanged} left limits to apply (one volatile read; the client's loop). */
+    boolean limitsPending() {
+        return pendingLimits != null;
+    }
+
+    /** Applies the limits {@link #jwtLimitsChanged} recorded, if any. On the client's loop. */
+    void applyPendingLimits() {
+        io.nats4j.server.auth.Accounts.ConnectionLimits limits = pendingLimits;
+        if (limits == null) {
+            return;
+        }
+        pendingLimits = null;
+        if (c.closed || c.parser == null) {
+            return;
+        }
+        c.auth.limitsFor(c.account);
+        c.auth.applySubsAndPayload(limits);
+        // nats-server's subsAtLimit after applyAccountLimits: at or over the new limit closes the client
+        if (c.subscriptions.atLimit()) {
+            c.log.error(c.prefix() + "maximum subscriptions exceeded");
+            c.sendErrAndClose("maximum subscriptions exceeded", ClosedState.MAX_SUBSCRIPTIONS_EXCEEDED);
+        }
     }
 }
