@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * {@link ImportRelay#route}: where a message that crosses accounts through an import goes, and under which subject
+ * {@link ImportRelay#relay}: where a message that crosses accounts through an import goes, and under which subject
  * and reply. The relays are the real ones, wired by {@link Accounts} from an accounts configuration; the
  * subject and reply come in as the parser holds them (bytes of the control line). Run with {@code -prof gc}.
  *

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -90,17 +89,9 @@ public final class Compare {
         opt.put("duration", "3s");
         opt.put("scenarios", "");
         opt.put("out-dir", "benchmarks/target/bench-compare");
-        for (int i = 0; i < args.length; i++) {
-            String k = args[i].replaceFirst("^--", "");
-            if (!opt.containsKey(k) || i + 1 >= args.length) {
-                System.err.println("bad option " + args[i] + "\n" + USAGE);
-                System.exit(64);
-            }
-            opt.put(k, args[++i]);
-        }
+        Options.parse(opt, args, USAGE);
         int rounds = Integer.parseInt(opt.get("rounds"));
-        List<String> pick = opt.get("scenarios").isBlank() ? List.of()
-                : Arrays.asList(opt.get("scenarios").split(","));
+        List<String> pick = Options.scenarios(opt);
         List<Scenario> run = scenarios().stream().filter(s -> pick.isEmpty() || pick.contains(s.name())).toList();
         if (run.isEmpty()) {
             System.err.println("no scenario selected; known: " + scenarios().stream().map(Scenario::name).toList());

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,15 +77,8 @@ public final class JsCompare {
         opt.put("sync-interval", "2m");
         opt.put("scenarios", "");
         opt.put("out-dir", "benchmarks/target/bench-compare-js");
-        for (int i = 0; i < args.length; i++) {
-            String k = args[i].replaceFirst("^--", "");
-            if (!opt.containsKey(k) || i + 1 >= args.length) {
-                System.err.println("bad option " + args[i] + "\n" + USAGE);
-                System.exit(64);
-            }
-            opt.put(k, args[++i]);
-        }
-        List<String> pick = opt.get("scenarios").isBlank() ? List.of() : Arrays.asList(opt.get("scenarios").split(","));
+        Options.parse(opt, args, USAGE);
+        List<String> pick = Options.scenarios(opt);
         List<Scenario> run = scenarios().stream().filter(s -> pick.isEmpty() || pick.contains(s.name())).toList();
         if (run.isEmpty()) {
             System.err.println("no scenario selected; known: " + scenarios().stream().map(Scenario::name).toList());
