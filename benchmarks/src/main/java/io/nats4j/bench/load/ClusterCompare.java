@@ -6,7 +6,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,7 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -276,9 +274,9 @@ public final class ClusterCompare {
                 int[] monitor = new int[3];
                 int[] routePorts = new int[3];
                 for (int i = 0; i < 3; i++) {
-                    c.clientPorts[i] = freePort(taken);
-                    monitor[i] = freePort(taken);
-                    routePorts[i] = freePort(taken);
+                    c.clientPorts[i] = ServerProcess.freePort(taken);
+                    monitor[i] = ServerProcess.freePort(taken);
+                    routePorts[i] = ServerProcess.freePort(taken);
                 }
                 for (int i = 0; i < 3; i++) {
                     String command = layout.charAt(i) == 'J' ? nats4j : go;
@@ -333,24 +331,6 @@ public final class ClusterCompare {
             } catch (IOException e) {
                 return -1;
             }
-        }
-
-        private static int freePort(Set<Integer> taken) throws IOException {
-            ThreadLocalRandom rnd = ThreadLocalRandom.current();
-            for (int i = 0; i < 200; i++) {
-                int port = rnd.nextInt(20000, 32000);
-                if (!taken.add(port)) {
-                    continue;
-                }
-                try (ServerSocket s = new ServerSocket()) {
-                    s.setReuseAddress(true);
-                    s.bind(new InetSocketAddress("127.0.0.1", port));
-                    return port;
-                } catch (IOException inUse) {
-                    // try another
-                }
-            }
-            throw new IOException("no free port in 20000-31999");
         }
 
         /** SIGTERM to every server and its descendants, SIGKILL after 10 s. */

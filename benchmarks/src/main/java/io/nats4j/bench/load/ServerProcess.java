@@ -135,9 +135,17 @@ final class ServerProcess implements AutoCloseable {
      * "succeeds" before the server listens, and the server fails to bind.
      */
     private static int freePort() throws IOException {
+        return freePort(new java.util.HashSet<>());
+    }
+
+    /** The same, never one of {@code taken}, and adds the port it returns to it (several servers of one run). */
+    static int freePort(java.util.Set<Integer> taken) throws IOException {
         java.util.concurrent.ThreadLocalRandom rnd = java.util.concurrent.ThreadLocalRandom.current();
         for (int i = 0; i < 200; i++) {
             int port = rnd.nextInt(20000, 32000);
+            if (!taken.add(port)) {
+                continue;
+            }
             try (ServerSocket s = new ServerSocket()) {
                 s.setReuseAddress(true);
                 s.bind(new InetSocketAddress("127.0.0.1", port));
