@@ -15,8 +15,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /** cluster.advertise on the wire (route INFO, gossip dials the advertised address) and a route to itself. */
@@ -53,7 +51,8 @@ class RouteAdvertiseTest {
 
     @Test
     void aRouteToItselfIsDroppedOnceAndTheRealRoutesWork() throws Exception {
-        DebugLines log = new DebugLines();
+        // the route to itself is a debug line, as in nats-server
+        RouteHandshakeTest.Lines log = new RouteHandshakeTest.Lines(true);
         try (ClusterNodes nodes = new ClusterNodes("self")) {
             NatsServer a = nodes.nats4j(-1);
             int selfPort = ClusterNodes.freePort();
@@ -82,42 +81,6 @@ class RouteAdvertiseTest {
                 assertEquals("x", new String(m.getData(), StandardCharsets.UTF_8));
                 assertEquals(null, sub.nextMessage(Duration.ofMillis(300)), "delivered once");
             }
-        }
-    }
-
-    /** Every line, debug included (the route to itself is a debug line, as in nats-server). */
-    static final class DebugLines implements io.nats4j.server.log.ServerLogger {
-        final List<String> lines = new CopyOnWriteArrayList<>();
-
-        public void notice(String m) {
-            lines.add("INF " + m);
-        }
-
-        public void warn(String m) {
-            lines.add("WRN " + m);
-        }
-
-        public void error(String m) {
-            lines.add("ERR " + m);
-        }
-
-        public void fatal(String m) {
-            lines.add("FTL " + m);
-        }
-
-        public void debug(String m) {
-            lines.add("DBG " + m);
-        }
-
-        public void trace(String m) {
-        }
-
-        public boolean isDebugEnabled() {
-            return true;
-        }
-
-        public boolean isTraceEnabled() {
-            return false;
         }
     }
 

@@ -22,8 +22,18 @@ class RouteHandshakeTest {
 
     private static final Duration WAIT = Duration.ofSeconds(3);
 
+    /** Every line a server logs, with its level; debug lines only when asked for. */
     static final class Lines implements ServerLogger {
         final List<String> lines = new CopyOnWriteArrayList<>();
+        private final boolean debug;
+
+        Lines() {
+            this(false);
+        }
+
+        Lines(boolean debug) {
+            this.debug = debug;
+        }
 
         public void notice(String m) {
             lines.add("INF " + m);
@@ -50,7 +60,7 @@ class RouteHandshakeTest {
         }
 
         public boolean isDebugEnabled() {
-            return false;
+            return debug;
         }
 
         public boolean isTraceEnabled() {
