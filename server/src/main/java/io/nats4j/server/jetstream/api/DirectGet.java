@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threading: requests run on this service's own thread (not the API's: a slow API request never delays a
  * get, nats-server also serves them off its API queue); loads are safe on any thread. Subscription changes are
- * made on this thread too.
+ * made on this thread too; the stream's thread (API or shutdown, never this one) waits for them.
  */
 public final class DirectGet extends InternalService {
 
@@ -51,12 +51,14 @@ public final class DirectGet extends InternalService {
 
         @Override
         public void configChanged(Stream stream, StreamConfig config) {
-            submit(() -> follow(stream, config.allowDirect()));
+            // waited for: the update (or delete) is answered only once the subscriptions match it, so a get
+            // sent right after the answer is refused or served as the new configuration says
+            runSync(() -> follow(stream, config.allowDirect()));
         }
 
         @Override
         public void closed(Stream stream, boolean deleted) {
-            submit(() -> follow(stream, false));
+            runSync(() -> follow(stream, false));
         }
     };
 
