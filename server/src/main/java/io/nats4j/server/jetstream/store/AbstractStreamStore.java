@@ -1,15 +1,14 @@
 package io.nats4j.server.jetstream.store;
 
-import io.nats4j.server.jetstream.store.StreamIndex.Entry;
 import io.nats4j.server.jetstream.store.StreamIndex.SubjectInfo;
 import io.nats4j.server.subject.Subjects;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.NoSuchElementException;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -33,12 +32,14 @@ abstract class AbstractStreamStore implements StreamStore {
     protected final LongSupplier clockNanos;
     protected final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     /** The messages and subjects; under {@link #lock}. */
-    protected final StreamIndex index = new StreamIndex();
+    protected final StreamIndex index;
     protected final Map<String, ConsumerStore> consumers = new ConcurrentHashMap<>();
     protected StreamLimits limits;
     protected volatile boolean closed;
 
-    AbstractStreamStore(String name, StreamLimits limits, LongSupplier clockNanos) {
+    /** @param keepBytes the index holds each message's header and payload (memory storage) */
+    AbstractStreamStore(String name, StreamLimits limits, LongSupplier clockNanos, boolean keepBytes) {
+        this.index = new StreamIndex(keepBytes);
         this.name = name;
         this.limits = limits;
         this.clockNanos = clockNanos;
@@ -49,11 +50,12 @@ abstract class AbstractStreamStore implements StreamStore {
     /** The bytes this message counts for in {@code bytes} and {@code max_bytes}. */
     protected abstract long messageSize(String subject, int headerLength, int payloadLength);
 
-    /** Adds a new message to the current batch. */
-    protected abstract void persistAppend(long seq, Entry entry);
+    /** Adds a new message to the current batch (the arrays are the store's own copies). */
+    protected abstract void persistAppend(long seq, String subject, long timestampNanos, byte[] header,
+                                          byte[] payload);
 
     /** Adds the removal of a message to the current batch. */
-    protected abstract void persistRemove(long seq, Entry entry, boolean erase);
+    protected abstract void persistRemove(long seq, String subject, boolean erase);
 
     /** Adds the removal of every message from {@code fromSeq} to {@code toSeq} to the batch. */
     protected abstract void persistRemoveAll(long fromSeq, long toSeq);
@@ -61,8 +63,8 @@ abstract class AbstractStreamStore implements StreamStore {
     /** Writes the batch; {@code durable}: with the storage's sync. */
     protected abstract void persistFlush();
 
-    /** Header and payload of a stored message. */
-    protected abstract StoredMessage read(long seq, Entry entry);
+    /** Header and payload of the stored message in index slot {@code slot}. Read lock held. */
+    protected abstract StoredMessage read(long seq, int slot);
 
     protected abstract ConsumerStore openConsumer(String name, AckPolicy ackPolicy);
 
@@ -123,11 +125,11 @@ abstract class AbstractStreamStore implements StreamStore {
             }
             long ts = timestampNanos > 0 ? timestampNanos : clockNanos.getAsLong();
             long seq = index.lastSeq + 1;
-            Entry e = index.add(seq, subject, ts, size, hdr.clone(), pay.clone());
-            subject = e.subject;
-            si = index.subject(subject);
-            persistAppend(seq, e);
-            enforceLimits(subject, si, l);
+            byte[] h = hdr.clone();
+            byte[] p = pay.clone();
+            si = index.add(seq, subject, ts, size, h, p);
+            persistAppend(seq, si.name, ts, h, p);
+            enforceLimits(si, l);
             expireLocked();
             return seq;
         } finally {
@@ -148,15 +150,15 @@ abstract class AbstractStreamStore implements StreamStore {
                 throw new StoreException(StoreException.Kind.MAX_BYTES);
             }
             index.resolve(si);
-            Entry oldest = index.get(si.first);
-            if (oldest == null || index.bytes - oldest.size + size > l.maxBytes()) {
+            int oldest = index.slotOf(si.first);
+            if (oldest < 0 || index.bytes - index.sizeAt(oldest) + size > l.maxBytes()) {
                 throw new StoreException(StoreException.Kind.MAX_BYTES);
             }
         }
     }
 
-    private void enforceLimits(String subject, SubjectInfo si, StreamLimits l) {
-        if (l.maxMsgsPerSubject() > 0) {
+    private void enforceLimits(SubjectInfo si, StreamLimits l) {
+        if (si != null && l.maxMsgsPerSubject() > 0) {
             while (si.msgs > l.maxMsgsPerSubject()) {
                 index.resolve(si);
                 removeLocked(si.first, false);
@@ -164,12 +166,12 @@ abstract class AbstractStreamStore implements StreamStore {
         }
         if (l.maxMsgs() > 0) {
             while (index.size() > l.maxMsgs()) {
-                removeLocked(index.msgs.firstKey(), false);
+                removeLocked(index.firstSeq(), false);
             }
         }
         if (l.maxBytes() > 0) {
             while (index.bytes > l.maxBytes() && !index.isEmpty()) {
-                removeLocked(index.msgs.firstKey(), false);
+                removeLocked(index.firstSeq(), false);
             }
         }
     }
@@ -182,11 +184,11 @@ abstract class AbstractStreamStore implements StreamStore {
         long minTs = clockNanos.getAsLong() - maxAge;
         long removed = 0;
         while (!index.isEmpty()) {
-            Map.Entry<Long, Entry> first = index.msgs.firstEntry();
-            if (first.getValue().timestampNanos > minTs) {
+            int first = index.firstSlot();
+            if (index.timeAt(first) > minTs) {
                 break;
             }
-            removeLocked(first.getKey(), false);
+            removeLocked(index.seqAt(first), false);
             removed++;
         }
         return removed;
@@ -194,19 +196,17 @@ abstract class AbstractStreamStore implements StreamStore {
 
     /** Removes one message from the index and the batch; marks its subject's first/last stale. */
     private boolean removeLocked(long seq, boolean erase) {
-        Entry e = index.remove(seq);
-        if (e == null) {
+        int slot = index.slotOf(seq);
+        if (slot < 0) {
             return false;
         }
-        persistRemove(seq, e, erase);
-        if (erase) {
-            if (e.header != null) {
-                java.util.Arrays.fill(e.header, (byte) 0);
-            }
-            if (e.payload != null) {
-                java.util.Arrays.fill(e.payload, (byte) 0);
-            }
+        String subject = index.subjectAt(slot);
+        if (erase && keepsBytes()) {
+            java.util.Arrays.fill(index.headerAt(slot), (byte) 0);
+            java.util.Arrays.fill(index.payloadAt(slot), (byte) 0);
         }
+        index.removeSlot(slot);
+        persistRemove(seq, subject, erase);
         return true;
     }
 
@@ -261,7 +261,7 @@ abstract class AbstractStreamStore implements StreamStore {
         try {
             long n = index.size();
             if (n > 0) {
-                persistRemoveAll(index.msgs.firstKey(), index.msgs.lastKey());
+                persistRemoveAll(index.firstSeq(), index.lastStoredSeq());
             }
             index.clear();
             persistFlush();
@@ -308,23 +308,20 @@ abstract class AbstractStreamStore implements StreamStore {
                 toRemove -= keep;
             }
             long last = seq > 1 ? seq - 1 : ss.last();
-            List<Long> victims = new ArrayList<>();
             if (last < ss.first()) {
                 return 0;
             }
-            for (Map.Entry<Long, Entry> en : index.msgs.subMap(ss.first(), true, last, true).entrySet()) {
-                if (victims.size() >= toRemove) {
-                    break;
+            // slots keep their numbers while messages are removed, so one pass removes as it goes
+            long removed = 0;
+            for (int s = index.ceilingSlot(ss.first()); s >= 0 && index.seqAt(s) <= last && removed < toRemove;
+                 s = index.nextLive(s + 1)) {
+                if (Subjects.subjectMatches(index.subjectAt(s), subject)) {
+                    removeLocked(index.seqAt(s), false);
+                    removed++;
                 }
-                if (Subjects.subjectMatches(en.getValue().subject, subject)) {
-                    victims.add(en.getKey());
-                }
-            }
-            for (long v : victims) {
-                removeLocked(v, false);
             }
             persistFlush();
-            return victims.size();
+            return removed;
         } finally {
             endWrite();
         }
@@ -339,18 +336,14 @@ abstract class AbstractStreamStore implements StreamStore {
                 // past the end: everything goes, and the stream continues at seq
                 removed = index.size();
                 if (removed > 0) {
-                    persistRemoveAll(index.msgs.firstKey(), index.msgs.lastKey());
+                    persistRemoveAll(index.firstSeq(), index.lastStoredSeq());
                 }
                 index.clear();
                 index.lastSeq = seq - 1;
             } else {
-                NavigableMap<Long, Entry> head = index.msgs.headMap(seq, false);
-                if (!head.isEmpty()) {
-                    List<Long> victims = new ArrayList<>(head.keySet());
-                    for (long v : victims) {
-                        removeLocked(v, false);
-                    }
-                    removed = victims.size();
+                while (!index.isEmpty() && index.firstSeq() < seq) {
+                    removeLocked(index.firstSeq(), false);
+                    removed++;
                 }
             }
             persistFlush();
@@ -390,9 +383,7 @@ abstract class AbstractStreamStore implements StreamStore {
                 }
             }
             if (!index.isEmpty()) {
-                Map.Entry<Long, Entry> last = index.msgs.lastEntry();
-                SubjectInfo si = index.subject(last.getValue().subject);
-                enforceLimits(last.getValue().subject, si,
+                enforceLimits(null,
                         new StreamLimits(newLimits.maxMsgs(), newLimits.maxBytes(), 0, 0, false, false, 0));
             }
             expireLocked();
@@ -429,8 +420,8 @@ abstract class AbstractStreamStore implements StreamStore {
     public StoredMessage load(long seq) {
         beginRead();
         try {
-            Entry e = index.get(seq);
-            return e == null ? null : read(seq, e);
+            int slot = index.slotOf(seq);
+            return slot < 0 ? null : read(seq, slot);
         } finally {
             lock.readLock().unlock();
         }
@@ -441,7 +432,8 @@ abstract class AbstractStreamStore implements StreamStore {
         beginRead();
         try {
             long best = index.lastOf(filter);
-            return best == 0 ? null : read(best, index.get(best));
+            int slot = best == 0 ? -1 : index.slotOf(best);
+            return slot < 0 ? null : read(best, slot);
         } finally {
             lock.readLock().unlock();
         }
@@ -453,8 +445,8 @@ abstract class AbstractStreamStore implements StreamStore {
         try {
             long from = Math.max(1, startSeq);
             if (matchesAll(filter)) {
-                Map.Entry<Long, Entry> en = index.msgs.ceilingEntry(from);
-                return en == null ? null : read(en.getKey(), en.getValue());
+                int s = index.ceilingSlot(from);
+                return s < 0 ? null : read(index.seqAt(s), s);
             }
             if (Subjects.isValidLiteralSubject(filter)) {
                 SubjectInfo si = index.subject(filter);
@@ -467,15 +459,23 @@ abstract class AbstractStreamStore implements StreamStore {
                     return null;
                 }
                 if (seq > 0) {
-                    Entry e = index.get(seq);
-                    if (e != null) {
-                        return read(seq, e);
+                    int s = index.slotOf(seq);
+                    if (s >= 0) {
+                        return read(seq, s);
                     }
                 }
+                // a literal subject: compare its state object, not the subject text
+                SubjectInfo want = si;
+                for (int s = index.ceilingSlot(from); s >= 0; s = index.nextLive(s + 1)) {
+                    if (index.subjectInfoAt(s) == want) {
+                        return read(index.seqAt(s), s);
+                    }
+                }
+                return null;
             }
-            for (Map.Entry<Long, Entry> en : index.msgs.tailMap(from, true).entrySet()) {
-                if (Subjects.subjectMatches(en.getValue().subject, filter)) {
-                    return read(en.getKey(), en.getValue());
+            for (int s = index.ceilingSlot(from); s >= 0; s = index.nextLive(s + 1)) {
+                if (Subjects.subjectMatches(index.subjectAt(s), filter)) {
+                    return read(index.seqAt(s), s);
                 }
             }
             return null;
@@ -545,8 +545,30 @@ abstract class AbstractStreamStore implements StreamStore {
         }
     }
 
-    /** Iterates the sequences in the index (tests and diagnostics). */
+    /** Whether the index holds each message's bytes (memory storage). */
+    protected boolean keepsBytes() {
+        return false;
+    }
+
+    /** Iterates the sequences in the index (tests and diagnostics; not while the store changes). */
     Iterator<Long> sequences() {
-        return index.msgs.keySet().iterator();
+        return new Iterator<>() {
+            int slot = index.firstSlot();
+
+            @Override
+            public boolean hasNext() {
+                return slot >= 0;
+            }
+
+            @Override
+            public Long next() {
+                if (slot < 0) {
+                    throw new NoSuchElementException();
+                }
+                long seq = index.seqAt(slot);
+                slot = index.nextLive(slot + 1);
+                return seq;
+            }
+        };
     }
 }

@@ -1,13 +1,12 @@
 package io.nats4j.server.jetstream.store;
 
-import io.nats4j.server.jetstream.store.StreamIndex.Entry;
 import java.util.function.LongSupplier;
 
 /** A stream in memory: the index entries hold the bytes; flush has nothing to do. */
 final class MemoryStreamStore extends AbstractStreamStore {
 
     MemoryStreamStore(String name, StreamLimits limits, LongSupplier clockNanos) {
-        super(name, limits, clockNanos);
+        super(name, limits, clockNanos, true);
     }
 
     /** nats-server's {@code memStoreMsgSize}: subject, header, payload and 16 bytes (seq, time). */
@@ -17,11 +16,16 @@ final class MemoryStreamStore extends AbstractStreamStore {
     }
 
     @Override
-    protected void persistAppend(long seq, Entry entry) {
+    protected boolean keepsBytes() {
+        return true;
     }
 
     @Override
-    protected void persistRemove(long seq, Entry entry, boolean erase) {
+    protected void persistAppend(long seq, String subject, long timestampNanos, byte[] header, byte[] payload) {
+    }
+
+    @Override
+    protected void persistRemove(long seq, String subject, boolean erase) {
     }
 
     @Override
@@ -33,8 +37,9 @@ final class MemoryStreamStore extends AbstractStreamStore {
     }
 
     @Override
-    protected StoredMessage read(long seq, Entry e) {
-        return new StoredMessage(seq, e.subject, e.header.clone(), e.payload.clone(), e.timestampNanos);
+    protected StoredMessage read(long seq, int slot) {
+        return new StoredMessage(seq, index.subjectAt(slot), index.headerAt(slot).clone(), index.payloadAt(slot).clone(),
+                index.timeAt(slot));
     }
 
     @Override

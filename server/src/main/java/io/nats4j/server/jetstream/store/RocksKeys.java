@@ -21,7 +21,14 @@ import java.nio.charset.StandardCharsets;
  * 'M' id seq                          message: time(8) subjectLen(2) subject hdrLen(4) hdr payload
  * 'I' id subject(UTF-8) 0x00 seq      subject index: empty value
  * 'C' id name(UTF-8)                  consumer state
+ * 'X' id chunk(4)                     index snapshot of a clean shutdown, in chunks of 1 MiB ({@link IndexSnapshot})
+ * 'Z'                                 snapshot marker: RocksDB's last sequence number right after the snapshots
+ *                                     were written; they are trusted only while the database is still there
  * </pre>
+ *
+ * <p>Format versions: 1 had no snapshot keys; 2 (this one) adds {@code 'X'} and {@code 'Z'}. A version 1 store is
+ * opened and upgraded (its index is rebuilt by a scan); a version 1 nats4j refuses a version 2 store, so it can
+ * never change messages behind a snapshot's back.</p>
  */
 final class RocksKeys {
 
@@ -31,8 +38,12 @@ final class RocksKeys {
     static final byte MSG = 'M';
     static final byte INDEX = 'I';
     static final byte CONSUMER = 'C';
+    static final byte SNAPSHOT = 'X';
+    static final byte MARKER = 'Z';
+    static final int SNAPSHOT_CHUNK = 1 << 20;
 
     static final byte[] VERSION_KEY = {VERSION};
+    static final byte[] MARKER_KEY = {MARKER};
 
     private RocksKeys() {
     }
@@ -73,6 +84,10 @@ final class RocksKeys {
         byte[] s = subject.getBytes(StandardCharsets.UTF_8);
         return ByteBuffer.allocate(5 + s.length + 1 + 8).put(INDEX).putInt(streamId).put(s).put((byte) 0)
                 .putLong(seq).array();
+    }
+
+    static byte[] snapshotChunk(int streamId, int chunk) {
+        return ByteBuffer.allocate(9).put(SNAPSHOT).putInt(streamId).putInt(chunk).array();
     }
 
     static byte[] consumer(int streamId, String name) {

@@ -1,6 +1,9 @@
 package io.nats4j.server.jetstream.store;
 
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
 import org.rocksdb.CompressionType;
+import org.rocksdb.LRUCache;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
@@ -43,8 +46,10 @@ import java.util.function.LongSupplier;
  */
 public final class RocksStorage implements Storage {
 
-    /** The on-disk format this version writes and reads. */
-    public static final int FORMAT_VERSION = 1;
+    /** The on-disk format this version writes (and reads, with every older one it upgrades; {@link RocksKeys}). */
+    public static final int FORMAT_VERSION = 2;
+    /** The oldest format this version opens. */
+    public static final int OLDEST_FORMAT_VERSION = 1;
     /** Directory under the store directory that holds the database. */
     public static final String DB_DIR = "rocksdb";
 
@@ -52,6 +57,8 @@ public final class RocksStorage implements Storage {
     private final Duration syncInterval;
     private final LongSupplier clockNanos;
     private final Options options;
+    private final LRUCache cache;
+    private final BloomFilter filter;
     private final WriteOptions writeOptions;
     private final RocksDB db;
     private final ConcurrentHashMap<String, RocksStreamStore> streams = new ConcurrentHashMap<>();
@@ -77,16 +84,33 @@ public final class RocksStorage implements Storage {
         return open(storeDir, null, SystemClock::nowNanos);
     }
 
-    /** Every RocksDB option nats4j sets, in one place. */
-    private static Options newOptions() {
+    /** Memtable size: at most {@link #MAX_WRITE_BUFFERS} of them exist (one filling, one being flushed). */
+    static final long WRITE_BUFFER_BYTES = 16L << 20;
+    static final int MAX_WRITE_BUFFERS = 2;
+    /** The block cache, which also holds the SST files' index and filter blocks. */
+    static final long BLOCK_CACHE_BYTES = 8L << 20;
+
+    /**
+     * Every RocksDB option nats4j sets, in one place. Memory is bounded by the memtables (2 x 16 MiB) and the
+     * block cache (8 MiB, index and filter blocks included), whatever the number of messages and SST files
+     * (docs/PERFORMANCE.md, "JetStream restart and memory"). {@code table} and {@code cache} are closed with it.
+     */
+    private static Options newOptions(LRUCache cache, BloomFilter filter) {
         Options o = new Options();
         o.setCreateIfMissing(true);
         // small values written in sequence order: LZ4 is cheap and compresses subjects and headers well
         o.setCompressionType(CompressionType.LZ4_COMPRESSION);
         o.setMaxBackgroundJobs(2); // the machine's cores are for the server first
-        o.setWriteBufferSize(64L << 20);
+        o.setWriteBufferSize(WRITE_BUFFER_BYTES);
+        o.setMaxWriteBufferNumber(MAX_WRITE_BUFFERS);
         o.setKeepLogFileNum(4);
         o.setRecycleLogFileNum(0);
+        BlockBasedTableConfig table = new BlockBasedTableConfig();
+        table.setBlockCache(cache);
+        table.setCacheIndexAndFilterBlocks(true);
+        table.setPinL0FilterAndIndexBlocksInCache(true);
+        table.setFilterPolicy(filter); // point reads of messages skip SST files that do not hold the key
+        o.setTableFormatConfig(table);
         return o;
     }
 
@@ -94,7 +118,9 @@ public final class RocksStorage implements Storage {
         this.dir = storeDir.resolve(DB_DIR);
         this.syncInterval = syncInterval == null || syncInterval.isZero() ? null : syncInterval;
         this.clockNanos = clockNanos;
-        Options o = newOptions();
+        LRUCache c = new LRUCache(BLOCK_CACHE_BYTES);
+        BloomFilter f = new BloomFilter(10);
+        Options o = newOptions(c, f);
         WriteOptions w = new WriteOptions().setSync(this.syncInterval == null);
         RocksDB opened = null;
         try {
@@ -102,14 +128,20 @@ public final class RocksStorage implements Storage {
             opened = RocksDB.open(o, dir.toString());
             checkFormatVersion(opened, w);
             this.options = o;
+            this.cache = c;
+            this.filter = f;
             this.writeOptions = w;
             this.db = opened;
             recoverStreams();
         } catch (RocksDBException | java.io.IOException e) {
             closeQuietly(opened, w, o);
+            c.close();
+            f.close();
             throw new StoreException(StoreException.Kind.IO, "cannot open JetStream store " + dir + ": " + e, e);
         } catch (RuntimeException e) {
             closeQuietly(opened, w, o);
+            c.close();
+            f.close();
             throw e;
         }
         if (this.syncInterval != null) {
@@ -149,10 +181,16 @@ public final class RocksStorage implements Storage {
             return;
         }
         int version = v.length == 4 ? ByteBuffer.wrap(v).getInt() : -1;
-        if (version != FORMAT_VERSION) {
+        if (version < OLDEST_FORMAT_VERSION || version > FORMAT_VERSION) {
             throw new StoreException(StoreException.Kind.FORMAT, "JetStream store " + dir + " has format version "
-                    + version + "; this nats4j reads format version " + FORMAT_VERSION
-                    + " only: refusing to open it (nothing was changed)", null);
+                    + version + "; this nats4j reads format versions " + OLDEST_FORMAT_VERSION + " to "
+                    + FORMAT_VERSION + " only: refusing to open it (nothing was changed)", null);
+        }
+        if (version < FORMAT_VERSION) {
+            // 1 -> 2 adds the index snapshot keys only: nothing to convert; an older nats4j now refuses the store
+            try (WriteOptions sync = new WriteOptions().setSync(true)) {
+                d.put(sync, RocksKeys.VERSION_KEY, ByteBuffer.allocate(4).putInt(FORMAT_VERSION).array());
+            }
         }
     }
 
@@ -167,13 +205,83 @@ public final class RocksStorage implements Storage {
             }
             it.status();
         }
+        // the snapshots of a clean shutdown hold only if nothing was written since: RocksDB's sequence number
+        byte[] marker = db.get(RocksKeys.MARKER_KEY);
+        boolean trusted = marker != null && marker.length == 8
+                && ByteBuffer.wrap(marker).getLong() == db.getLatestSequenceNumber();
         for (byte[][] r : records) {
             String name = new String(r[0], 1, r[0].length - 1, java.nio.charset.StandardCharsets.UTF_8);
             int id = RocksKeys.decodeStreamId(r[1]);
             nextStreamId = Math.max(nextStreamId, id + 1);
             RocksStreamStore s = new RocksStreamStore(this, name, id, RocksKeys.decodeLimits(r[1]), clockNanos);
-            s.recover();
+            s.recover(trusted ? readSnapshot(id) : null);
             streams.put(name, s);
+        }
+        if (marker != null || hasSnapshotKeys()) {
+            // used or not, a snapshot is stale from the first write on: drop it now
+            try (WriteBatch b = new WriteBatch()) {
+                b.delete(RocksKeys.MARKER_KEY);
+                b.deleteRange(new byte[] {RocksKeys.SNAPSHOT}, new byte[] {RocksKeys.SNAPSHOT + 1});
+                db.write(writeOptions, b);
+            }
+        }
+    }
+
+    private boolean hasSnapshotKeys() {
+        try (RocksIterator it = db.newIterator()) {
+            it.seek(new byte[] {RocksKeys.SNAPSHOT});
+            return it.isValid() && it.key().length > 0 && it.key()[0] == RocksKeys.SNAPSHOT;
+        }
+    }
+
+    /** The snapshot chunks of stream {@code id} put together, or null when there are none. */
+    private IndexSnapshot readSnapshot(int id) throws RocksDBException {
+        java.io.ByteArrayOutputStream out = null;
+        try (Slice lower = new Slice(RocksKeys.prefix(RocksKeys.SNAPSHOT, id));
+             Slice upper = new Slice(RocksKeys.prefixEnd(RocksKeys.SNAPSHOT, id));
+             ReadOptions ro = new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper)
+                     .setFillCache(false);
+             RocksIterator it = db.newIterator(ro)) {
+            int expected = 0;
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                if (ByteBuffer.wrap(it.key(), 5, 4).getInt() != expected++) {
+                    return null; // a chunk is missing
+                }
+                byte[] v = it.value();
+                if (out == null) {
+                    out = new java.io.ByteArrayOutputStream(v.length * 4);
+                }
+                out.write(v, 0, v.length);
+            }
+            it.status();
+        }
+        return out == null ? null : IndexSnapshot.of(out.toByteArray());
+    }
+
+    /**
+     * At a clean close: every stream's index snapshot and the marker, in one synced batch (write lock of each
+     * stream taken in turn). A stream with unflushed appends has none and is scanned at the next start.
+     */
+    private void writeSnapshots() {
+        try (WriteBatch b = new WriteBatch(); WriteOptions sync = new WriteOptions().setSync(true)) {
+            b.deleteRange(new byte[] {RocksKeys.SNAPSHOT}, new byte[] {RocksKeys.SNAPSHOT + 1});
+            for (RocksStreamStore s : streams.values()) {
+                IndexSnapshot snap = s.snapshot();
+                if (snap == null) {
+                    continue;
+                }
+                byte[] bytes = snap.bytes();
+                for (int off = 0, chunk = 0; off < bytes.length; off += RocksKeys.SNAPSHOT_CHUNK, chunk++) {
+                    int len = Math.min(RocksKeys.SNAPSHOT_CHUNK, bytes.length - off);
+                    b.put(RocksKeys.snapshotChunk(s.id(), chunk), java.util.Arrays.copyOfRange(bytes, off, off + len));
+                }
+            }
+            // every operation of a batch takes one sequence number: the marker is the last one
+            long last = db.getLatestSequenceNumber() + b.count() + 1;
+            b.put(RocksKeys.MARKER_KEY, ByteBuffer.allocate(8).putLong(last).array());
+            db.write(sync, b);
+        } catch (RocksDBException | RuntimeException e) {
+            // no snapshot: the next start scans
         }
     }
 
@@ -283,6 +391,7 @@ public final class RocksStorage implements Storage {
                 Thread.currentThread().interrupt();
             }
         }
+        writeSnapshots();
         for (RocksStreamStore s : streams.values()) {
             s.close();
         }
@@ -299,5 +408,7 @@ public final class RocksStorage implements Storage {
         writeOptions.close();
         db.close();
         options.close();
+        cache.close();
+        filter.close();
     }
 }

@@ -1,6 +1,5 @@
 package io.nats4j.server.jetstream.store;
 
-import io.nats4j.server.jetstream.store.StreamIndex.Entry;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -27,14 +26,20 @@ final class RocksStreamStore extends AbstractStreamStore {
     private final RocksStorage storage;
     private final int id;
     private final WriteBatch batch = new WriteBatch();
-    /** Entries whose bytes are only in {@link #batch} until the next flush. */
-    private final List<Entry> unflushed = new ArrayList<>();
+    /**
+     * Header and payload of the appends that are only in {@link #batch} until the next flush, in sequence order
+     * from {@link #firstUnflushedSeq}, so loads see them (RocksDB reads do not see a batch).
+     */
+    private final List<byte[][]> unflushed = new ArrayList<>();
+    private long firstUnflushedSeq;
+    /** Whether {@link #recover()} loaded the index from a snapshot (tests and logs). */
+    private boolean recoveredFromSnapshot;
     private boolean floorDirty;
     /** The last sequence in the floor record on disk. */
     private long persistedLastSeq = -1;
 
     RocksStreamStore(RocksStorage storage, String name, int id, StreamLimits limits, LongSupplier clockNanos) {
-        super(name, limits, clockNanos);
+        super(name, limits, clockNanos, false);
         this.storage = storage;
         this.id = id;
     }
@@ -49,8 +54,17 @@ final class RocksStreamStore extends AbstractStreamStore {
      * RocksDB; the payload is not needed) and reuses the String of the previous message's subject when the bytes
      * are the same, so a long stream is read without an allocation per message beyond its index entry.
      */
-    void recover() throws RocksDBException {
-        recoverMessages();
+    void recover(IndexSnapshot snapshot) throws RocksDBException {
+        long floor = floorLastSeq();
+        if (snapshot != null && snapshot.restoreInto(index, floor) && endsMatch()) {
+            recoveredFromSnapshot = true;
+            persistedLastSeq = floor;
+        } else {
+            index.clear();
+            index.lastSeq = 0;
+            index.lastTimeNanos = 0;
+            recoverMessages();
+        }
         try (Slice lower = new Slice(RocksKeys.prefix(RocksKeys.CONSUMER, id));
              Slice upper = new Slice(RocksKeys.prefixEnd(RocksKeys.CONSUMER, id));
              ReadOptions ro = new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
@@ -62,6 +76,49 @@ final class RocksStreamStore extends AbstractStreamStore {
                         RocksKeys.decodeConsumer(v)));
             }
             it.status();
+        }
+    }
+
+    /** A last check of a restored index against the database: the same first and last message. */
+    private boolean endsMatch() {
+        try (Slice lower = new Slice(RocksKeys.prefix(RocksKeys.MSG, id));
+             Slice upper = new Slice(RocksKeys.prefixEnd(RocksKeys.MSG, id));
+             ReadOptions ro = new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
+             RocksIterator it = storage.db().newIterator(ro)) {
+            it.seekToFirst();
+            if (!it.isValid()) {
+                return index.isEmpty();
+            }
+            long first = RocksKeys.msgSeq(it.key());
+            it.seekToLast();
+            return it.isValid() && first == index.firstSeq() && RocksKeys.msgSeq(it.key()) == index.lastStoredSeq();
+        }
+    }
+
+    boolean recoveredFromSnapshot() {
+        return recoveredFromSnapshot;
+    }
+
+    /** The last sequence in the floor record, or -1 without one. */
+    private long floorLastSeq() throws RocksDBException {
+        byte[] floor = storage.db().get(RocksKeys.floor(id));
+        return floor == null ? -1 : ByteBuffer.wrap(floor).getLong();
+    }
+
+    /**
+     * The index as a snapshot for a clean shutdown, or {@code null} when the database does not hold exactly what
+     * the index says (appends not flushed). Write lock taken.
+     */
+    IndexSnapshot snapshot() {
+        lock.writeLock().lock();
+        try {
+            if (closed || !unflushed.isEmpty() || batch.count() > 0 || index.lastSeq != persistedLastSeq) {
+                return null;
+            }
+            index.resolveStale();
+            return IndexSnapshot.of(index);
+        } finally {
+            lock.writeLock().unlock();
         }
     }
 
@@ -142,22 +199,35 @@ final class RocksStreamStore extends AbstractStreamStore {
     }
 
     @Override
-    protected void persistAppend(long seq, Entry e) {
+    protected void persistAppend(long seq, String subject, long timestampNanos, byte[] header, byte[] payload) {
         try {
-            batch.put(RocksKeys.msg(id, seq), RocksKeys.encodeMessage(e.subject, e.header, e.payload, e.timestampNanos));
-            batch.put(RocksKeys.index(id, e.subject, seq), new byte[0]);
+            batch.put(RocksKeys.msg(id, seq), RocksKeys.encodeMessage(subject, header, payload, timestampNanos));
+            batch.put(RocksKeys.index(id, subject, seq), new byte[0]);
         } catch (RocksDBException ex) {
             throw io(ex);
         }
-        unflushed.add(e);
+        if (unflushed.isEmpty()) {
+            firstUnflushedSeq = seq;
+        }
+        while (firstUnflushedSeq + unflushed.size() < seq) {
+            unflushed.add(null); // not expected: appends in one batch have consecutive sequences
+        }
+        unflushed.add(new byte[][] {header, payload});
         floorDirty = true;
     }
 
     @Override
-    protected void persistRemove(long seq, Entry e, boolean erase) {
+    protected void persistRemove(long seq, String subject, boolean erase) {
+        if (erase) {
+            byte[][] hp = unflushedBytes(seq);
+            if (hp != null) {
+                java.util.Arrays.fill(hp[0], (byte) 0);
+                java.util.Arrays.fill(hp[1], (byte) 0);
+            }
+        }
         try {
             batch.delete(RocksKeys.msg(id, seq));
-            batch.delete(RocksKeys.index(id, e.subject, seq));
+            batch.delete(RocksKeys.index(id, subject, seq));
         } catch (RocksDBException ex) {
             throw io(ex);
         }
@@ -204,19 +274,20 @@ final class RocksStreamStore extends AbstractStreamStore {
             batch.clear();
             floorDirty = false;
         }
-        for (Entry e : unflushed) {
-            e.header = null;
-            e.payload = null;
-        }
         unflushed.clear();
     }
 
+    /** Header and payload of an append not flushed yet, or null. */
+    private byte[][] unflushedBytes(long seq) {
+        long i = seq - firstUnflushedSeq;
+        return unflushed.isEmpty() || i < 0 || i >= unflushed.size() ? null : unflushed.get((int) i);
+    }
+
     @Override
-    protected StoredMessage read(long seq, Entry e) {
-        byte[] hdr = e.header;
-        byte[] pay = e.payload;
-        if (pay != null && hdr != null) {
-            return new StoredMessage(seq, e.subject, hdr.clone(), pay.clone(), e.timestampNanos);
+    protected StoredMessage read(long seq, int slot) {
+        byte[][] hp = unflushedBytes(seq);
+        if (hp != null) {
+            return new StoredMessage(seq, index.subjectAt(slot), hp[0].clone(), hp[1].clone(), index.timeAt(slot));
         }
         try {
             byte[] v = storage.db().get(RocksKeys.msg(id, seq));
