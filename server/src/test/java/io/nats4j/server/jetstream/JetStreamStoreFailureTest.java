@@ -335,6 +335,11 @@ class JetStreamStoreFailureTest {
         }
 
         @Override
+        public long[] seqsWithHeaderSince(long sinceNanos) {
+            return real.seqsWithHeaderSince(sinceNanos);
+        }
+
+        @Override
         public SubjectState filteredState(String filter) {
             return real.filteredState(filter);
         }

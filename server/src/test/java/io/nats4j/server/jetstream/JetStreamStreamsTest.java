@@ -167,4 +167,24 @@ class JetStreamStreamsTest {
         assertEquals(21, nc.jetStream().publish("r.x", new byte[1]).getSeqno());
         assertTrue(Files.exists(dir));
     }
+
+    @Test
+    void theDuplicateWindowSurvivesARestart() throws Exception {
+        JetStreamManagement jsm = nc.jetStreamManagement();
+        jsm.addStream(StreamConfiguration.builder().name("DR").subjects("dr.*").storageType(StorageType.File).build());
+        JetStream js = nc.jetStream();
+        Headers h = new Headers().add("Nats-Msg-Id", "id-1");
+        js.publish(io.nats.client.impl.NatsMessage.builder().subject("dr.a").headers(h).data(new byte[] {1}).build());
+        for (int i = 0; i < 50; i++) {
+            js.publish("dr.b", new byte[] {2}); // no header: the index tells recovery to skip them
+        }
+        nc.close();
+        server.restart();
+        nc = Nats.connect(server.url());
+        PublishAck again = nc.jetStream().publish(io.nats.client.impl.NatsMessage.builder().subject("dr.a")
+                .headers(new Headers().add("Nats-Msg-Id", "id-1")).data(new byte[] {1}).build());
+        assertTrue(again.isDuplicate());
+        assertEquals(1, again.getSeqno());
+        assertEquals(51, nc.jetStreamManagement().getStreamInfo("DR").getStreamState().getMsgCount());
+    }
 }

@@ -79,8 +79,8 @@ abstract class AbstractStreamStore implements StreamStore {
     // ------------------------------------------------------------------ recovery helpers
 
     /** Puts a recovered message into the index (recovery only, before the store is shared). */
-    protected final void recoverEntry(long seq, String subject, long ts, long size) {
-        index.recover(seq, subject, ts, size);
+    protected final void recoverEntry(long seq, String subject, long ts, long size, boolean hasHeader) {
+        index.recover(seq, subject, ts, size, hasHeader);
     }
 
     // ------------------------------------------------------------------ writes
@@ -479,6 +479,26 @@ abstract class AbstractStreamStore implements StreamStore {
                 }
             }
             return null;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public long[] seqsWithHeaderSince(long sinceNanos) {
+        beginRead();
+        try {
+            long[] out = new long[16];
+            int n = 0;
+            for (int s = index.firstSlot(); s >= 0; s = index.nextLive(s + 1)) {
+                if (index.hasHeaderAt(s) && index.timeAt(s) >= sinceNanos) {
+                    if (n == out.length) {
+                        out = java.util.Arrays.copyOf(out, n * 2);
+                    }
+                    out[n++] = index.seqAt(s);
+                }
+            }
+            return java.util.Arrays.copyOf(out, n);
         } finally {
             lock.readLock().unlock();
         }

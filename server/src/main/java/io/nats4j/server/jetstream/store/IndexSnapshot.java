@@ -16,7 +16,8 @@ import java.util.zip.CRC32C;
  * magic(4) version(4) bodyLength(4) crc32c(body)(4) body
  * body: lastSeq(8) lastTime(8) bytes(8)
  *       subjects(varint) { nameLength(varint) name(UTF-8) msgs first last (varints) }
- *       messages(varint) { seq - previous seq, zigzag(time - previous time), subject number, size (varints) }
+ *       messages(varint) { seq - previous seq, zigzag(time - previous time), subject number,
+ *                          size | hasHeader << 31 (varints) }
  * </pre>
  *
  * About 8 to 10 bytes a message for a stream on a few subjects.
@@ -71,7 +72,7 @@ final class IndexSnapshot {
             long d = ts - prevTime;
             o.putVarint((d << 1) ^ (d >> 63));
             o.putVarint(number[index.subjectInfoAt(s).id]);
-            o.putVarint(index.sizeAt(s));
+            o.putVarint(index.rawSizeAt(s) & 0xffffffffL); // the size and the header bit
             prevSeq = seq;
             prevTime = ts;
         }

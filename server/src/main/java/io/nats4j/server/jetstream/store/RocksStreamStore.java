@@ -174,7 +174,7 @@ final class RocksStreamStore extends AbstractStreamStore {
                     lastSubject = java.util.Arrays.copyOfRange(v, 10, 10 + sl);
                     lastSubjectString = subject;
                 }
-                recoverEntry(seq, subject, ts, messageSize(subject, hl, pl));
+                recoverEntry(seq, subject, ts, messageSize(subject, hl, pl), hl > 0);
             }
             it.status();
         }

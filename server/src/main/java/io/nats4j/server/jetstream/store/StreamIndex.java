@@ -27,6 +27,9 @@ import java.util.TreeMap;
 final class StreamIndex {
 
     private static final int NONE = -1;
+    /** The high bit of a slot's size: the message has a header. */
+    private static final int HAS_HEADER = 0x80000000;
+    private static final int SIZE_MASK = 0x7fffffff;
 
     /** Per subject: count, first and last sequence. */
     static final class SubjectInfo {
@@ -158,6 +161,15 @@ final class StreamIndex {
     }
 
     int sizeAt(int slot) {
+        return sizes[slot] & SIZE_MASK;
+    }
+
+    boolean hasHeaderAt(int slot) {
+        return (sizes[slot] & HAS_HEADER) != 0;
+    }
+
+    /** Size and header bit as one int (snapshots). */
+    int rawSizeAt(int slot) {
         return sizes[slot];
     }
 
@@ -190,7 +202,8 @@ final class StreamIndex {
         }
         si.msgs++;
         si.last = seq;
-        appendSlot(seq, si.id, ts, size, header, payload);
+        int raw = (int) Math.min(SIZE_MASK, size) | (header != null && header.length > 0 ? HAS_HEADER : 0);
+        appendSlot(seq, si.id, ts, raw, header, payload);
         bytes += size;
         if (seq > lastSeq) {
             lastSeq = seq;
@@ -200,9 +213,11 @@ final class StreamIndex {
     }
 
     /** Puts a recovered message into the index (recovery only, in sequence order, before the store is shared). */
-    void recover(long seq, String subject, long ts, long size) {
-        add(seq, subject, ts, size, null, null);
+    void recover(long seq, String subject, long ts, long size, boolean hasHeader) {
+        add(seq, subject, ts, size, hasHeader ? HEADER_MARK : null, null);
     }
+
+    private static final byte[] HEADER_MARK = new byte[1];
 
     private SubjectInfo newSubject(String subject) {
         int id = freeCount > 0 ? freeIds[--freeCount] : nextId++;
@@ -224,7 +239,7 @@ final class StreamIndex {
         freeIds[freeCount++] = si.id;
     }
 
-    private void appendSlot(long seq, int id, long ts, long size, byte[] header, byte[] payload) {
+    private void appendSlot(long seq, int id, long ts, int rawSize, byte[] header, byte[] payload) {
         if (hi > lo && seqs[hi - 1] >= seq) {
             throw new IllegalStateException("sequence " + seq + " is not after " + seqs[hi - 1]);
         }
@@ -234,7 +249,7 @@ final class StreamIndex {
         seqs[hi] = seq;
         times[hi] = ts;
         subj[hi] = id;
-        sizes[hi] = (int) Math.min(Integer.MAX_VALUE, size);
+        sizes[hi] = rawSize;
         if (keepBytes) {
             headers[hi] = header;
             payloads[hi] = payload;
@@ -290,7 +305,7 @@ final class StreamIndex {
     void removeSlot(int slot) {
         long seq = seqs[slot];
         SubjectInfo si = byId[subj[slot]];
-        bytes -= sizes[slot];
+        bytes -= sizes[slot] & SIZE_MASK;
         subj[slot] = NONE;
         if (keepBytes) {
             headers[slot] = null;
@@ -463,9 +478,9 @@ final class StreamIndex {
     }
 
     /** Restores one message slot from a snapshot (in sequence order; subject counts come with the subjects). */
-    void restoreSlot(long seq, SubjectInfo si, long ts, int size) {
-        appendSlot(seq, si.id, ts, size, null, null);
-        bytes += size;
+    void restoreSlot(long seq, SubjectInfo si, long ts, int rawSize) {
+        appendSlot(seq, si.id, ts, rawSize, null, null);
+        bytes += rawSize & SIZE_MASK;
     }
 
     /** Checks a restored index: every subject's count matches its slots. */

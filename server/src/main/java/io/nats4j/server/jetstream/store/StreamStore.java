@@ -111,6 +111,12 @@ public interface StreamStore extends AutoCloseable {
 
     StreamState state();
 
+    /**
+     * The sequences of the stored messages that have a header and a time at or after {@code sinceNanos}, in
+     * order, from the index alone: at recovery only these can hold a {@code Nats-Msg-Id} of the duplicate window.
+     */
+    long[] seqsWithHeaderSince(long sinceNanos);
+
     /** Messages, first and last sequence of the messages whose subject matches {@code filter}. */
     SubjectState filteredState(String filter);
 

@@ -93,6 +93,22 @@ abstract class StreamStoreContractTest {
     }
 
     @Test
+    void messagesWithAHeaderSinceATimeComeFromTheIndex() {
+        StreamStore st = stream(StreamLimits.NONE);
+        st.store("a", b("h1"), b("1"));
+        long t = clock.addAndGet(SEC);
+        st.store("a", null, b("2"));
+        st.store("b", b("h3"), b("3"));
+        st.store("b", new byte[0], b("4"));
+        st.store("a", b("h5"), b("5"));
+        st.remove(5);
+        assertArrayEquals(new long[] {3}, st.seqsWithHeaderSince(t));
+        assertArrayEquals(new long[] {1, 3}, st.seqsWithHeaderSince(0));
+        storage = reopen(storage);
+        assertArrayEquals(new long[] {1, 3}, storage.stream(st.name()).seqsWithHeaderSince(0));
+    }
+
+    @Test
     void explicitTimestampIsKept() {
         StreamStore st = stream(StreamLimits.NONE);
         st.append("a", null, b("x"), 42);
