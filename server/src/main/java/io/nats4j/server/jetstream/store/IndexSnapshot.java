@@ -126,6 +126,10 @@ final class IndexSnapshot {
             byNumber[i] = index.restoreSubject(name, in.getVarint(), in.getVarint(), in.getVarint());
         }
         long msgs = in.getVarint();
+        if (msgs > Integer.MAX_VALUE || msgs > bytes.length) {
+            return false; // at least one byte a message
+        }
+        index.reserve((int) msgs);
         long seq = 0;
         long ts = 0;
         for (long i = 0; i < msgs; i++) {

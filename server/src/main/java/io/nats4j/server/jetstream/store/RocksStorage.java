@@ -236,7 +236,8 @@ public final class RocksStorage implements Storage {
 
     /** The snapshot chunks of stream {@code id} put together, or null when there are none. */
     private IndexSnapshot readSnapshot(int id) throws RocksDBException {
-        java.io.ByteArrayOutputStream out = null;
+        byte[] out = null;
+        int pos = 0;
         try (Slice lower = new Slice(RocksKeys.prefix(RocksKeys.SNAPSHOT, id));
              Slice upper = new Slice(RocksKeys.prefixEnd(RocksKeys.SNAPSHOT, id));
              ReadOptions ro = new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper)
@@ -249,13 +250,22 @@ public final class RocksStorage implements Storage {
                 }
                 byte[] v = it.value();
                 if (out == null) {
-                    out = new java.io.ByteArrayOutputStream(v.length * 4);
+                    // the first chunk starts with the snapshot's head: its length, so one array of the right size
+                    int total = v.length >= 12 ? 16 + ByteBuffer.wrap(v, 8, 4).getInt() : -1;
+                    if (total < v.length || total > (1 << 30)) {
+                        return null;
+                    }
+                    out = new byte[total];
                 }
-                out.write(v, 0, v.length);
+                if (pos + v.length > out.length) {
+                    return null;
+                }
+                System.arraycopy(v, 0, out, pos, v.length);
+                pos += v.length;
             }
             it.status();
         }
-        return out == null ? null : IndexSnapshot.of(out.toByteArray());
+        return out == null || pos != out.length ? null : IndexSnapshot.of(out);
     }
 
     /**

@@ -258,6 +258,14 @@ final class StreamIndex {
         live++;
     }
 
+    /** Makes room for {@code n} more messages at once (a restore knows its count: no growth copies). */
+    void reserve(int n) {
+        int cap = hi + n;
+        if (cap > seqs.length) {
+            resize(cap);
+        }
+    }
+
     /** Squeezes out tombstones when they are many, else grows the arrays by half. */
     private void makeRoom() {
         if (hi - lo - live >= live || lo > seqs.length / 2) {
@@ -266,7 +274,10 @@ final class StreamIndex {
                 return;
             }
         }
-        int cap = seqs.length + (seqs.length >> 1) + 16;
+        resize(seqs.length + (seqs.length >> 1) + 16);
+    }
+
+    private void resize(int cap) {
         seqs = Arrays.copyOf(seqs, cap);
         times = Arrays.copyOf(times, cap);
         subj = Arrays.copyOf(subj, cap);
