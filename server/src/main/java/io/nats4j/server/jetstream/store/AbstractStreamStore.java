@@ -146,9 +146,10 @@ abstract class AbstractStreamStore implements StreamStore {
             if (seq <= index.lastSeq) {
                 throw new IllegalArgumentException("sequence " + seq + " is not above the last " + index.lastSeq);
             }
-            Entry e = index.add(seq, subject, timestampNanos, messageSize(subject, hdr.length, pay.length),
-                    hdr.clone(), pay.clone());
-            persistAppend(seq, e);
+            byte[] h = hdr.clone();
+            byte[] p = pay.clone();
+            SubjectInfo si = index.add(seq, subject, timestampNanos, messageSize(subject, hdr.length, pay.length), h, p);
+            persistAppend(seq, si.name, timestampNanos, h, p);
         } finally {
             endWrite();
         }

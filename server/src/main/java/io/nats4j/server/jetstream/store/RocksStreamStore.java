@@ -28,10 +28,11 @@ final class RocksStreamStore extends AbstractStreamStore {
     private final WriteBatch batch = new WriteBatch();
     /**
      * Header and payload of the appends that are only in {@link #batch} until the next flush, in sequence order
-     * from {@link #firstUnflushedSeq}, so loads see them (RocksDB reads do not see a batch).
+     * so loads see them (RocksDB reads do not see a batch).
      */
     private final List<byte[][]> unflushed = new ArrayList<>();
-    private long firstUnflushedSeq;
+    /** Their sequences, ascending (consecutive for appends; a restore's {@code appendAt} may leave gaps). */
+    private long[] unflushedSeqs = new long[64];
     /** Whether {@link #recover()} loaded the index from a snapshot (tests and logs). */
     private boolean recoveredFromSnapshot;
     private boolean floorDirty;
@@ -206,12 +207,11 @@ final class RocksStreamStore extends AbstractStreamStore {
         } catch (RocksDBException ex) {
             throw io(ex);
         }
-        if (unflushed.isEmpty()) {
-            firstUnflushedSeq = seq;
+        int n = unflushed.size();
+        if (n == unflushedSeqs.length) {
+            unflushedSeqs = java.util.Arrays.copyOf(unflushedSeqs, n * 2);
         }
-        while (firstUnflushedSeq + unflushed.size() < seq) {
-            unflushed.add(null); // not expected: appends in one batch have consecutive sequences
-        }
+        unflushedSeqs[n] = seq;
         unflushed.add(new byte[][] {header, payload});
         floorDirty = true;
     }
@@ -279,8 +279,12 @@ final class RocksStreamStore extends AbstractStreamStore {
 
     /** Header and payload of an append not flushed yet, or null. */
     private byte[][] unflushedBytes(long seq) {
-        long i = seq - firstUnflushedSeq;
-        return unflushed.isEmpty() || i < 0 || i >= unflushed.size() ? null : unflushed.get((int) i);
+        int n = unflushed.size();
+        if (n == 0 || seq < unflushedSeqs[0] || seq > unflushedSeqs[n - 1]) {
+            return null;
+        }
+        int i = java.util.Arrays.binarySearch(unflushedSeqs, 0, n, seq);
+        return i < 0 ? null : unflushed.get(i);
     }
 
     @Override
