@@ -28,6 +28,13 @@ final class Outbound extends ChunkedOutbound {
         return conn.isClosed();
     }
 
+    /** A plain-text client whose pipeline is only itself: what it is sent reaches the socket unchanged. */
+    @Override
+    protected boolean mayWriteDirectly() {
+        io.netty.channel.ChannelPipeline p = channel().pipeline();
+        return !conn.tls.enabled() && p.first() == conn && p.last() == conn;
+    }
+
     /**
      * Hands everything queued to the channel and runs {@code whenWritten} once it is written; false (nothing
      * done, the queue dropped) when there is nothing to write or the channel is gone. On the connection's loop.

@@ -3,6 +3,8 @@ package io.nats4j.server.connection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.unix.FileDescriptor;
+import java.io.IOException;
 import java.util.ArrayDeque;
 
 /**
@@ -97,6 +99,51 @@ public final class OutboundQueue {
             channel.flush();
         }
         return bytes;
+    }
+
+    /**
+     * Writes the queued bytes, in order, to {@code socket} (non-blocking) until all are written or the socket
+     * takes no more; returns the bytes written. What was written leaves the queue (its buffers released), what was
+     * not stays at its head. The caller makes sure nobody else writes to the socket meanwhile.
+     */
+    public long writeTo(FileDescriptor socket) throws IOException {
+        long total = 0;
+        ByteBuf b;
+        while ((b = sealed.peekFirst()) != null) {
+            int len = b.readableBytes();
+            int n = write(socket, b, len);
+            total += n;
+            sealedBytes -= n;
+            if (n < len) {
+                return total;
+            }
+            sealed.pollFirst();
+            b.release();
+        }
+        b = current;
+        if (b != null) {
+            int len = b.readableBytes();
+            int n = len == 0 ? 0 : write(socket, b, len);
+            total += n;
+            if (n == len) {
+                current = null;
+                b.release();
+            }
+        }
+        return total;
+    }
+
+    private static int write(FileDescriptor socket, ByteBuf b, int len) throws IOException {
+        int start = b.readerIndex();
+        int n;
+        if (b.hasMemoryAddress()) {
+            n = socket.writeAddress(b.memoryAddress(), start, start + len);
+        } else {
+            java.nio.ByteBuffer nio = b.internalNioBuffer(start, len);
+            n = socket.write(nio, nio.position(), nio.limit());
+        }
+        b.readerIndex(start + n);
+        return n;
     }
 
     /** Drops everything queued. */

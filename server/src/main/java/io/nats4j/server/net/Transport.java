@@ -1,5 +1,6 @@
 package io.nats4j.server.net;
 
+import io.nats4j.server.connection.GuardedIoHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelOption;
@@ -47,7 +48,9 @@ public final class Transport {
     /** Makes the event loop group (its threads start with their first task). */
     public static Transport create() {
         boolean epoll = Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        // epoll: wrapped so that a client connection hears of its socket's close first (direct writes, see
+        // GuardedIoHandler)
+        IoHandlerFactory io = epoll ? GuardedIoHandler.wrap(EpollIoHandler.newFactory()) : NioIoHandler.newFactory();
         return new Transport(epoll, new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("nats4j-io", true), io));
     }
