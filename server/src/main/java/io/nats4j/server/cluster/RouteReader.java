@@ -11,7 +11,7 @@ import io.netty.buffer.ByteBufAllocator;
  *
  * <p>Why: a {@code ByteToMessageDecoder} keeps the tail of a read (almost always a split frame on a busy route)
  * as its cumulation and appends the whole next read to it, so every routed byte was copied once more before
- * being parsed, and again whenever the cumulation grew; JFR put those copies at about a sixth of the receiving
+ * being parsed, and again whenever the cumulation grew; JFR put those copies at about a seventh of the receiving
  * loop's time (docs/PERFORMANCE.md, "Cluster"). The route's loop only.
  */
 final class RouteReader {
