@@ -9,6 +9,8 @@
 #   NATS_SERVER_CMD  command that starts nats-server (default: nats-server on the PATH)
 #   ROUNDS           rounds per scenario             (default: 3)
 #   DURATION         publish time per run            (default: 2s)
+#   WARMUP           the same load, not measured, on the same cluster before each run (default: 0s; e.g. 3s
+#                    measures warm JVMs instead of JIT compilation on freshly started ones)
 #   LAYOUTS          cluster layouts                 (default: JJJ,GGG,JGJ; ratios are against GGG)
 #   BENCH_BUILD=0    skip the Maven build (use benchmarks/target as it is)
 # Every run starts a fresh cluster. Results: benchmarks/target/bench-cluster/results.{md,json}, logs under logs/.
@@ -38,5 +40,6 @@ exec "$JAVA" -Xms256m -Xmx512m -cp "benchmarks/target/classes:benchmarks/target/
   --nats-server-cmd "${NATS_SERVER_CMD:-nats-server}" \
   --rounds "${ROUNDS:-3}" \
   --duration "${DURATION:-2s}" \
+  --warmup "${WARMUP:-0s}" \
   --layouts "${LAYOUTS:-JJJ,GGG,JGJ}" \
   "$@"

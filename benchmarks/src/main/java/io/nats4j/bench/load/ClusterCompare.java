@@ -42,6 +42,9 @@ public final class ClusterCompare {
                                       ratios are against GGG
               --rounds N              rounds per scenario (default 3)
               --duration D            publish time per run (default 2s)
+              --warmup D              before each measured run, the same load for D on the same cluster, not
+                                      measured (default 0: the run starts on freshly started servers, so a JVM
+                                      is measured while its JIT compiles; see docs/PERFORMANCE.md, "Cluster")
               --scenarios a,b,...     subset of scenario names (default all)
               --out-dir DIR           where results.md, results.json and server logs go
                                       (default benchmarks/target/bench-cluster)
@@ -89,6 +92,7 @@ public final class ClusterCompare {
         List<String> layouts = List.of("JJJ", "GGG", "JGJ");
         int rounds = 3;
         String duration = "2s";
+        String warmup = "0s";
         Set<String> only = null;
         Path out = Path.of("benchmarks/target/bench-cluster");
         for (int i = 0; i < args.length; i++) {
@@ -99,6 +103,7 @@ public final class ClusterCompare {
                 case "--layouts" -> { layouts = Arrays.asList(v.split(",")); i++; }
                 case "--rounds" -> { rounds = Integer.parseInt(v); i++; }
                 case "--duration" -> { duration = v; i++; }
+                case "--warmup" -> { warmup = v; i++; }
                 case "--scenarios" -> { only = new HashSet<>(Arrays.asList(v.split(","))); i++; }
                 case "--out-dir" -> { out = Path.of(v); i++; }
                 default -> {
@@ -123,7 +128,7 @@ public final class ClusterCompare {
             }
             for (int r = 1; r <= rounds; r++) {
                 for (String layout : layouts) {
-                    Run run = runOnce(s, layout, r, nats4j, go, duration, out);
+                    Run run = runOnce(s, layout, r, nats4j, go, duration, warmup, out);
                     runs.add(run);
                     log(String.format(Locale.ROOT, "%-15s %s round %d: %s%s  (load %s)", s.name(), layout, r,
                             fmtMetrics(run.metrics()), run.complete() ? "" : "  INCOMPLETE " + run.errors(),
@@ -153,7 +158,7 @@ public final class ClusterCompare {
     }
 
     private static Run runOnce(Scenario s, String layout, int round, String nats4j, String go, String duration,
-                               Path out) throws Exception {
+                               String warmup, Path out) throws Exception {
         try (Cluster c = Cluster.start(layout, "bench", nats4j, go, out.resolve("logs"),
                 s.name() + "-" + layout + "-" + round)) {
             List<String> a = new ArrayList<>(s.args());
@@ -161,8 +166,13 @@ public final class ClusterCompare {
             for (int idx : s.subServers()) {
                 subs.append(subs.isEmpty() ? "" : ",").append(c.url(idx));
             }
-            a.addAll(List.of("--url", c.url(0), "--sub-urls", subs.toString(), "--settle", "500ms",
-                    "--duration", duration));
+            a.addAll(List.of("--url", c.url(0), "--sub-urls", subs.toString(), "--settle", "500ms"));
+            if (!warmup.matches("0+[a-z]*")) {
+                List<String> w = new ArrayList<>(a);
+                w.addAll(List.of("--duration", warmup));
+                LoadGen.run(LoadOptions.parse(w.toArray(String[]::new)));
+            }
+            a.addAll(List.of("--duration", duration));
             LoadResult res = LoadGen.run(LoadOptions.parse(a.toArray(String[]::new)));
             Map<String, Double> m = new LinkedHashMap<>();
             if (s.kind() == Kind.LATENCY) {

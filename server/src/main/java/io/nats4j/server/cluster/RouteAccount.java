@@ -6,7 +6,9 @@ import io.nats4j.server.connection.FlowReceiver;
 import io.nats4j.server.connection.PeerConnection;
 import io.nats4j.server.protocol.Message;
 import io.nats4j.server.subject.InterestListener;
+import io.nats4j.server.subject.MatchCache;
 import io.nats4j.server.subject.Subscription;
+import io.nats4j.server.subject.SublistResult;
 import io.netty.channel.EventLoop;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -27,6 +29,11 @@ final class RouteAccount implements PeerConnection, InterestListener, FlowReceiv
     final Map<String, Subscription> remoteSubs = new HashMap<>();
     /** Queue weights the peer announced, by the same key (monitoring). The route's loop only. */
     final Map<String, Integer> weights = new HashMap<>();
+    /**
+     * Subjects routed here lately and their matches (the route's loop): a routed message is matched as a client's
+     * publish is, without the account's shared cache (a hash, a lookup and its synchronisation per message).
+     */
+    private final MatchCache matchCache = new MatchCache();
     /** Listening to this server's interest in the account: from the route's registration on (the route's loop). */
     boolean listening;
 
@@ -34,6 +41,11 @@ final class RouteAccount implements PeerConnection, InterestListener, FlowReceiv
         this.route = route;
         this.account = account;
         this.name = account.name().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The account's subscriptions matching {@code msg}'s subject. The route's loop. */
+    SublistResult match(Message msg) {
+        return matchCache.match(account.sublist(), msg.subjectArray(), msg.subjectOffset(), msg.subjectLength());
     }
 
     @Override
@@ -115,6 +127,26 @@ final class RouteAccount implements PeerConnection, InterestListener, FlowReceiv
         weights.remove(key);
         if (sub != null) {
             account.unsubscribe(sub);
+        }
+    }
+
+    /** The peer's subscriptions in {@code accounts} as {account, subject, queue} rows, listed on the route's loop. */
+    static java.util.List<String[]> snapshot(EventLoop loop, java.util.Collection<RouteAccount> accounts) {
+        if (loop == null) {
+            return java.util.List.of();
+        }
+        java.util.concurrent.CompletableFuture<java.util.List<String[]>> f = new java.util.concurrent.CompletableFuture<>();
+        loop.execute(() -> {
+            java.util.List<String[]> out = new java.util.ArrayList<>();
+            for (RouteAccount ra : accounts) {
+                ra.listRemoteSubscriptions(out);
+            }
+            f.complete(out);
+        });
+        try {
+            return f.get(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return java.util.List.of();
         }
     }
 

@@ -9,15 +9,14 @@ import io.nats4j.server.subject.Subscription;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -27,11 +26,12 @@ import java.util.concurrent.TimeUnit;
  * soliciting side) and {@code INFO} (both sides), {@code RS+}/{@code RS-} (interest per account, queue
  * weights), {@code RMSG}/{@code HMSG} (messages with reply and queue list), {@code PING}/{@code PONG}.
  *
- * <p>Inbound: the decoder's cumulation holds a frame until it is whole; a message is handed to the one fan-out
- * as slices of the control line and the payload (nothing copied), and the fan-out's receivers are flushed once
- * when the read ends. Outbound: {@link RouteOutbound}.
+ * <p>Inbound: frames are decoded in the read buffer ({@link RouteReader} copies only a frame split across reads);
+ * a message is handed to the one fan-out as slices of the control line and the payload, matched through the
+ * route account's own cache, and the fan-out's receivers are flushed once when the read ends. Outbound:
+ * {@link RouteOutbound}.
  */
-public final class RouteConnection extends ByteToMessageDecoder {
+public final class RouteConnection extends ChannelInboundHandlerAdapter implements RouteReader.Frames {
 
     private static final byte[] PING = "PING\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PONG = "PONG\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -72,13 +72,12 @@ public final class RouteConnection extends ByteToMessageDecoder {
     private ScheduledFuture<?> authTimer;
     final ConcurrentHashMap<String, RouteAccount> accounts = new ConcurrentHashMap<>();
     private RouteAccount lastAccount;
-    volatile long inMsgs;
-    volatile long inBytes;
+    final RouteInCounters inCounters = new RouteInCounters();
     private final java.time.Instant start = java.time.Instant.now();
-    private volatile long lastActivityMillis = System.currentTimeMillis();
 
     // ---- parser (the route's loop)
     private final RouteLine ln = new RouteLine();
+    private RouteReader reader;
     /** Bytes of payload plus CRLF still expected for the message whose line is in {@link #ln}; -1: none. */
     private int awaitingPayload = -1;
 
@@ -91,7 +90,8 @@ public final class RouteConnection extends ByteToMessageDecoder {
         this.outbound = new RouteOutbound(this, cluster);
     }
 
-    boolean isClosed() {
+    @Override
+    public boolean isClosed() {
         return closed;
     }
 
@@ -142,29 +142,13 @@ public final class RouteConnection extends ByteToMessageDecoder {
     }
 
     public Stats stats() {
-        return new Stats(start, lastActivityMillis, inMsgs, inBytes, outbound.outMsgs(), outbound.outBytes(),
+        return new Stats(start, inCounters.lastActivityMillis, inCounters.inMsgs, inCounters.inBytes, outbound.outMsgs(), outbound.outBytes(),
                 outbound.pendingBytes());
     }
 
     /** The peer's subscriptions as "account subject [queue]" (monitoring; a snapshot taken on the route's loop). */
     public List<String[]> remoteSubscriptions() {
-        CompletableFuture<List<String[]>> f = new CompletableFuture<>();
-        EventLoop l = loop;
-        if (l == null || closed) {
-            return List.of();
-        }
-        l.execute(() -> {
-            List<String[]> out = new ArrayList<>();
-            for (RouteAccount ra : accounts.values()) {
-                ra.listRemoteSubscriptions(out);
-            }
-            f.complete(out);
-        });
-        try {
-            return f.get(2, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            return List.of();
-        }
+        return closed ? List.of() : RouteAccount.snapshot(loop, accounts.values());
     }
 
     /** Subscriptions the peer holds here (monitoring). */
@@ -182,6 +166,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.loop = ctx.channel().eventLoop();
+        this.reader = new RouteReader(this, ctx.alloc());
         outbound.attach(ctx.channel());
     }
 
@@ -230,6 +215,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
             authTimer.cancel(false);
         }
         outbound.release();
+        reader.release();
         for (RouteAccount ra : accounts.values()) {
             ra.account.removeInterestListener(ra);
             ra.account.unsubscribeAll(new ArrayList<>(ra.remoteSubs.values()));
@@ -300,7 +286,17 @@ public final class RouteConnection extends ByteToMessageDecoder {
     // ------------------------------------------------------------------ inbound
 
     @Override
-    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        reader.read((ByteBuf) msg);
+    }
+
+    @Override
+    public int awaitingPayload() {
+        return awaitingPayload;
+    }
+
+    @Override
+    public void decode(ByteBuf in) {
         while (!closed) {
             if (awaitingPayload >= 0) {
                 if (in.readableBytes() < awaitingPayload) {
@@ -331,12 +327,17 @@ public final class RouteConnection extends ByteToMessageDecoder {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        inCounters.endRead(cluster.stats());
         fanOut.endBatch(loop);
         super.channelReadComplete(ctx);
     }
 
     private void processLine() {
         if (ln.length == 0) {
+            return;
+        }
+        if ((connectReceived || solicited()) && ln.verbIs("RMSG")) { // the common case first
+            processMessageLine(false, 5);
             return;
         }
         boolean connectFirst = !solicited() && !connectReceived;
@@ -597,11 +598,7 @@ public final class RouteConnection extends ByteToMessageDecoder {
     }
 
     private void deliverInbound(ByteBuf in, int at) {
-        inMsgs++;
-        inBytes += message.totalSize();
-        lastActivityMillis = System.currentTimeMillis();
-        cluster.stats().inMsgs.increment();
-        cluster.stats().inBytes.add(message.totalSize());
+        inCounters.count(message.totalSize());
         RouteAccount ra = accountOf(0);
         if (ra == null) {
             debug("Unknown account \"" + ln.arg(0) + "\" for routed message on subject: \"" + message.subjectString() + "\"");
@@ -610,13 +607,13 @@ public final class RouteConnection extends ByteToMessageDecoder {
         message.data(in, at);
         int at2 = RouteLine.jsAckSplit(message);
         if (at2 < 0) {
-            fanOut.publish(ra.account, message);
+            fanOut.deliver(message, ra.match(message));
             return;
         }
         // a JetStream delivery from a Go node: matched on the subject it was routed on (the consumer's deliver
         // subject), handed to clients with the stream subject that follows '@' in the reply, and the ack reply
         // before it (nats-server routes "$JS.ACK...@<subject>" so that the subject survives the route)
-        var r = ra.account.match(message.subjectArray(), message.subjectOffset(), message.subjectLength());
+        var r = ra.match(message);
         byte[] reply = message.replyArray();
         int replyOffset = message.replyOffset();
         int replyLength = message.replyLength();
