@@ -107,6 +107,15 @@ abstract class AbstractStreamStore implements StreamStore {
 
     @Override
     public long append(String subject, byte[] header, byte[] payload, long timestampNanos) {
+        return append(subject, header, payload, timestampNanos, true);
+    }
+
+    @Override
+    public long appendOwned(String subject, byte[] header, byte[] payload, long timestampNanos) {
+        return append(subject, header, payload, timestampNanos, false);
+    }
+
+    private long append(String subject, byte[] header, byte[] payload, long timestampNanos, boolean copy) {
         byte[] hdr = header == null ? EMPTY : header;
         byte[] pay = payload == null ? EMPTY : payload;
         beginWrite();
@@ -123,7 +132,7 @@ abstract class AbstractStreamStore implements StreamStore {
             }
             long ts = timestampNanos > 0 ? timestampNanos : clockNanos.getAsLong();
             long seq = index.lastSeq + 1;
-            Entry e = index.add(seq, subject, ts, size, hdr.clone(), pay.clone());
+            Entry e = index.add(seq, subject, ts, size, copy ? hdr.clone() : hdr, copy ? pay.clone() : pay);
             subject = e.subject;
             si = index.subject(subject);
             persistAppend(seq, e);

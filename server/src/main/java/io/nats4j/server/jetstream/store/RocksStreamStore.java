@@ -27,6 +27,7 @@ final class RocksStreamStore extends AbstractStreamStore {
     private final RocksStorage storage;
     private final int id;
     private final WriteBatch batch = new WriteBatch();
+    private final MessageEncoder encoder;
     /** Entries whose bytes are only in {@link #batch} until the next flush. */
     private final List<Entry> unflushed = new ArrayList<>();
     private boolean floorDirty;
@@ -37,6 +38,7 @@ final class RocksStreamStore extends AbstractStreamStore {
         super(name, limits, clockNanos);
         this.storage = storage;
         this.id = id;
+        this.encoder = new MessageEncoder(id);
     }
 
     int id() {
@@ -144,8 +146,8 @@ final class RocksStreamStore extends AbstractStreamStore {
     @Override
     protected void persistAppend(long seq, Entry e) {
         try {
-            batch.put(RocksKeys.msg(id, seq), RocksKeys.encodeMessage(e.subject, e.header, e.payload, e.timestampNanos));
-            batch.put(RocksKeys.index(id, e.subject, seq), new byte[0]);
+            batch.put(encoder.msgKey(seq), encoder.value(e.subject, e.header, e.payload, e.timestampNanos));
+            batch.put(encoder.indexKey(e.subject, seq), encoder.emptyValue());
         } catch (RocksDBException ex) {
             throw io(ex);
         }
