@@ -96,6 +96,19 @@ public final class JetStream {
     private final java.util.List<java.util.function.Consumer<Stream>> streamStartObservers =
             new java.util.concurrent.CopyOnWriteArrayList<>();
 
+    /** Consumer definitions of restored streams, until their stream's consumers recover them. */
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.Map<String, byte[]>> restoredConsumers =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    void restoredConsumers(String account, String stream, java.util.Map<String, byte[]> definitions) {
+        restoredConsumers.put(account + '\0' + stream, definitions);
+    }
+
+    /** The consumer definitions a restore left for this stream (once), or null: the consumer package recovers them. */
+    public java.util.Map<String, byte[]> takeRestoredConsumers(String account, String stream) {
+        return restoredConsumers.remove(account + '\0' + stream);
+    }
+
     /** Hears every stream created or recovered, before its ingest starts (the consumer package attaches here). */
     public void onStreamStarted(java.util.function.Consumer<Stream> observer) {
         streamStartObservers.add(observer);
@@ -389,7 +402,7 @@ public final class JetStream {
     // ------------------------------------------------------------------ persistence of configurations
 
     /** The name of a stream's store: account and stream, unambiguous (stream names contain no '/'). */
-    static String storeName(String account, String stream) {
+    public static String storeName(String account, String stream) {
         return account + "/" + stream;
     }
 

@@ -134,6 +134,18 @@ public final class JsAccount {
         return s;
     }
 
+    /**
+     * A stream restored from a snapshot (API thread): {@code store} holds its messages and its consumers' states,
+     * {@code consumers} their definitions ({@code {"created":..,"config":{..}}} by name), recovered with the stream
+     * as after a restart.
+     */
+    public Stream restoreStream(StreamConfig config, StreamStore store, long created,
+            java.util.Map<String, byte[]> consumers) {
+        jetStream.persistConfig(this, config, created);
+        jetStream.restoredConsumers(name(), config.name(), consumers);
+        return recoverStream(config, store, created);
+    }
+
     /** Applies an update (already checked). */
     public void updateStream(Stream s, StreamConfig next) throws Exception {
         jetStream.persistConfig(this, next, s.createdNanos());

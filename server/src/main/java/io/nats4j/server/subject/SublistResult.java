@@ -27,7 +27,7 @@ public final class SublistResult {
         this.qsubs = qsubs;
     }
 
-    static SublistResult of(Subscription[] psubs, Subscription[][] qsubs) {
+    public static SublistResult of(Subscription[] psubs, Subscription[][] qsubs) {
         if (psubs.length == 0 && qsubs.length == 0) {
             return EMPTY;
         }

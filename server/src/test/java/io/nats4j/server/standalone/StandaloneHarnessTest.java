@@ -285,6 +285,26 @@ class StandaloneHarnessTest {
         assertTrue(out.contains("unknown field \"no_such_key\""), out);
     }
 
+    /**
+     * A user's own class-data flags in NATS4J_JAVA_OPTS replace the launcher's: with {@code -XX:AOTCache} the JVM
+     * refused to start ("Option AOTCache cannot be used at the same time with ... -Xshare:auto"), because the
+     * launcher passed {@code -Xshare:auto} in every start.
+     */
+    @Test
+    void usersOwnAotCacheFlagReplacesTheLaunchersClassData() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 25, "-XX:AOTCache needs JDK 25");
+        Path exe = wrapper();
+        ProcessBuilder pb = new ProcessBuilder(exe.toString(), "--version").redirectErrorStream(true)
+                .redirectOutput(dir.resolve("aot.log").toFile());
+        pb.environment().put("NATS4J_JAVA_OPTS",
+                "-XX:AOTCache=" + dir.resolve("none.aot") + " -Xlog:aot=off -Xlog:cds=off");
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        String out = Files.readString(dir.resolve("aot.log"));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.startsWith("nats-server: v"), out);
+    }
+
     // ---------------------------------------------------------------- the launcher's reading of the command line
 
     private Path compileLauncher() throws Exception {

@@ -218,8 +218,21 @@ public final class JsApi extends InternalService {
         errors.incrementAndGet();
     }
 
+    /** Runs {@code task} on the API thread (where streams are created and deleted); any thread. */
+    void execute(Runnable task) {
+        submit(task);
+    }
+
+    private final List<Runnable> onShutdown = new CopyOnWriteArrayList<>();
+
+    /** Runs {@code r} after this service stopped (services that live beside it). */
+    void onShutdown(Runnable r) {
+        onShutdown.add(r);
+    }
+
     /** Stops the service: pending answers are sent (at most 2 s), then the subscriptions go. */
     public void shutdown() {
         stop(() -> { }, 2, TimeUnit.SECONDS);
+        onShutdown.forEach(Runnable::run);
     }
 }

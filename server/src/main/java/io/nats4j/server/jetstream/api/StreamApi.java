@@ -62,6 +62,8 @@ public final class StreamApi {
         api.register("STREAM.PURGE.*", PURGE, o -> o.put("purged", 0), h::purge);
         api.register("STREAM.MSG.GET.*", MSG_GET, h::msgGet);
         api.register("STREAM.MSG.DELETE.*", MSG_DELETE, h::msgDelete);
+        SnapshotApi sa = SnapshotApi.register(js, api, h);
+        api.onShutdown(sa::shutdown);
     }
 
     /** The zero ApiPaged fields of an error answer. */
@@ -174,7 +176,7 @@ public final class StreamApi {
     }
 
     /** nats-server's checkBytesLimits: the account's and the server's memory or storage. */
-    private void checkBytes(JsAccount a, StreamConfig cfg, long oldReserved) {
+    void checkBytes(JsAccount a, StreamConfig cfg, long oldReserved) {
         long add = cfg.maxBytes() < 0 ? 1 : cfg.maxBytes();
         JsLimits lim = a.limits();
         if (cfg.storage() == StorageType.MEMORY) {
@@ -192,7 +194,7 @@ public final class StreamApi {
         }
     }
 
-    private static List<StreamConfig> otherConfigs(JsAccount a, String except) {
+    static List<StreamConfig> otherConfigs(JsAccount a, String except) {
         List<StreamConfig> l = new ArrayList<>();
         for (Stream s : a.streams()) {
             if (!s.name().equals(except)) {
@@ -299,7 +301,7 @@ public final class StreamApi {
         o.put("ts", GoTime.rfc3339Nano(Instant.now()));
     }
 
-    private static void stateJson(ObjectNode o, Stream s, String subjectsFilter, int offset) {
+    static void stateJson(ObjectNode o, Stream s, String subjectsFilter, int offset) {
         StreamState st = s.store().state();
         o.put("messages", st.msgs());
         o.put("bytes", st.bytes());

@@ -3,12 +3,16 @@ package io.nats4j.server.jetstream.consumer;
 import io.nats4j.server.auth.Account;
 import io.nats4j.server.connection.ConnectionKind;
 import io.nats4j.server.connection.FanOut;
+import io.nats4j.server.connection.ImportRelay;
 import io.nats4j.server.connection.ServerStats;
 import io.nats4j.server.protocol.Message;
 import io.nats4j.server.subject.SublistResult;
+import io.nats4j.server.subject.Subscription;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A consumer's publisher: hands a stored message to the server's message path ({@link FanOut}) matched on one
@@ -38,9 +42,22 @@ final class DeliveryPublisher {
      * {@code reply}; returns how many took it.
      */
     int publish(Account account, String routeSubject, String subject, String reply, byte[] headers, byte[] payload) {
+        return publish(account, routeSubject, subject, reply, headers, payload, 0);
+    }
+
+    private int publish(Account account, String routeSubject, String subject, String reply, byte[] headers,
+            byte[] payload, int depth) {
         SublistResult r = account.match(routeSubject);
         if (r == null || (r.psubs.length == 0 && r.qsubs.length == 0)) {
             return 0;
+        }
+        int relayed = 0;
+        if (hasRelay(r)) {
+            relayed = relay(r, routeSubject, subject, reply, headers, payload, depth);
+            r = withoutRelays(r);
+            if (r.isEmpty()) {
+                return relayed;
+            }
         }
         byte[] body = payload == null ? new byte[0] : payload;
         byte[] subj = subject.getBytes(StandardCharsets.UTF_8);
@@ -60,12 +77,64 @@ final class DeliveryPublisher {
             if (++unflushed >= MAX_UNFLUSHED) {
                 flush();
             }
-            return n;
+            return n + relayed;
         } finally {
             m.data(null, 0);
             data.release();
         }
     }
+
+    private static boolean hasRelay(SublistResult r) {
+        for (Subscription s : r.psubs) {
+            if (s.owner instanceof ImportRelay) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static SublistResult withoutRelays(SublistResult r) {
+        List<Subscription> keep = new ArrayList<>(r.psubs.length);
+        for (Subscription s : r.psubs) {
+            if (!(s.owner instanceof ImportRelay)) {
+                keep.add(s);
+            }
+        }
+        return SublistResult.of(keep.toArray(new Subscription[0]), r.qsubs);
+    }
+
+    /**
+     * Deliveries whose route subject an import carries to another account (a pull request's reply through a
+     * service import's response mapping, a push deliver subject exported as a stream): each relay is asked with the
+     * route subject, not the shown one, and the delivery goes on in the target account under the subject the relay
+     * gives, still showing the message's own subject and keeping its ack reply (nats-server's deliver subject
+     * across accounts). Only when a relay matched: the plain path allocates nothing for it.
+     */
+    private int relay(SublistResult r, String routeSubject, String subject, String reply, byte[] headers,
+            byte[] payload, int depth) {
+        if (depth >= MAX_RELAY_DEPTH) {
+            return 0;
+        }
+        byte[] rs = routeSubject.getBytes(StandardCharsets.UTF_8);
+        byte[] rp = reply == null ? new byte[0] : reply.getBytes(StandardCharsets.UTF_8);
+        int n = 0;
+        for (Subscription s : r.psubs) {
+            if (s.closed || !(s.owner instanceof ImportRelay relay)) {
+                continue;
+            }
+            ImportRelay.Destination d = new ImportRelay.Destination();
+            if (relay.relay(rs, 0, rs.length, rp, 0, reply == null ? -1 : rp.length, d) && d.target() != null) {
+                String to = d.subjectString();
+                // a plain message on its own subject (a status, an ack's answer) takes the relay's subject
+                n += publish(d.target(), to, subject.equals(routeSubject) ? to : subject, reply, headers, payload,
+                        depth + 1);
+            }
+        }
+        return n;
+    }
+
+    /** nats-server's limit of import hops for one message, as {@code FanOut}'s. */
+    static final int MAX_RELAY_DEPTH = 8;
 
     /**
      * Delivers a stored message with its ack subject as reply, {@code <ackPrefix><delivered>.<sseq>.<cseq>.<ts>.

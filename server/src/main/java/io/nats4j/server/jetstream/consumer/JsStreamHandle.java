@@ -12,7 +12,8 @@ import java.util.Map;
  * A real stream ({@link Stream}) seen from the consumer package: the {@link StreamHandle} its consumers use, and
  * the one {@link StreamListener} through which the stream's writer tells all of them what it stored and removed.
  */
-final class JsStreamHandle implements StreamHandle, StreamListener {
+final class JsStreamHandle implements StreamHandle, StreamListener,
+        io.nats4j.server.jetstream.StreamConsumerDefinitions {
 
     private final Stream stream;
     private final ConsumerService service;
@@ -147,7 +148,18 @@ final class JsStreamHandle implements StreamHandle, StreamListener {
 
     @Override
     public Map<String, byte[]> savedConsumers() {
+        Map<String, byte[]> restored = stream.jetStream().takeRestoredConsumers(stream.account().name(), stream.name());
+        if (restored != null) {
+            restored.forEach(this::saveConsumer);
+            return restored;
+        }
         return persistent() ? files.load(stream.account().name(), stream.name()) : Map.of();
+    }
+
+    @Override
+    public Map<String, byte[]> consumerDefinitions() {
+        StreamConsumers c = consumers;
+        return c == null ? Map.of() : c.definitions();
     }
 
     // ------------------------------------------------------------------ StreamListener (the stream's writer)

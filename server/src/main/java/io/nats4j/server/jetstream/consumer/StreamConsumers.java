@@ -187,6 +187,18 @@ public final class StreamConsumers {
         stream.saveConsumer(name, def.toString().getBytes(StandardCharsets.UTF_8));
     }
 
+    /** By name, each consumer's definition ({@code {"created":..,"config":{..}}}), as it is saved: for snapshots. */
+    public Map<String, byte[]> definitions() {
+        Map<String, byte[]> out = new java.util.TreeMap<>();
+        for (Consumer c : consumers.values()) {
+            ObjectNode def = JsonNodeFactory.instance.objectNode();
+            def.put("created", createdOf(c));
+            def.set("config", c.config().toJson());
+            out.put(c.name, def.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
     /** Recovers the consumers the stream side persisted (at start, before any delivery). */
     public synchronized void recover() {
         for (Map.Entry<String, byte[]> e : stream.savedConsumers().entrySet()) {

@@ -144,6 +144,37 @@ abstract class AbstractStreamStore implements StreamStore {
         }
     }
 
+    @Override
+    public void appendAt(long seq, String subject, byte[] header, byte[] payload, long timestampNanos) {
+        byte[] hdr = header == null ? EMPTY : header;
+        byte[] pay = payload == null ? EMPTY : payload;
+        beginWrite();
+        try {
+            if (seq <= index.lastSeq) {
+                throw new IllegalArgumentException("sequence " + seq + " is not above the last " + index.lastSeq);
+            }
+            Entry e = index.add(seq, subject, timestampNanos, messageSize(subject, hdr.length, pay.length),
+                    hdr.clone(), pay.clone());
+            persistAppend(seq, e);
+        } finally {
+            endWrite();
+        }
+    }
+
+    @Override
+    public void restoreLast(long seq, long timestampNanos) {
+        beginWrite();
+        try {
+            if (seq > index.lastSeq) {
+                index.lastSeq = seq;
+                index.lastTimeNanos = timestampNanos;
+            }
+            persistFlush();
+        } finally {
+            endWrite();
+        }
+    }
+
     private void checkDiscardNew(StreamLimits l, SubjectInfo si, boolean atSubjectLimit, long size) {
         if (atSubjectLimit && l.discardNewPerSubject()) {
             throw new StoreException(StoreException.Kind.MAX_MSGS_PER_SUBJECT);

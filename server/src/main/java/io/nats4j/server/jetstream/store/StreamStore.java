@@ -73,6 +73,23 @@ public interface StreamStore extends AutoCloseable {
     default void discardUnflushed() {
     }
 
+    /**
+     * Restore (nats-server's {@code StoreRawMsg}): adds a message at {@code seq}, above the last sequence, with its
+     * recorded time, to the current batch without applying the limits (a snapshot holds what the limits left).
+     * Writer only; {@link #flush()} makes it durable.
+     */
+    default void appendAt(long seq, String subject, byte[] header, byte[] payload, long timestampNanos) {
+        throw new UnsupportedOperationException("appendAt");
+    }
+
+    /**
+     * Restore: the stream's last sequence and time become {@code seq} and {@code timestampNanos} when {@code seq}
+     * is above the last sequence (sequences whose messages were removed before the snapshot), durably. Writer only.
+     */
+    default void restoreLast(long seq, long timestampNanos) {
+        throw new UnsupportedOperationException("restoreLast");
+    }
+
     /** The message at {@code seq}, or {@code null} when there is none (never stored or removed). */
     StoredMessage load(long seq);
 

@@ -543,6 +543,83 @@ abstract class StreamStoreContractTest {
         assertEquals(3000, st.state().lastSeq());
     }
 
+    // ------------------------------------------------------------------ snapshots
+
+    @Test
+    void snapshotImportKeepsSequencesTimesHeadersFloorAndConsumers() throws Exception {
+        StreamStore st = storage.createStream("X", StreamLimits.NONE.withMaxMsgsPerSubject(3));
+        for (int i = 1; i <= 30; i++) {
+            clock.addAndGet(SEC);
+            st.store("x." + (i % 5), i % 4 == 0 ? b("NATS/1.0\r\nI: " + i + "\r\n\r\n") : null, b("p" + i));
+        }
+        st.remove(29);
+        st.remove(30); // the last: last sequence and time stay
+        ConsumerStore c = st.consumer("dur", AckPolicy.EXPLICIT);
+        c.updateDelivered(1, 16, 1, 11);
+        c.updateDelivered(2, 17, 2, 22);
+        c.updateAcks(1, 16);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        StreamState exported = StreamSnapshot.export(st, b("{\"config\":{\"name\":\"X\"}}"), java.util.List.of(
+                new StreamSnapshot.ConsumerEntry("dur", b("{}"), AckPolicy.EXPLICIT, c.state())), out);
+        assertEquals(st.state(), exported);
+
+        StreamStore copy = storage.createStream("Y", StreamLimits.NONE.withMaxMsgsPerSubject(3));
+        try (StreamSnapshot.Reader rd = StreamSnapshot.Reader.open(new java.io.ByteArrayInputStream(out.toByteArray()))) {
+            assertEquals("{\"config\":{\"name\":\"X\"}}", s(rd.header().streamDefinition()));
+            assertEquals(exported.msgs(), rd.importMessages(copy));
+            java.util.List<StreamSnapshot.ConsumerEntry> cs = rd.consumers();
+            assertEquals(1, cs.size());
+            assertEquals(c.state(), cs.get(0).state());
+            copy.consumer("dur", AckPolicy.EXPLICIT).update(cs.get(0).state());
+        }
+        StreamState want = new StreamState(exported.msgs(), exported.bytes(), exported.firstSeq(),
+                exported.firstTimeNanos(), exported.lastSeq(), exported.lastTimeNanos(), exported.numDeleted(),
+                exported.numSubjects(), 1);
+        assertEquals(want, copy.state());
+        assertEquals(st.subjectsState(">"), copy.subjectsState(">"));
+        for (long seq = 1; seq <= 31; seq++) {
+            StoredMessage a = st.load(seq);
+            StoredMessage m = copy.load(seq);
+            if (a == null) {
+                assertNull(m, "seq " + seq);
+                continue;
+            }
+            assertEquals(a.subject(), m.subject());
+            assertEquals(a.timestampNanos(), m.timestampNanos());
+            assertArrayEquals(a.header(), m.header());
+            assertArrayEquals(a.payload(), m.payload());
+        }
+        assertEquals(31, copy.store("x.1", null, b("next"))); // the limits apply again (16 goes: 3 per subject)
+        assertNull(copy.load(16));
+        StreamState afterNext = copy.state();
+
+        storage = reopen(storage);
+        StreamStore again = storage.stream("Y");
+        assertEquals(afterNext, again.state());
+        assertEquals("p28", s(again.load(28).payload()));
+        assertEquals(c.state(), again.consumer("dur", AckPolicy.EXPLICIT).state());
+    }
+
+    @Test
+    void aDamagedSnapshotIsRefused() throws Exception {
+        StreamStore st = stream(StreamLimits.NONE);
+        st.store("a", null, b("1"));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        StreamSnapshot.export(st, b("{}"), java.util.List.of(), out);
+        byte[] all = out.toByteArray();
+        byte[] cut = java.util.Arrays.copyOf(all, all.length - 4);
+        StreamStore copy = storage.createStream("Z", StreamLimits.NONE);
+        StreamSnapshot.FormatException e = assertThrows(StreamSnapshot.FormatException.class, () -> {
+            try (StreamSnapshot.Reader rd = StreamSnapshot.Reader.open(new java.io.ByteArrayInputStream(cut))) {
+                rd.importMessages(copy);
+                rd.consumers();
+            }
+        });
+        assertEquals("snapshot is truncated or damaged", e.getMessage());
+        assertThrows(StreamSnapshot.FormatException.class,
+                () -> StreamSnapshot.Reader.open(new java.io.ByteArrayInputStream(b("not a snapshot at all"))));
+    }
+
     // ------------------------------------------------------------------ recovery
 
     @Test
