@@ -163,6 +163,12 @@ final class DeliveryPublisher {
         if (r == null || (r.psubs.length == 0 && r.qsubs.length == 0)) {
             return at;
         }
+        if (hasRelay(r)) {
+            // an import carries it to another account: the general path (the reply as a String)
+            publish(account, routeSubject, subject, new String(replyBuf, 0, at, StandardCharsets.UTF_8), headers,
+                    payload);
+            return at;
+        }
         if (!subject.equals(lastSubject)) {
             lastSubjectBytes = subject.getBytes(StandardCharsets.UTF_8);
             lastSubject = subject;
