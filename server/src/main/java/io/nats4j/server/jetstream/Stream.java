@@ -1,11 +1,9 @@
 package io.nats4j.server.jetstream;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nats4j.server.auth.Account;
 import io.nats4j.server.connection.ClientConnection;
 import io.nats4j.server.connection.InternalSubscriber;
 import io.nats4j.server.jetstream.api.ApiError;
-import io.nats4j.server.jetstream.api.ApiRequest;
 import io.nats4j.server.jetstream.api.JsError;
 import io.nats4j.server.jetstream.store.StoreException;
 import io.nats4j.server.jetstream.store.StoredMessage;
@@ -51,8 +49,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Stream {
 
-    /** Messages per group commit. */
-    public static final int MAX_BATCH = 256;
+    /** The most messages per group commit (a batch is whatever is queued, up to this or {@link #MAX_BATCH_BYTES}). */
+    public static final int MAX_BATCH = 4096;
+    public static final long MAX_BATCH_BYTES = 8L * 1024 * 1024;
     /** The ingest queue above which publishers are held back. */
     public static final int HIGH_WATER_MSGS = 8192;
     public static final long HIGH_WATER_BYTES = 32L * 1024 * 1024;
@@ -85,10 +84,16 @@ public final class Stream {
     private final LinkedHashMap<String, long[]> dedupe = new LinkedHashMap<>();
     private String lastMsgId = "";
     private long lastSeq;
-    private final byte[] pubAckPrefix;
+    private final PubAcks acks;
+    /** Interest retention: the sequences (and subjects) of the batch, looked at after its flush. */
+    private final List<String> storedSubjects = new ArrayList<>();
+    private long[] storedSeqs = new long[64];
 
-    /** A message waiting for the writer (copied off the publisher's buffers). */
-    private record Inbound(String subject, String reply, byte[] header, byte[] payload) {
+    /**
+     * A message waiting for the writer. {@code owned}: header and payload are copies made off the publisher's
+     * buffers, which the store may keep as they are.
+     */
+    private record Inbound(String subject, String reply, byte[] header, byte[] payload, boolean owned) {
     }
 
     Stream(JetStream jetStream, JsAccount account, StreamConfig config, StreamStore store, long createdNanos) {
@@ -107,11 +112,7 @@ public final class Stream {
         });
         writer.allowCoreThreadTimeOut(true);
         this.lastSeq = store.state().lastSeq();
-        String domain = jetStream.domain();
-        this.pubAckPrefix = (domain == null || domain.isEmpty()
-                ? "{\"stream\":" + quote(name) + ", \"seq\":"
-                : "{\"stream\":" + quote(name) + ", \"domain\":" + quote(domain) + ", \"seq\":")
-                .getBytes(StandardCharsets.UTF_8);
+        this.acks = new PubAcks(name, jetStream.domain(), client);
     }
 
     // ------------------------------------------------------------------ accessors (stable API)
@@ -329,7 +330,7 @@ public final class Stream {
                 return false;
             }
             Inbound in = new Inbound(msg.subjectString(), msg.replyString(),
-                    msg.headerSize() > 0 ? msg.headerBytes() : null, msg.bodyBytes());
+                    msg.headerSize() > 0 ? msg.headerBytes() : null, msg.bodyBytes(), true);
             enqueue(in, from);
             return true;
         }
@@ -337,7 +338,7 @@ public final class Stream {
         @Override
         public void deliverInternal(Subscription sub, ClientConnection from, String subject, String reply,
                 byte[] headers, byte[] payload) {
-            enqueue(new Inbound(subject, reply, headers, payload), from);
+            enqueue(new Inbound(subject, reply, headers, payload, false), from);
         }
     };
 
@@ -361,24 +362,20 @@ public final class Stream {
         return in.subject().length() + (in.header() == null ? 0 : in.header().length) + in.payload().length;
     }
 
-    /** One ack to send after the batch's flush. */
-    private record Ack(String reply, byte[] body) {
-    }
-
-    /** Writer thread: one group-commit batch, then again while more is queued. */
+    /**
+     * Writer thread: one group-commit batch (everything queued, up to {@link #MAX_BATCH} messages or
+     * {@link #MAX_BATCH_BYTES}), then again while more is queued.
+     */
     private void drain() {
-        List<Ack> acks = new ArrayList<>();
         long first = 0;
         long last = 0;
         boolean appended = false;
-        List<long[]> stored = new ArrayList<>(); // seq, and whether retention must look at it
-        List<String> storedSubjects = new ArrayList<>();
         int taken = 0;
+        long takenBytes = 0;
         Inbound in;
-        while (taken < MAX_BATCH && (in = inbound.poll()) != null) {
+        while (taken < MAX_BATCH && takenBytes < MAX_BATCH_BYTES && (in = inbound.poll()) != null) {
             taken++;
-            queuedMsgs.decrementAndGet();
-            queuedBytes.addAndGet(-size(in));
+            takenBytes += size(in);
             if (closed) {
                 continue;
             }
@@ -418,7 +415,7 @@ public final class Stream {
             }
             if (dupSeq > 0) {
                 if (canRespond) {
-                    acks.add(new Ack(in.reply(), pubAck(dupSeq, true)));
+                    acks.ok(in.reply(), dupSeq, true);
                 }
                 continue;
             }
@@ -434,16 +431,17 @@ public final class Stream {
             }
             if (refused != null) {
                 if (canRespond) {
-                    acks.add(new Ack(in.reply(), pubAckError(refused)));
+                    acks.error(in.reply(), refused);
                 }
                 continue;
             }
             long seq;
             try {
-                seq = store.append(in.subject(), hdr, in.payload(), 0);
+                seq = in.owned() ? store.appendOwned(in.subject(), hdr, in.payload(), 0)
+                        : store.append(in.subject(), hdr, in.payload(), 0);
             } catch (StoreException e) {
                 if (canRespond) {
-                    acks.add(new Ack(in.reply(), pubAckError(JsError.STREAM_STORE_FAILED.with("{err}", e.getMessage()))));
+                    acks.error(in.reply(), JsError.STREAM_STORE_FAILED.with("{err}", e.getMessage()));
                 }
                 if (e.kind() != StoreException.Kind.MAX_MSGS && e.kind() != StoreException.Kind.MAX_BYTES
                         && e.kind() != StoreException.Kind.MAX_MSGS_PER_SUBJECT
@@ -463,10 +461,15 @@ public final class Stream {
                 rememberMsgId(msgId, seq);
             }
             lastMsgId = msgId == null ? "" : msgId;
-            stored.add(new long[] {seq});
-            storedSubjects.add(in.subject());
+            if (cfg.retention() == StreamConfig.Retention.INTEREST) {
+                if (storedSubjects.size() == storedSeqs.length) {
+                    storedSeqs = java.util.Arrays.copyOf(storedSeqs, storedSeqs.length * 2);
+                }
+                storedSeqs[storedSubjects.size()] = seq;
+                storedSubjects.add(in.subject());
+            }
             if (canRespond) {
-                acks.add(new Ack(in.reply(), pubAck(seq, false)));
+                acks.ok(in.reply(), seq, false);
             }
             if (rollup != null) {
                 // the rollup removes what came before it: flush what is appended, purge (durable itself), and
@@ -481,16 +484,16 @@ public final class Stream {
                     jetStream.server().logger().error("JetStream rollup failed on stream '" + account.name() + " > "
                             + name + "': " + e.getMessage());
                 }
-                flushBatch(acks, first, last, stored, storedSubjects);
-                acks.clear();
-                stored.clear();
-                storedSubjects.clear();
+                flushBatch(first, last);
                 first = 0;
                 appended = false;
             }
         }
+        // the counters go down once per batch (what they gate is a high-water mark, not an exact count)
+        queuedMsgs.addAndGet(-taken);
+        queuedBytes.addAndGet(-takenBytes);
         if (appended || !acks.isEmpty()) {
-            flushBatch(acks, first, last, stored, storedSubjects);
+            flushBatch(first, last);
         }
         drainScheduled.set(false);
         if (!inbound.isEmpty() && drainScheduled.compareAndSet(false, true)) {
@@ -499,7 +502,8 @@ public final class Stream {
     }
 
     /** Flushes the batch, tells the listeners, applies retention, then sends its acks (writer thread). */
-    private void flushBatch(List<Ack> acks, long first, long last, List<long[]> stored, List<String> subjects) {
+    private void flushBatch(long first, long last) {
+        List<String> subjects = storedSubjects;
         if (first > 0) {
             try {
                 store.flush();
@@ -507,11 +511,8 @@ public final class Stream {
                 jetStream.server().logger().error("JetStream failed to flush stream '" + account.name() + " > "
                         + name + "': " + e.getMessage());
                 undoBatch(first);
-                byte[] err = pubAckError(JsError.STREAM_STORE_FAILED.with("{err}", e.getMessage()));
-                Account a = account.account();
-                for (Ack ack : acks) {
-                    client.publish(a, ack.reply(), null, null, err);
-                }
+                subjects.clear();
+                acks.failAll(account.account(), JsError.STREAM_STORE_FAILED.with("{err}", e.getMessage()));
                 return;
             }
         }
@@ -526,20 +527,12 @@ public final class Stream {
                 }
             }
             // interest retention drops what no consumer wants; a work queue keeps it until a consumer acks it
-            if (config.retention() == StreamConfig.Retention.INTEREST) {
-                for (int i = 0; i < stored.size(); i++) {
-                    removeIfUnneeded(stored.get(i)[0], subjects.get(i));
-                }
+            for (int i = 0; i < subjects.size(); i++) {
+                removeIfUnneeded(storedSeqs[i], subjects.get(i));
             }
         }
-        Account a = account.account();
-        try {
-            for (Ack ack : acks) {
-                client.publishUnflushed(a, ack.reply(), null, null, ack.body());
-            }
-        } finally {
-            client.flush(); // each publisher's loop woken once for the batch
-        }
+        subjects.clear();
+        acks.send(account.account()); // each publisher's loop woken once for the batch
     }
 
     /** Nats-Expected-Last-Sequence, -Last-Subject-Sequence, -Last-Msg-Id (writer thread). */
@@ -638,34 +631,6 @@ public final class Stream {
                 lastMsgId = id;
             }
         }
-    }
-
-    private byte[] pubAck(long seq, boolean duplicate) {
-        String tail = duplicate ? ",\"duplicate\": true}" : "}";
-        byte[] s = Long.toString(seq).getBytes(StandardCharsets.US_ASCII);
-        byte[] t = tail.getBytes(StandardCharsets.US_ASCII);
-        byte[] out = new byte[pubAckPrefix.length + s.length + t.length];
-        System.arraycopy(pubAckPrefix, 0, out, 0, pubAckPrefix.length);
-        System.arraycopy(s, 0, out, pubAckPrefix.length, s.length);
-        System.arraycopy(t, 0, out, pubAckPrefix.length + s.length, t.length);
-        return out;
-    }
-
-    /** nats-server's JSPubAckResponse with an error: {@code {"error":{..},"stream":"S","seq":0}}. */
-    private byte[] pubAckError(ApiError e) {
-        ObjectNode r = ApiRequest.MAPPER.createObjectNode();
-        e.writeTo(r);
-        r.put("stream", name);
-        r.put("seq", 0);
-        String domain = jetStream.domain();
-        if (domain != null && !domain.isEmpty()) {
-            r.put("domain", domain);
-        }
-        return ApiRequest.bytes(r);
-    }
-
-    private static String quote(String s) {
-        return ApiRequest.MAPPER.getNodeFactory().textNode(s).toString();
     }
 
     /**

@@ -23,6 +23,8 @@ public final class InternalClient {
 
     private final FanOut fanOut;
     private final Message message = new Message();
+    private String lastSubject;
+    private byte[] lastSubjectBytes;
 
     /** @param stats the server's counters (out_msgs/out_bytes count what this client delivers), or null */
     public InternalClient(ServerStats stats) {
@@ -69,6 +71,33 @@ public final class InternalClient {
         } finally {
             m.data(null, 0);
             data.release();
+        }
+    }
+
+    /**
+     * Publishes the readable bytes of {@code payload} on {@code subject} (no reply, no headers) and leaves the
+     * receivers unflushed until {@link #flush()}. The caller keeps {@code payload} (it is not released here) and may
+     * reuse it when this returns: receivers copy it. The subject's bytes are kept for the next call, so a run of
+     * PubAcks to the same publisher's inbox encodes it once.
+     */
+    public int publishUnflushed(Account account, String subject, ByteBuf payload) {
+        if (account == null) {
+            return 0;
+        }
+        if (!subject.equals(lastSubject)) {
+            if (subject.isEmpty() || hasWhitespace(subject)) {
+                throw new IllegalArgumentException("invalid subject for an internal publish: \"" + subject + "\"");
+            }
+            lastSubjectBytes = subject.getBytes(StandardCharsets.UTF_8);
+            lastSubject = subject;
+        }
+        byte[] subj = lastSubjectBytes;
+        Message m = message.subject(subj, 0, subj.length).sizes(-1, payload.readableBytes())
+                .data(payload, payload.readerIndex()).noReply();
+        try {
+            return fanOut.publish(account, m);
+        } finally {
+            m.data(null, 0);
         }
     }
 

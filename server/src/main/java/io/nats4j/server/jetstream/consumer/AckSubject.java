@@ -14,30 +14,42 @@ record AckSubject(String stream, String consumer, long deliveries, long streamSe
         if (!subject.startsWith(PREFIX)) {
             return null;
         }
-        String[] t = subject.split("\\.", -1);
+        // token starts: at most 12 tokens, found without splitting the subject into Strings
+        int[] starts = new int[13];
+        int tokens = 1;
+        for (int i = 0; i < subject.length(); i++) {
+            if (subject.charAt(i) == '.') {
+                if (tokens == 12) {
+                    return null;
+                }
+                starts[tokens++] = i + 1;
+            }
+        }
+        starts[tokens] = subject.length() + 1;
         int base;
-        if (t.length == 9) {
+        if (tokens == 9) {
             base = 2;
-        } else if (t.length == 11 || t.length == 12) {
+        } else if (tokens == 11 || tokens == 12) {
             base = 4;
         } else {
             return null;
         }
-        long dc = num(t[base + 2]);
-        long sseq = num(t[base + 3]);
-        long cseq = num(t[base + 4]);
+        long dc = num(subject, starts[base + 2], starts[base + 3] - 1);
+        long sseq = num(subject, starts[base + 3], starts[base + 4] - 1);
+        long cseq = num(subject, starts[base + 4], starts[base + 5] - 1);
         if (dc < 0 || sseq < 0 || cseq < 0) {
             return null;
         }
-        return new AckSubject(t[base], t[base + 1], dc, sseq, cseq);
+        return new AckSubject(subject.substring(starts[base], starts[base + 1] - 1),
+                subject.substring(starts[base + 1], starts[base + 2] - 1), dc, sseq, cseq);
     }
 
-    private static long num(String s) {
-        if (s.isEmpty() || s.length() > 19) {
+    private static long num(String s, int from, int to) {
+        if (from >= to || to - from > 19) {
             return -1;
         }
         long n = 0;
-        for (int i = 0; i < s.length(); i++) {
+        for (int i = from; i < to; i++) {
             char c = s.charAt(i);
             if (c < '0' || c > '9') {
                 return -1;

@@ -53,6 +53,7 @@ public final class Consumer {
     private final long createdNanos;
     private final List<String> filters;
     private final String ackPrefix;
+    private final byte[] ackPrefixBytes;
     private final DeliveryState st = new DeliveryState();
     private final StreamPosition position;
     private final PullRequests requests;
@@ -93,6 +94,7 @@ public final class Consumer {
                         + "' error: " + e), this::batchEnd);
         this.pub = new DeliveryPublisher(rt.stats);
         this.ackPrefix = ACK_PREFIX + stream.name() + "." + name + ".";
+        this.ackPrefixBytes = ackPrefix.getBytes(StandardCharsets.UTF_8);
         this.position = new StreamPosition(stream, filters);
         this.requests = new PullRequests(this, account);
         this.flow = new PushFlowControl(FC_PREFIX + stream.name() + "." + name + ".");
@@ -433,16 +435,16 @@ public final class Consumer {
         lastDeliveryNanos = System.nanoTime();
         replayLastStoredNanos = m.timestampNanos();
         replayLastWallNanos = lastDeliveryNanos;
-        String reply = ackPrefix + dc + "." + seq + "." + cs + "." + m.timestampNanos() + "." + st.npc;
         byte[] hdr = m.header();
         byte[] payload = m.payload();
         if (cfg.headersOnly) {
             hdr = headersOnly(hdr, payload.length);
             payload = null;
         }
-        pub.publish(account, target, m.subject(), reply, hdr, payload);
+        int replyLength = pub.publishWithAck(account, target, m.subject(), ackPrefixBytes, dc, seq, cs,
+                m.timestampNanos(), st.npc, hdr, payload);
         if (cfg.flowControl) {
-            String fc = flow.delivered(size(m) + reply.length());
+            String fc = flow.delivered(size(m) + replyLength);
             if (fc != null) {
                 pub.publish(account, cfg.deliverSubject, cfg.deliverSubject, fc, PushFlowControl.REQUEST, null);
             }

@@ -24,7 +24,11 @@ import java.util.List;
 final class DeliveryPublisher {
 
     private final FanOut fanOut;
+    private static final byte[] EMPTY = new byte[0];
     private final Message message = new Message();
+    private byte[] replyBuf = new byte[128];
+    private String lastSubject;
+    private byte[] lastSubjectBytes;
     /** Deliveries appended but not flushed yet; flushed at the latest after {@link #MAX_UNFLUSHED}. */
     private int unflushed;
     static final int MAX_UNFLUSHED = 256;
@@ -131,6 +135,85 @@ final class DeliveryPublisher {
 
     /** nats-server's limit of import hops for one message, as {@code FanOut}'s. */
     static final int MAX_RELAY_DEPTH = 8;
+
+    /**
+     * Delivers a stored message with its ack subject as reply, {@code <ackPrefix><delivered>.<sseq>.<cseq>.<ts>.
+     * <pending>}, written into a reused array (no String per delivery); returns the reply's length. The subject's
+     * bytes are kept for the next delivery (a stream's messages often share subjects).
+     */
+    int publishWithAck(Account account, String routeSubject, String subject, byte[] ackPrefix, long delivered,
+                       long streamSeq, long consumerSeq, long timestampNanos, long pending, byte[] headers,
+                       byte[] payload) {
+        int need = ackPrefix.length + 5 * 21;
+        if (replyBuf.length < need) {
+            replyBuf = new byte[need];
+        }
+        System.arraycopy(ackPrefix, 0, replyBuf, 0, ackPrefix.length);
+        int at = ackPrefix.length;
+        at = digits(delivered, at);
+        replyBuf[at++] = '.';
+        at = digits(streamSeq, at);
+        replyBuf[at++] = '.';
+        at = digits(consumerSeq, at);
+        replyBuf[at++] = '.';
+        at = digits(timestampNanos, at);
+        replyBuf[at++] = '.';
+        at = digits(pending, at);
+        SublistResult r = account.match(routeSubject);
+        if (r == null || (r.psubs.length == 0 && r.qsubs.length == 0)) {
+            return at;
+        }
+        if (hasRelay(r)) {
+            // an import carries it to another account: the general path (the reply as a String)
+            publish(account, routeSubject, subject, new String(replyBuf, 0, at, StandardCharsets.UTF_8), headers,
+                    payload);
+            return at;
+        }
+        if (!subject.equals(lastSubject)) {
+            lastSubjectBytes = subject.getBytes(StandardCharsets.UTF_8);
+            lastSubject = subject;
+        }
+        byte[] subj = lastSubjectBytes;
+        byte[] body = payload == null ? EMPTY : payload;
+        boolean hdr = headers != null && headers.length > 0;
+        ByteBuf data = hdr ? Unpooled.wrappedBuffer(headers, body) : Unpooled.wrappedBuffer(body);
+        Message m = message.subject(subj, 0, subj.length)
+                .sizes(hdr ? headers.length : -1, data.readableBytes())
+                .data(data, data.readerIndex())
+                .reply(replyBuf, 0, at);
+        try {
+            fanOut.deliver(m, r);
+            if (++unflushed >= MAX_UNFLUSHED) {
+                flush();
+            }
+        } finally {
+            m.data(null, 0);
+            data.release();
+        }
+        return at;
+    }
+
+    /** Writes {@code v} in decimal at {@code at} in {@link #replyBuf}; returns the end. */
+    private int digits(long v, int at) {
+        if (v < 0) {
+            if (v == Long.MIN_VALUE) {
+                byte[] b = Long.toString(v).getBytes(StandardCharsets.US_ASCII);
+                System.arraycopy(b, 0, replyBuf, at, b.length);
+                return at + b.length;
+            }
+            replyBuf[at++] = '-';
+            v = -v;
+        }
+        int n = 1;
+        for (long x = v; x >= 10; x /= 10) {
+            n++;
+        }
+        for (int i = at + n - 1; i >= at; i--) {
+            replyBuf[i] = (byte) ('0' + (v % 10));
+            v /= 10;
+        }
+        return at + n;
+    }
 
     /**
      * Flushes every receiver written to since the last flush: one task per receiver loop for a whole batch of

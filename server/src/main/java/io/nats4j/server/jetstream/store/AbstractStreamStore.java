@@ -109,6 +109,15 @@ abstract class AbstractStreamStore implements StreamStore {
 
     @Override
     public long append(String subject, byte[] header, byte[] payload, long timestampNanos) {
+        return append(subject, header, payload, timestampNanos, true);
+    }
+
+    @Override
+    public long appendOwned(String subject, byte[] header, byte[] payload, long timestampNanos) {
+        return append(subject, header, payload, timestampNanos, false);
+    }
+
+    private long append(String subject, byte[] header, byte[] payload, long timestampNanos, boolean copy) {
         byte[] hdr = header == null ? EMPTY : header;
         byte[] pay = payload == null ? EMPTY : payload;
         beginWrite();
@@ -125,8 +134,8 @@ abstract class AbstractStreamStore implements StreamStore {
             }
             long ts = timestampNanos > 0 ? timestampNanos : clockNanos.getAsLong();
             long seq = index.lastSeq + 1;
-            byte[] h = hdr.clone();
-            byte[] p = pay.clone();
+            byte[] h = copy ? hdr.clone() : hdr;
+            byte[] p = copy ? pay.clone() : pay;
             si = index.add(seq, subject, ts, size, h, p);
             persistAppend(seq, si.name, ts, h, p);
             enforceLimits(si, l);

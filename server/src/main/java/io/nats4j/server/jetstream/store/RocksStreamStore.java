@@ -26,6 +26,7 @@ final class RocksStreamStore extends AbstractStreamStore {
     private final RocksStorage storage;
     private final int id;
     private final WriteBatch batch = new WriteBatch();
+    private final MessageEncoder encoder;
     /**
      * Header and payload of the appends that are only in {@link #batch} until the next flush, in sequence order
      * so loads see them (RocksDB reads do not see a batch).
@@ -43,6 +44,7 @@ final class RocksStreamStore extends AbstractStreamStore {
         super(name, limits, clockNanos, false);
         this.storage = storage;
         this.id = id;
+        this.encoder = new MessageEncoder(id);
     }
 
     int id() {
@@ -202,8 +204,8 @@ final class RocksStreamStore extends AbstractStreamStore {
     @Override
     protected void persistAppend(long seq, String subject, long timestampNanos, byte[] header, byte[] payload) {
         try {
-            batch.put(RocksKeys.msg(id, seq), RocksKeys.encodeMessage(subject, header, payload, timestampNanos));
-            batch.put(RocksKeys.index(id, subject, seq), new byte[0]);
+            batch.put(encoder.msgKey(seq), encoder.value(subject, header, payload, timestampNanos));
+            batch.put(encoder.indexKey(subject, seq), encoder.emptyValue());
         } catch (RocksDBException ex) {
             throw io(ex);
         }

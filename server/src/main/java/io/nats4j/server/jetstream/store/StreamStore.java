@@ -54,6 +54,14 @@ public interface StreamStore extends AutoCloseable {
      */
     long append(String subject, byte[] header, byte[] payload, long timestampNanos);
 
+    /**
+     * {@link #append}, except that the store may keep {@code header} and {@code payload} as they are: the caller
+     * gives them up and never changes them (the stream's writer hands over the copies it made off the event loop).
+     */
+    default long appendOwned(String subject, byte[] header, byte[] payload, long timestampNanos) {
+        return append(subject, header, payload, timestampNanos);
+    }
+
     /** Makes everything appended so far durable: one write and one sync for the batch. */
     void flush();
 
