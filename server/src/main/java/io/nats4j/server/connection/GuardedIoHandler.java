@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * {@link IoRegistration#cancel()} runs the callback first. Netty 4.2 does this for every close (a close the
  * application asks for, end of input, a read or write error, SO_LINGER, shutdown of the loop); should a later
  * version close first, the callback finds the descriptor already closed, and direct writes are switched off for
- * good, with a warning ({@code DirectWriteCloseRaceTest} checks the order).
+ * good, with a warning ({@code DirectWriteTest} checks the order after every kind of close it makes).
  */
 public final class GuardedIoHandler implements IoHandler {
 
