@@ -87,12 +87,12 @@ public final class RocksStorage implements Storage {
     /** Memtable size: at most {@link #MAX_WRITE_BUFFERS} of them exist (one filling, one being flushed). */
     static final long WRITE_BUFFER_BYTES = 16L << 20;
     static final int MAX_WRITE_BUFFERS = 2;
-    /** The block cache, which also holds the SST files' index and filter blocks. */
+    /** The block cache of data blocks (index and filter blocks stay with the table readers). */
     static final long BLOCK_CACHE_BYTES = 8L << 20;
 
     /**
-     * Every RocksDB option nats4j sets, in one place. Memory is bounded by the memtables (2 x 16 MiB) and the
-     * block cache (8 MiB, index and filter blocks included), whatever the number of messages and SST files
+     * Every RocksDB option nats4j sets, in one place. Memory: the memtables (2 x 16 MiB), the block cache (8 MiB)
+     * and the SST files' index and filter blocks, which grow with the data (about 1%, and 10 bits a key)
      * (docs/PERFORMANCE.md, "JetStream restart and memory"). {@code table} and {@code cache} are closed with it.
      */
     private static Options newOptions(LRUCache cache, BloomFilter filter) {
@@ -107,8 +107,10 @@ public final class RocksStorage implements Storage {
         o.setRecycleLogFileNum(0);
         BlockBasedTableConfig table = new BlockBasedTableConfig();
         table.setBlockCache(cache);
-        table.setCacheIndexAndFilterBlocks(true);
-        table.setPinL0FilterAndIndexBlocksInCache(true);
+        // index and filter blocks stay with their table readers (RocksDB's default), outside the block cache: in
+        // an 8 MiB cache the data blocks of a consumer's reads evicted them, and every point read then loaded and
+        // parsed an SST's whole index again (~300 us a message: js-fetch-1k fell to 3,000 msgs/s). They cost
+        // about 1% of the data (index) plus 10 bits a key (filter).
         table.setFilterPolicy(filter); // point reads of messages skip SST files that do not hold the key
         o.setTableFormatConfig(table);
         return o;
