@@ -309,8 +309,6 @@ final class JsLoad {
             long[] received = {0};
             long[] requested = {0};
             try (JsConnection c = JsConnection.open(host, port, "jsfetch")) {
-                byte[] ackHead = "PUB ".getBytes(StandardCharsets.US_ASCII);
-                byte[] ackTail = " 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
                 c.handler(m -> {
                     int st = m.status();
                     if (st != 0) {
@@ -320,11 +318,7 @@ final class JsLoad {
                         return;
                     }
                     received[0]++;
-                    if (m.replyStart >= 0) {
-                        c.write(ackHead, 0, ackHead.length);
-                        c.write(m.line, m.replyStart, m.replyEnd - m.replyStart);
-                        c.write(ackTail, 0, ackTail.length);
-                    }
+                    replyEmpty(c, m);
                 });
                 c.write("SUB _INBOX.fetch.* 1\r\n");
                 c.ping(10, TimeUnit.SECONDS);
@@ -349,14 +343,7 @@ final class JsLoad {
                     c.flush();
                 }
                 waitNoAckPending(api, "FETCH", "C", n);
-                double secs = (System.nanoTime() - t0) / 1e9;
-                if (received[0] < n) {
-                    errors.add("fetch: received " + received[0] + " of " + n);
-                }
-                Map<String, Double> m = new LinkedHashMap<>();
-                m.put("msgs/s", received[0] / secs);
-                m.put("MB/s", received[0] * (double) size / secs / 1e6);
-                return result(m);
+                return consumed("fetch", received[0], n, size, t0);
             }
         }
     }
@@ -376,23 +363,11 @@ final class JsLoad {
         try (JsRequester api = new JsRequester(host, port, "setup");
              JsConnection c = JsConnection.open(host, port, "jspush")) {
             long[] received = {0};
-            byte[] ackHead = "PUB ".getBytes(StandardCharsets.US_ASCII);
-            byte[] ackTail = " 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
             c.handler(m -> {
-                if (m.status() != 0) {
-                    if (m.replyStart >= 0) { // flow control: answer
-                        c.write(ackHead, 0, ackHead.length);
-                        c.write(m.line, m.replyStart, m.replyEnd - m.replyStart);
-                        c.write(ackTail, 0, ackTail.length);
-                    }
-                    return;
+                if (m.status() == 0) {
+                    received[0]++;
                 }
-                received[0]++;
-                if (m.replyStart >= 0) {
-                    c.write(ackHead, 0, ackHead.length);
-                    c.write(m.line, m.replyStart, m.replyEnd - m.replyStart);
-                    c.write(ackTail, 0, ackTail.length);
-                }
+                replyEmpty(c, m); // an ack, or the answer to a flow-control request
             });
             c.write("SUB deliver.push 1\r\n");
             c.ping(10, TimeUnit.SECONDS);
@@ -411,15 +386,32 @@ final class JsLoad {
                 }
             }
             waitNoAckPending(api, "PUSH", "P", n);
-            double secs = (System.nanoTime() - t0) / 1e9;
-            if (received[0] < n) {
-                errors.add("push: received " + received[0] + " of " + n);
-            }
-            Map<String, Double> m = new LinkedHashMap<>();
-            m.put("msgs/s", received[0] / secs);
-            m.put("MB/s", received[0] * (double) size / secs / 1e6);
-            return result(m);
+            return consumed("push", received[0], n, size, t0);
         }
+    }
+
+    private static final byte[] EMPTY_PUB_HEAD = "PUB ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EMPTY_PUB_TAIL = " 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** An empty message to {@code m}'s reply subject (an ack without reply), if it has one; on the reader. */
+    private static void replyEmpty(JsConnection c, JsConnection.Msg m) throws IOException {
+        if (m.replyStart >= 0) {
+            c.write(EMPTY_PUB_HEAD, 0, EMPTY_PUB_HEAD.length);
+            c.write(m.line, m.replyStart, m.replyEnd - m.replyStart);
+            c.write(EMPTY_PUB_TAIL, 0, EMPTY_PUB_TAIL.length);
+        }
+    }
+
+    /** The result of a consume scenario timed from {@code t0}; a shortfall is an error. */
+    private Result consumed(String what, long received, long n, int size, long t0) {
+        double secs = (System.nanoTime() - t0) / 1e9;
+        if (received < n) {
+            errors.add(what + ": received " + received + " of " + n);
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("msgs/s", received / secs);
+        m.put("MB/s", received * (double) size / secs / 1e6);
+        return result(m);
     }
 
     private void waitNoAckPending(JsRequester api, String stream, String consumer, long n) throws Exception {
